@@ -1,0 +1,159 @@
+//! The wire error: RFC 9457 problem details with a stable machine-readable `code`.
+
+use serde::{Deserialize, Serialize};
+
+/// Stable error codes; clients match on these, never on `title` or `detail`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// The request body or query could not be parsed.
+    MalformedRequest,
+    /// One or more fields failed validation; see `errors`.
+    ValidationFailed,
+    /// No credentials, or credentials that are not (or no longer) valid.
+    Unauthenticated,
+    /// The caller is known but may not perform this function.
+    Forbidden,
+    /// The object does not exist or the caller may not see it.
+    NotFound,
+    /// The HTTP method is not allowed on this resource.
+    MethodNotAllowed,
+    /// The object changed since it was read (ETag mismatch) or conflicts with another.
+    Conflict,
+    /// The request body exceeds the size limit.
+    PayloadTooLarge,
+    /// The request's content type is not accepted.
+    UnsupportedMediaType,
+    /// Too many requests; retry after the `Retry-After` delay.
+    RateLimited,
+    /// A dependency (such as the database) is unavailable.
+    ServiceUnavailable,
+    /// An unexpected failure; the cause is logged server-side under the request id.
+    Internal,
+}
+
+impl ErrorCode {
+    /// The HTTP status this code is served with.
+    pub fn status(self) -> u16 {
+        match self {
+            ErrorCode::MalformedRequest => 400,
+            ErrorCode::Unauthenticated => 401,
+            ErrorCode::Forbidden => 403,
+            ErrorCode::NotFound => 404,
+            ErrorCode::MethodNotAllowed => 405,
+            ErrorCode::Conflict => 409,
+            ErrorCode::PayloadTooLarge => 413,
+            ErrorCode::UnsupportedMediaType => 415,
+            ErrorCode::ValidationFailed => 422,
+            ErrorCode::RateLimited => 429,
+            ErrorCode::Internal => 500,
+            ErrorCode::ServiceUnavailable => 503,
+        }
+    }
+
+    /// A short human-readable summary that does not change between occurrences.
+    pub fn title(self) -> &'static str {
+        match self {
+            ErrorCode::MalformedRequest => "Malformed request",
+            ErrorCode::ValidationFailed => "Validation failed",
+            ErrorCode::Unauthenticated => "Authentication required",
+            ErrorCode::Forbidden => "Forbidden",
+            ErrorCode::NotFound => "Not found",
+            ErrorCode::MethodNotAllowed => "Method not allowed",
+            ErrorCode::Conflict => "Conflict",
+            ErrorCode::PayloadTooLarge => "Payload too large",
+            ErrorCode::UnsupportedMediaType => "Unsupported media type",
+            ErrorCode::RateLimited => "Too many requests",
+            ErrorCode::ServiceUnavailable => "Service unavailable",
+            ErrorCode::Internal => "Internal error",
+        }
+    }
+
+    /// The snake_case wire name, also used in the problem `type` URI.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::MalformedRequest => "malformed_request",
+            ErrorCode::ValidationFailed => "validation_failed",
+            ErrorCode::Unauthenticated => "unauthenticated",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
+            ErrorCode::Conflict => "conflict",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::UnsupportedMediaType => "unsupported_media_type",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::ServiceUnavailable => "service_unavailable",
+            ErrorCode::Internal => "internal",
+        }
+    }
+}
+
+/// One invalid field of a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct FieldError {
+    /// The field's name as it appears on the wire (dotted for nested fields).
+    #[cfg_attr(feature = "server", schema(example = "slug"))]
+    pub field: String,
+    /// A stable code for the rule that failed, e.g. `too_long`.
+    #[cfg_attr(feature = "server", schema(example = "invalid_format"))]
+    pub code: String,
+    /// What is wrong, for people.
+    #[cfg_attr(
+        feature = "server",
+        schema(example = "must be 1-63 lowercase letters, digits or hyphens")
+    )]
+    pub message: String,
+}
+
+/// An RFC 9457 problem document (`application/problem+json`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct Problem {
+    /// A URI identifying the problem type.
+    #[cfg_attr(
+        feature = "server",
+        schema(example = "https://portcullis.dev/problems/not_found")
+    )]
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// A short summary of the problem type.
+    #[cfg_attr(feature = "server", schema(example = "Not found"))]
+    pub title: String,
+    /// The HTTP status code.
+    #[cfg_attr(feature = "server", schema(example = 404))]
+    pub status: u16,
+    /// What went wrong in this occurrence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// The request path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
+    /// The stable machine-readable code.
+    pub code: ErrorCode,
+    /// Every invalid field, for `validation_failed`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+impl Problem {
+    /// The `type` URI for a code.
+    pub fn type_uri(code: ErrorCode) -> String {
+        format!("https://portcullis.dev/problems/{}", code.as_str())
+    }
+
+    /// A problem with the code's standard status and title.
+    pub fn new(code: ErrorCode, detail: impl Into<Option<String>>) -> Self {
+        Problem {
+            kind: Self::type_uri(code),
+            title: code.title().to_owned(),
+            status: code.status(),
+            detail: detail.into(),
+            instance: None,
+            code,
+            errors: Vec::new(),
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! Types shared by the Portcullis API and SPA: DTOs, roles, permissions, error codes and
+//! validation rules. Compiles to wasm32; server-only derives sit behind the `server` feature.
+
+pub mod error;
+pub mod permission;
+pub mod portal;
+pub mod role;
+pub mod validate;
+
+pub use error::{ErrorCode, FieldError, Problem};
+pub use permission::{Permission, PortalKind};
+pub use portal::{Branding, PortalPublic};
+pub use role::Role;
