@@ -93,20 +93,90 @@ const fn spec(
 
 /// The seed permission tables, with their defaults.
 pub const PERMISSION_TABLE: [PermissionSpec; 14] = [
-    spec(Permission::ViewDealStatus, PortalKind::Customer, true, "View deal status"),
-    spec(Permission::ViewDealValue, PortalKind::Customer, false, "View deal value"),
-    spec(Permission::ViewSharedDocuments, PortalKind::Customer, true, "View shared documents"),
-    spec(Permission::PostMessages, PortalKind::Customer, true, "Post messages"),
-    spec(Permission::SubmitRequests, PortalKind::Customer, true, "Submit requests"),
-    spec(Permission::ViewTeamMembers, PortalKind::Customer, true, "View team members"),
-    spec(Permission::ScheduleMeetings, PortalKind::Customer, false, "Schedule meetings"),
-    spec(Permission::RegisterDeals, PortalKind::Partner, true, "Register deals"),
-    spec(Permission::ViewDealPipeline, PortalKind::Partner, true, "View deal pipeline"),
-    spec(Permission::AccessCoSellWorkspace, PortalKind::Partner, false, "Access co-sell workspace"),
-    spec(Permission::ViewCommissions, PortalKind::Partner, true, "View commissions"),
-    spec(Permission::AccessCollateralLibrary, PortalKind::Partner, true, "Access collateral library"),
-    spec(Permission::ViewPartnerTierStatus, PortalKind::Partner, true, "View partner tier status"),
-    spec(Permission::ExportReports, PortalKind::Partner, false, "Export reports"),
+    spec(
+        Permission::ViewDealStatus,
+        PortalKind::Customer,
+        true,
+        "View deal status",
+    ),
+    spec(
+        Permission::ViewDealValue,
+        PortalKind::Customer,
+        false,
+        "View deal value",
+    ),
+    spec(
+        Permission::ViewSharedDocuments,
+        PortalKind::Customer,
+        true,
+        "View shared documents",
+    ),
+    spec(
+        Permission::PostMessages,
+        PortalKind::Customer,
+        true,
+        "Post messages",
+    ),
+    spec(
+        Permission::SubmitRequests,
+        PortalKind::Customer,
+        true,
+        "Submit requests",
+    ),
+    spec(
+        Permission::ViewTeamMembers,
+        PortalKind::Customer,
+        true,
+        "View team members",
+    ),
+    spec(
+        Permission::ScheduleMeetings,
+        PortalKind::Customer,
+        false,
+        "Schedule meetings",
+    ),
+    spec(
+        Permission::RegisterDeals,
+        PortalKind::Partner,
+        true,
+        "Register deals",
+    ),
+    spec(
+        Permission::ViewDealPipeline,
+        PortalKind::Partner,
+        true,
+        "View deal pipeline",
+    ),
+    spec(
+        Permission::AccessCoSellWorkspace,
+        PortalKind::Partner,
+        false,
+        "Access co-sell workspace",
+    ),
+    spec(
+        Permission::ViewCommissions,
+        PortalKind::Partner,
+        true,
+        "View commissions",
+    ),
+    spec(
+        Permission::AccessCollateralLibrary,
+        PortalKind::Partner,
+        true,
+        "Access collateral library",
+    ),
+    spec(
+        Permission::ViewPartnerTierStatus,
+        PortalKind::Partner,
+        true,
+        "View partner tier status",
+    ),
+    spec(
+        Permission::ExportReports,
+        PortalKind::Partner,
+        false,
+        "Export reports",
+    ),
 ];
 
 impl Permission {

@@ -1,0 +1,3 @@
+//! Domain types: validated values and rules, no I/O.
+
+pub mod portal;

@@ -1,0 +1,20 @@
+//! The route table. Every route is registered here through utoipa-actix-web, so the served
+//! OpenAPI document is generated from the same registrations that route requests.
+
+pub mod fallback;
+pub mod health;
+pub mod portals;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Operational endpoints outside the versioned API.
+pub fn ops(cfg: &mut ServiceConfig) {
+    cfg.service(health::healthz)
+        .service(health::readyz)
+        .service(health::metrics);
+}
+
+/// The `/api/v1` resources.
+pub fn api_v1(cfg: &mut ServiceConfig) {
+    cfg.service(portals::public_portal);
+}

@@ -1,0 +1,28 @@
+//! Portals as the public sees them: what a sign-in page needs.
+
+use actix_web::{get, web};
+use portcullis_shared::PortalPublic;
+
+use crate::db::Db;
+use crate::error::ApiError;
+use crate::storage::portals;
+
+/// The name, type and branding of a published portal, for its sign-in page.
+#[utoipa::path(
+    tag = "portals",
+    params(("slug" = String, Path, description = "The portal's URL name", example = "acme")),
+    responses(
+        (status = 200, description = "The portal's public face", body = PortalPublic),
+        (status = 404, description = "No published portal has this slug", body = portcullis_shared::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/portals/{slug}/public")]
+pub async fn public_portal(
+    db: web::Data<Db>,
+    slug: web::Path<String>,
+) -> Result<web::Json<PortalPublic>, ApiError> {
+    let portal = portals::find_published(&db, &slug)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(web::Json(portal.to_public()))
+}

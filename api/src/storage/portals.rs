@@ -1,0 +1,112 @@
+//! Portals: their identity, branding and publication state.
+
+use portcullis_shared::{Branding, PortalKind, PortalPublic};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::db::Db;
+use crate::domain::portal::NewPortal;
+use crate::storage::flag;
+use crate::time;
+
+/// A portal as stored.
+#[derive(Debug, Clone)]
+pub struct PortalRow {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+    pub kind: PortalKind,
+    pub branding: Branding,
+    pub custom_domain: Option<String>,
+    pub frame_ancestors: Option<String>,
+    pub published: bool,
+}
+
+impl PortalRow {
+    fn from_row(row: &AnyRow) -> Result<PortalRow, sqlx::Error> {
+        let kind: String = row.try_get("kind")?;
+        Ok(PortalRow {
+            id: row.try_get("id")?,
+            slug: row.try_get("slug")?,
+            name: row.try_get("name")?,
+            kind: PortalKind::parse(&kind).ok_or_else(|| sqlx::Error::ColumnDecode {
+                index: "kind".into(),
+                source: format!("unknown portal kind {kind:?}").into(),
+            })?,
+            branding: Branding {
+                logo_url: row.try_get("logo_url")?,
+                primary_color: row.try_get("primary_color")?,
+                background_color: row.try_get("background_color")?,
+                favicon_url: row.try_get("favicon_url")?,
+                login_image_url: row.try_get("login_image_url")?,
+                email_header_url: row.try_get("email_header_url")?,
+            },
+            custom_domain: row.try_get("custom_domain")?,
+            frame_ancestors: row.try_get("frame_ancestors")?,
+            published: flag(row.try_get("published")?),
+        })
+    }
+
+    /// What the public sign-in page may show.
+    pub fn to_public(&self) -> PortalPublic {
+        PortalPublic {
+            slug: self.slug.clone(),
+            name: self.name.clone(),
+            kind: self.kind,
+            branding: self.branding.clone(),
+        }
+    }
+}
+
+macro_rules! portal_columns {
+    () => {
+        "id, slug, name, kind, logo_url, primary_color, background_color, favicon_url, \
+         login_image_url, email_header_url, custom_domain, frame_ancestors, published"
+    };
+}
+
+/// A published portal by slug. Unpublished portals are invisible to the public.
+#[tracing::instrument(skip(db))]
+pub async fn find_published(db: &Db, slug: &str) -> Result<Option<PortalRow>, sqlx::Error> {
+    sqlx::query(concat!(
+        "SELECT ",
+        portal_columns!(),
+        " FROM portals WHERE slug = $1 AND published = 1"
+    ))
+    .bind(slug)
+    .fetch_optional(&db.pool)
+    .await?
+    .map(|r| PortalRow::from_row(&r))
+    .transpose()
+}
+
+/// Creates a portal unless one with its slug exists; returns whether it was created.
+#[tracing::instrument(skip(db, portal), fields(slug = %portal.slug))]
+pub async fn insert_if_absent(db: &Db, portal: &NewPortal) -> Result<bool, sqlx::Error> {
+    let now = time::now();
+    let b = &portal.branding;
+    let done = sqlx::query(
+        "INSERT INTO portals (id, slug, name, kind, logo_url, primary_color, background_color, \
+         favicon_url, login_image_url, email_header_url, custom_domain, frame_ancestors, \
+         published, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) \
+         ON CONFLICT (slug) DO NOTHING",
+    )
+    .bind(uuid::Uuid::now_v7().to_string())
+    .bind(portal.slug.as_str())
+    .bind(&portal.name)
+    .bind(portal.kind.as_str())
+    .bind(&b.logo_url)
+    .bind(&b.primary_color)
+    .bind(&b.background_color)
+    .bind(&b.favicon_url)
+    .bind(&b.login_image_url)
+    .bind(&b.email_header_url)
+    .bind(&portal.custom_domain)
+    .bind(&portal.frame_ancestors)
+    .bind(i64::from(portal.published))
+    .bind(now)
+    .execute(&db.pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
