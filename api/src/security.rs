@@ -1,6 +1,7 @@
 //! Security headers on every response, and the Content-Security-Policy the SPA runs under.
 
 use actix_web::body::MessageBody;
+use actix_web::HttpMessage;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
@@ -32,8 +33,15 @@ pub async fn headers(
     let csp = req
         .app_data::<actix_web::web::Data<DefaultCsp>>()
         .map(|c| c.0.clone());
+    let request_id = req
+        .extensions()
+        .get::<tracing_actix_web::RequestId>()
+        .and_then(|id| HeaderValue::from_str(&id.to_string()).ok());
     let mut res = next.call(req).await?;
     let h = res.headers_mut();
+    if let Some(id) = request_id {
+        h.insert(HeaderName::from_static("x-request-id"), id);
+    }
     if let Some(csp) = csp {
         if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
             h.insert(header::CONTENT_SECURITY_POLICY, csp);
