@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 use crate::config::Settings;
 use crate::db::Db;
 use crate::startup::Application;
-use crate::{openapi, seed, telemetry};
+use crate::{admin, openapi, seed, telemetry};
 
 /// Portcullis: the self-hostable customer & partner portal for a CRM.
 #[derive(Debug, Parser)]
@@ -27,6 +27,19 @@ pub enum Command {
     SeedDemo,
     /// Print the OpenAPI document.
     Openapi,
+    /// Create an administrator (the first one, typically). Reads the password from standard
+    /// input when --password is not given.
+    CreateAdmin {
+        /// The administrator's email address.
+        #[arg(long)]
+        email: String,
+        /// The password (at least 12 characters, not a common one).
+        #[arg(long)]
+        password: Option<String>,
+        /// Display name.
+        #[arg(long, default_value = "Administrator")]
+        name: String,
+    },
 }
 
 /// Runs a command; errors are returned for `main` to print as one line.
@@ -66,6 +79,35 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                     portal.slug.as_str()
                 )?;
             }
+            writeln!(out, "Demo users (password: {}):", seed::DEMO_PASSWORD)?;
+            for u in &seed::DEMO_USERS {
+                let place = u
+                    .portal
+                    .map_or_else(String::new, |p| format!("sign in at /p/{p}"));
+                writeln!(out, "  {:<34} {:<16} {place}", u.email, u.role.as_str())?;
+            }
+        }
+        Command::CreateAdmin {
+            email,
+            password,
+            name,
+        } => {
+            telemetry::init(settings.log_format);
+            let password = match password {
+                Some(p) => p,
+                None => {
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line)?;
+                    line.trim_end_matches(['\r', '\n']).to_owned()
+                }
+            };
+            let db = Db::connect(&settings).await?;
+            db.migrate().await?;
+            let id = admin::create_admin(&db, &email, &name, &password).await?;
+            writeln!(
+                std::io::stdout(),
+                "Administrator {email} created (id {id})."
+            )?;
         }
         Command::Serve => {
             telemetry::init(settings.log_format);

@@ -1,6 +1,8 @@
 //! Portcullis: the self-hostable customer & partner portal for a CRM. This library holds the
 //! whole server; the `portcullis` binary is a thin command line around it.
 
+pub mod admin;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;

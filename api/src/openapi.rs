@@ -13,13 +13,34 @@ use crate::routes;
             Errors are RFC 9457 problem+json documents with a stable `code`.",
         license(name = "AGPL-3.0-or-later"),
     ),
+    modifiers(&BearerAuth),
     components(schemas(portcullis_shared::Problem, portcullis_shared::ErrorCode, portcullis_shared::FieldError)),
     tags(
         (name = "operations", description = "Health, readiness and metrics"),
         (name = "portals", description = "Customer and partner portals"),
+        (name = "auth", description = "Sign-in, sessions and the signed-in user"),
     )
 )]
 struct ApiDoc;
+
+/// Declares the `bearer` security scheme (a JWT access token) used by protected paths.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut Spec) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// Builds the document from the same registrations the server routes with.
 pub fn spec() -> Spec {

@@ -1,7 +1,7 @@
 //! Security headers on every response, and the Content-Security-Policy the SPA runs under.
 
-use actix_web::body::MessageBody;
 use actix_web::HttpMessage;
+use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;

@@ -1,19 +1,142 @@
 //! Demo data: a company with a branded customer portal and partner portal. Idempotent, so
 //! `make run` can seed every time it starts.
 
-use base64::Engine;
-use portcullis_shared::{Branding, PortalKind};
+use std::collections::HashMap;
 
+use base64::Engine;
+use portcullis_shared::{Branding, PortalKind, Role};
+
+use crate::auth::password::Hasher;
 use crate::db::Db;
 use crate::domain::portal::{NewPortal, Slug};
-use crate::storage::portals;
+use crate::storage::{accounts, portals, users};
 use crate::time;
+
+/// The password of every demo user (printed by `portcullis seed-demo`).
+pub const DEMO_PASSWORD: &str = "portcullis-demo-2026";
 
 /// What seeding did.
 #[derive(Debug, Default)]
 pub struct SeedReport {
     pub portals_created: Vec<String>,
+    pub users_created: Vec<String>,
 }
+
+/// A demo user: email, name, role, and for external users their account and portal slug.
+pub struct DemoUser {
+    pub email: &'static str,
+    pub name: &'static str,
+    pub role: Role,
+    pub account: Option<&'static str>,
+    pub portal: Option<&'static str>,
+}
+
+const fn demo_user(
+    email: &'static str,
+    name: &'static str,
+    role: Role,
+    account: Option<&'static str>,
+    portal: Option<&'static str>,
+) -> DemoUser {
+    DemoUser {
+        email,
+        name,
+        role,
+        account,
+        portal,
+    }
+}
+
+/// The demo accounts: two customers and two partners, so that every feature can show one
+/// organisation's data beside another's.
+pub const DEMO_ACCOUNTS: [(&str, PortalKind, &str, &str); 4] = [
+    (
+        "Globex Corporation",
+        PortalKind::Customer,
+        "globex.example",
+        "EMEA",
+    ),
+    ("Initech", PortalKind::Customer, "initech.example", "NA"),
+    (
+        "Northwind Partners",
+        PortalKind::Partner,
+        "northwind.example",
+        "EMEA",
+    ),
+    (
+        "Contoso Resellers",
+        PortalKind::Partner,
+        "contoso.example",
+        "NA",
+    ),
+];
+
+/// One user per role, plus users of a second customer and partner account.
+pub const DEMO_USERS: [DemoUser; 9] = [
+    demo_user(
+        "admin@portcullis.example",
+        "Ada Admin",
+        Role::Admin,
+        None,
+        None,
+    ),
+    demo_user(
+        "manager@portcullis.example",
+        "Max Manager",
+        Role::Manager,
+        None,
+        None,
+    ),
+    demo_user(
+        "channel@portcullis.example",
+        "Chan Nell",
+        Role::ChannelManager,
+        None,
+        None,
+    ),
+    demo_user(
+        "rep@portcullis.example",
+        "Remy Rep",
+        Role::SalesRep,
+        None,
+        None,
+    ),
+    demo_user(
+        "customer@globex.example",
+        "Gloria Globex",
+        Role::CustomerUser,
+        Some("Globex Corporation"),
+        Some("acme"),
+    ),
+    demo_user(
+        "customer@initech.example",
+        "Ian Initech",
+        Role::CustomerUser,
+        Some("Initech"),
+        Some("acme"),
+    ),
+    demo_user(
+        "partner@northwind.example",
+        "Nora Northwind",
+        Role::PartnerUser,
+        Some("Northwind Partners"),
+        Some("partners"),
+    ),
+    demo_user(
+        "partner-admin@northwind.example",
+        "Ned Northwind",
+        Role::PartnerAdmin,
+        Some("Northwind Partners"),
+        Some("partners"),
+    ),
+    demo_user(
+        "partner@contoso.example",
+        "Connie Contoso",
+        Role::PartnerUser,
+        Some("Contoso Resellers"),
+        Some("partners"),
+    ),
+];
 
 fn svg_data_uri(svg: &str) -> String {
     format!(
@@ -84,9 +207,52 @@ pub async fn seed_demo(db: &Db) -> anyhow::Result<SeedReport> {
     .bind(time::now())
     .execute(&db.pool)
     .await?;
+    let mut portal_ids = HashMap::new();
     for portal in demo_portals() {
         if portals::insert_if_absent(db, &portal).await? {
             report.portals_created.push(portal.slug.as_str().to_owned());
+        }
+        if let Some(p) = portals::find_published(db, portal.slug.as_str()).await? {
+            portal_ids.insert(p.slug.clone(), p.id);
+        }
+    }
+    let mut account_ids = HashMap::new();
+    for (name, kind, domain, region) in DEMO_ACCOUNTS {
+        let id = match accounts::find_id_by_name(db, name).await? {
+            Some(id) => id,
+            None => {
+                accounts::insert(
+                    db,
+                    &accounts::NewAccount {
+                        kind,
+                        name: name.into(),
+                        domain: Some(domain.into()),
+                        region: Some(region.into()),
+                    },
+                )
+                .await?
+            }
+        };
+        account_ids.insert(name, id);
+    }
+    // Every demo user shares one password, so it is hashed once.
+    let hash = Hasher::new()?.hash(DEMO_PASSWORD.to_owned()).await?;
+    for u in &DEMO_USERS {
+        let created = users::insert_if_absent(
+            db,
+            &users::NewUser {
+                email: u.email.into(),
+                name: u.name.into(),
+                role: u.role,
+                account_id: u.account.and_then(|a| account_ids.get(a).cloned()),
+                portal_id: u.portal.and_then(|p| portal_ids.get(p).cloned()),
+                status: users::UserStatus::Active,
+                password_hash: Some(hash.clone()),
+            },
+        )
+        .await?;
+        if created.is_some() {
+            report.users_created.push(u.email.to_owned());
         }
     }
     Ok(report)

@@ -13,6 +13,8 @@ use tracing_actix_web::TracingLogger;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::auth::password::Hasher;
+use crate::auth::tokens::Keys;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::error;
@@ -41,7 +43,8 @@ impl Application {
         let listener = TcpListener::bind(settings.addr)
             .with_context(|| format!("Failed to bind {}", settings.addr))?;
         let port = listener.local_addr()?.port();
-        let server = run(listener, settings, db)?;
+        let keys = Keys::load_or_create(&db).await?;
+        let server = run(listener, settings, db, keys)?;
         Ok(Application { port, server })
     }
 
@@ -56,7 +59,7 @@ impl Application {
     }
 }
 
-fn run(listener: TcpListener, settings: Settings, db: Db) -> anyhow::Result<Server> {
+fn run(listener: TcpListener, settings: Settings, db: Db, keys: Keys) -> anyhow::Result<Server> {
     let spec = openapi::spec();
     let table = web::Data::new(fallback::RouteTable::from_openapi(&spec));
     let spa = web::Data::new(Spa::load());
@@ -71,6 +74,8 @@ fn run(listener: TcpListener, settings: Settings, db: Db) -> anyhow::Result<Serv
     std::thread::spawn(move || warm.warm());
 
     let metrics = web::Data::new(Metrics::new()?);
+    let keys = web::Data::new(keys);
+    let hasher = web::Data::new(Hasher::new()?);
     let db = web::Data::new(db);
     let spec = Arc::new(spec);
     let json_limit = settings.max_json_bytes;
@@ -93,6 +98,8 @@ fn run(listener: TcpListener, settings: Settings, db: Db) -> anyhow::Result<Serv
                     .app_data(web::PathConfig::default().error_handler(error::path_error))
                     .app_data(db.clone())
                     .app_data(metrics.clone())
+                    .app_data(keys.clone())
+                    .app_data(hasher.clone())
                     .app_data(table.clone())
                     .app_data(spa.clone())
                     .app_data(default_csp.clone())

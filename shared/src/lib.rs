@@ -1,12 +1,14 @@
 //! Types shared by the Portcullis API and SPA: DTOs, roles, permissions, error codes and
 //! validation rules. Compiles to wasm32; server-only derives sit behind the `server` feature.
 
+pub mod auth;
 pub mod error;
 pub mod permission;
 pub mod portal;
 pub mod role;
 pub mod validate;
 
+pub use auth::{LoginRequest, Me, TokenResponse};
 pub use error::{ErrorCode, FieldError, Problem};
 pub use permission::{Permission, PortalKind};
 pub use portal::{Branding, PortalPublic};

@@ -39,7 +39,9 @@ impl Drop for TestApp {
         if let Some(pg) = self.pg_drop.take() {
             // The test's runtime is shutting down; drop the database from a runtime of our own.
             let _ = std::thread::spawn(move || {
-                let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build()
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
                 else {
                     return;
                 };
@@ -173,12 +175,96 @@ impl TestApp {
     }
 }
 
+/// A signed-in session: the access token and the raw refresh cookie (`name=value`).
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub token: String,
+    pub refresh_cookie: String,
+}
+
+impl TestApp {
+    /// Signs in; panics unless the answer is 200.
+    pub async fn login(&self, email: &str, password: &str, portal: Option<&str>) -> Session {
+        let res = self.try_login(email, password, portal).await;
+        assert_eq!(res.status(), 200, "sign-in of {email}");
+        session_from(res).await
+    }
+
+    /// Attempts a sign-in.
+    pub async fn try_login(
+        &self,
+        email: &str,
+        password: &str,
+        portal: Option<&str>,
+    ) -> reqwest::Response {
+        self.client
+            .post(self.url("/api/v1/auth/login"))
+            .json(&serde_json::json!({"email": email, "password": password, "portal": portal}))
+            .send()
+            .await
+            .expect("sent")
+    }
+
+    /// Signs in as a demo user with the demo password, at their portal.
+    pub async fn login_demo(&self, email: &str) -> Session {
+        let user = portcullis::seed::DEMO_USERS
+            .iter()
+            .find(|u| u.email == email)
+            .expect("a demo user");
+        self.login(email, portcullis::seed::DEMO_PASSWORD, user.portal)
+            .await
+    }
+
+    /// GET with a bearer token.
+    pub async fn get_as(&self, token: &str, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("sent")
+    }
+
+    /// POST JSON with a bearer token.
+    pub async fn post_as(
+        &self,
+        token: &str,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("sent")
+    }
+}
+
+/// Reads the access token and refresh cookie of a sign-in or refresh answer.
+pub async fn session_from(res: reqwest::Response) -> Session {
+    let refresh_cookie = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("portcullis_refresh="))
+        .and_then(|c| c.split(';').next())
+        .expect("a refresh cookie")
+        .to_owned();
+    let body: serde_json::Value = res.json().await.expect("json");
+    Session {
+        token: body["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned(),
+        refresh_cookie,
+    }
+}
+
 /// Asserts a problem+json response with this status and code, and returns its body.
-pub async fn assert_problem(
-    res: reqwest::Response,
-    status: u16,
-    code: &str,
-) -> serde_json::Value {
+pub async fn assert_problem(res: reqwest::Response, status: u16, code: &str) -> serde_json::Value {
     assert_eq!(res.status().as_u16(), status, "status of {}", res.url());
     let ct = res
         .headers()
@@ -186,7 +272,12 @@ pub async fn assert_problem(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_owned();
-    assert_eq!(ct, "application/problem+json", "content type of {}", res.url());
+    assert_eq!(
+        ct,
+        "application/problem+json",
+        "content type of {}",
+        res.url()
+    );
     let body: serde_json::Value = res.json().await.expect("a JSON problem body");
     assert_eq!(body["status"], status);
     assert_eq!(body["code"], code);

@@ -1,3 +1,4 @@
 //! Domain types: validated values and rules, no I/O.
 
+pub mod permissions;
 pub mod portal;

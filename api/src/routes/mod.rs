@@ -1,8 +1,10 @@
 //! The route table. Every route is registered here through utoipa-actix-web, so the served
 //! OpenAPI document is generated from the same registrations that route requests.
 
+pub mod auth;
 pub mod fallback;
 pub mod health;
+pub mod me;
 pub mod portals;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -16,5 +18,10 @@ pub fn ops(cfg: &mut ServiceConfig) {
 
 /// The `/api/v1` resources.
 pub fn api_v1(cfg: &mut ServiceConfig) {
-    cfg.service(portals::public_portal);
+    cfg.service(portals::public_portal)
+        .service(auth::login)
+        .service(auth::refresh)
+        .service(auth::logout)
+        .service(auth::logout_all)
+        .service(me::me);
 }

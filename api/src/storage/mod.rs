@@ -1,6 +1,10 @@
 //! Storage: every SQL statement Portcullis runs, written once for both backends.
 
+pub mod accounts;
+pub mod permissions;
 pub mod portals;
+pub mod sessions;
+pub mod users;
 
 /// Reads a `BIGINT` 0/1 flag.
 pub fn flag(v: i64) -> bool {

@@ -20,6 +20,8 @@ pub struct PortalRow {
     pub custom_domain: Option<String>,
     pub frame_ancestors: Option<String>,
     pub published: bool,
+    pub idle_timeout_secs: i64,
+    pub absolute_lifetime_secs: i64,
 }
 
 impl PortalRow {
@@ -44,6 +46,8 @@ impl PortalRow {
             custom_domain: row.try_get("custom_domain")?,
             frame_ancestors: row.try_get("frame_ancestors")?,
             published: flag(row.try_get("published")?),
+            idle_timeout_secs: row.try_get("idle_timeout_secs")?,
+            absolute_lifetime_secs: row.try_get("absolute_lifetime_secs")?,
         })
     }
 
@@ -61,7 +65,8 @@ impl PortalRow {
 macro_rules! portal_columns {
     () => {
         "id, slug, name, kind, logo_url, primary_color, background_color, favicon_url, \
-         login_image_url, email_header_url, custom_domain, frame_ancestors, published"
+         login_image_url, email_header_url, custom_domain, frame_ancestors, published, \
+         idle_timeout_secs, absolute_lifetime_secs"
     };
 }
 
@@ -74,6 +79,21 @@ pub async fn find_published(db: &Db, slug: &str) -> Result<Option<PortalRow>, sq
         " FROM portals WHERE slug = $1 AND published = 1"
     ))
     .bind(slug)
+    .fetch_optional(&db.pool)
+    .await?
+    .map(|r| PortalRow::from_row(&r))
+    .transpose()
+}
+
+/// A portal by id, published or not (for signed-in users and admins).
+#[tracing::instrument(skip(db))]
+pub async fn find_by_id(db: &Db, id: &str) -> Result<Option<PortalRow>, sqlx::Error> {
+    sqlx::query(concat!(
+        "SELECT ",
+        portal_columns!(),
+        " FROM portals WHERE id = $1"
+    ))
+    .bind(id)
     .fetch_optional(&db.pool)
     .await?
     .map(|r| PortalRow::from_row(&r))

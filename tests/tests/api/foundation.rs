@@ -59,7 +59,12 @@ async fn a_wrong_method_is_a_problem_405_with_allow(app: TestApp) {
         .expect("sent");
     assert_eq!(res.headers()["allow"], "GET");
     assert_problem(res, 405, "method_not_allowed").await;
-    let res = app.client.post(app.url("/healthz")).send().await.expect("sent");
+    let res = app
+        .client
+        .post(app.url("/healthz"))
+        .send()
+        .await
+        .expect("sent");
     assert_problem(res, 405, "method_not_allowed").await;
 }
 
@@ -75,7 +80,10 @@ async fn every_response_carries_the_security_headers(app: TestApp) {
         let res = app.get(path).await;
         let h = res.headers();
         assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
-        assert_eq!(h["referrer-policy"], "strict-origin-when-cross-origin", "{path}");
+        assert_eq!(
+            h["referrer-policy"], "strict-origin-when-cross-origin",
+            "{path}"
+        );
         assert!(h.contains_key("x-request-id"), "{path}");
         let csp = h["content-security-policy"].to_str().expect("ascii");
         let script_src = csp
@@ -109,7 +117,10 @@ async fn client_routes_fall_back_to_index_html(app: TestApp) {
         assert_eq!(res.headers()["cache-control"], "no-cache", "{path}");
         let html = res.text().await.expect("html");
         assert!(html.contains("<html"), "{path}");
-        assert!(html.contains("_bg.wasm"), "{path}: the Trunk build is served");
+        assert!(
+            html.contains("_bg.wasm"),
+            "{path}: the Trunk build is served"
+        );
     }
 }
 
@@ -119,7 +130,12 @@ async fn a_missing_static_file_is_404_not_the_spa(app: TestApp) {
 }
 
 async fn a_post_to_a_spa_path_is_405(app: TestApp) {
-    let res = app.client.post(app.url("/p/acme")).send().await.expect("sent");
+    let res = app
+        .client
+        .post(app.url("/p/acme"))
+        .send()
+        .await
+        .expect("sent");
     assert_problem(res, 405, "method_not_allowed").await;
 }
 
@@ -127,7 +143,10 @@ async fn a_post_to_a_spa_path_is_405(app: TestApp) {
 async fn assets(app: &TestApp) -> Vec<String> {
     let html = app.get("/").await.text().await.expect("html");
     html.split(['"', '\''])
-        .filter(|s| s.starts_with('/') && (s.ends_with(".js") || s.ends_with(".wasm") || s.ends_with(".css")))
+        .filter(|s| {
+            s.starts_with('/')
+                && (s.ends_with(".js") || s.ends_with(".wasm") || s.ends_with(".css"))
+        })
         .map(str::to_owned)
         .collect()
 }
@@ -136,7 +155,11 @@ async fn hashed_assets_are_cached_for_a_year_and_compressed(app: TestApp) {
     let assets = assets(&app).await;
     assert!(assets.iter().any(|a| a.ends_with(".wasm")), "{assets:?}");
     for asset in &assets {
-        for (accept, encoding) in [("br, gzip", Some("br")), ("gzip", Some("gzip")), ("identity", None)] {
+        for (accept, encoding) in [
+            ("br, gzip", Some("br")),
+            ("gzip", Some("gzip")),
+            ("identity", None),
+        ] {
             let res = app
                 .client
                 .get(app.url(asset))
@@ -145,10 +168,15 @@ async fn hashed_assets_are_cached_for_a_year_and_compressed(app: TestApp) {
                 .await
                 .expect("sent");
             assert_eq!(res.status(), 200, "{asset}");
-            assert_eq!(res.headers()["cache-control"], "public, max-age=31536000, immutable");
+            assert_eq!(
+                res.headers()["cache-control"],
+                "public, max-age=31536000, immutable"
+            );
             assert_eq!(res.headers()["vary"], "Accept-Encoding");
             assert_eq!(
-                res.headers().get("content-encoding").map(|v| v.to_str().expect("ascii")),
+                res.headers()
+                    .get("content-encoding")
+                    .map(|v| v.to_str().expect("ascii")),
                 encoding,
                 "{asset} with {accept}"
             );
@@ -179,7 +207,10 @@ async fn malformed_json_is_a_400_with_the_parsers_message(app: TestApp) {
         .expect("sent");
     let body = assert_problem(res, 400, "malformed_request").await;
     let detail = body["detail"].as_str().expect("detail");
-    assert!(detail.contains("EOF") || detail.contains("line 1"), "{detail}");
+    assert!(
+        detail.contains("EOF") || detail.contains("line 1"),
+        "{detail}"
+    );
 }
 
 async fn an_oversize_body_is_a_413(app: TestApp) {
@@ -226,9 +257,15 @@ async fn validation_failures_are_422_naming_every_field(app: TestApp) {
 }
 
 async fn the_served_openapi_document_matches_the_committed_one(app: TestApp) {
-    let served: serde_json::Value = app.get("/api/openapi.json").await.json().await.expect("json");
-    let committed_text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi.json"))
-        .expect("openapi.json is committed at the repository root");
+    let served: serde_json::Value = app
+        .get("/api/openapi.json")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let committed_text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi.json"))
+            .expect("openapi.json is committed at the repository root");
     let committed: serde_json::Value = serde_json::from_str(&committed_text).expect("valid JSON");
     assert!(
         served == committed,
@@ -245,7 +282,11 @@ async fn every_documented_path_is_routed(app: TestApp) {
     for path in spec.paths.paths.keys() {
         let concrete = path.replace("{slug}", "acme");
         let res = app.get(&concrete).await;
-        assert_ne!(res.headers().get("content-type").map(|v| v.as_bytes()), Some(&b"text/html"[..]), "{path} fell through to the SPA");
+        assert_ne!(
+            res.headers().get("content-type").map(|v| v.as_bytes()),
+            Some(&b"text/html"[..]),
+            "{path} fell through to the SPA"
+        );
     }
 }
 
@@ -256,10 +297,19 @@ async fn the_api_reference_page_is_served_from_the_binary(app: TestApp) {
     assert_eq!(res.status(), 200);
     let html = res.text().await.expect("html");
     assert!(html.contains("swagger-ui"));
-    for asset in ["/api/docs/swagger-ui.css", "/api/docs/swagger-ui-bundle.js", "/api/docs/swagger-initializer.js"] {
+    for asset in [
+        "/api/docs/swagger-ui.css",
+        "/api/docs/swagger-ui-bundle.js",
+        "/api/docs/swagger-initializer.js",
+    ] {
         assert_eq!(app.get(asset).await.status(), 200, "{asset}");
     }
-    let init = app.get("/api/docs/swagger-initializer.js").await.text().await.expect("js");
+    let init = app
+        .get("/api/docs/swagger-initializer.js")
+        .await
+        .text()
+        .await
+        .expect("js");
     assert!(init.contains("/api/openapi.json"));
 }
 

@@ -1,4 +1,5 @@
 //! Black-box tests of the HTTP API, each on SQLite and on PostgreSQL.
 
+mod auth;
 mod foundation;
 mod portals;

@@ -37,7 +37,12 @@ async fn the_partner_portal_has_its_own_type_and_colours(app: TestApp) {
 
 async fn an_unknown_portal_is_a_problem_404(app: TestApp) {
     app.seed_demo().await;
-    let body = assert_problem(app.get("/api/v1/portals/nope/public").await, 404, "not_found").await;
+    let body = assert_problem(
+        app.get("/api/v1/portals/nope/public").await,
+        404,
+        "not_found",
+    )
+    .await;
     assert!(body["detail"].is_string());
 }
 
@@ -45,15 +50,31 @@ async fn an_unpublished_portal_is_indistinguishable_from_a_missing_one(app: Test
     let mut draft = portcullis::seed::demo_portals().remove(0);
     draft.slug = Slug::parse("draft").expect("valid slug");
     draft.published = false;
-    assert!(portals::insert_if_absent(&app.db, &draft).await.expect("insert"));
-    let hidden = assert_problem(app.get("/api/v1/portals/draft/public").await, 404, "not_found").await;
-    let missing = assert_problem(app.get("/api/v1/portals/ghost/public").await, 404, "not_found").await;
+    assert!(
+        portals::insert_if_absent(&app.db, &draft)
+            .await
+            .expect("insert")
+    );
+    let hidden = assert_problem(
+        app.get("/api/v1/portals/draft/public").await,
+        404,
+        "not_found",
+    )
+    .await;
+    let missing = assert_problem(
+        app.get("/api/v1/portals/ghost/public").await,
+        404,
+        "not_found",
+    )
+    .await;
     assert_eq!(hidden, missing);
 }
 
 async fn seeding_twice_creates_nothing_new(app: TestApp) {
     let first = portcullis::seed::seed_demo(&app.db).await.expect("seed");
-    let second = portcullis::seed::seed_demo(&app.db).await.expect("seed again");
+    let second = portcullis::seed::seed_demo(&app.db)
+        .await
+        .expect("seed again");
     assert_eq!(first.portals_created, ["acme", "partners"]);
     assert!(second.portals_created.is_empty());
 }

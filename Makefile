@@ -1,0 +1,92 @@
+# Portcullis: `make run` serves the app with demo data; `make test` runs every check.
+# Both install what they are missing (and only that) before they start.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+# Builds live outside the clone so that later clones (and CI on this machine) reuse them.
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/portcullis/target
+export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+
+TRUNK_VERSION := 0.21.14
+WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/[^0-9.]/,""); print}' Cargo.lock)
+BIN_DEBUG := $(CARGO_TARGET_DIR)/debug/portcullis
+BIN_RELEASE := $(CARGO_TARGET_DIR)/release/portcullis
+E2E_ADDR ?= 127.0.0.1:8089
+
+.PHONY: help run test tools spa build-release lint unit-tests e2e openapi fmt bench chromium node-modules
+
+help:
+	@echo "make run      build the web app and the server, seed demo data, serve on \$${PORTCULLIS_ADDR:-127.0.0.1:8080}"
+	@echo "make test     formatting, lints, wasm build, unit + integration tests (SQLite, and PostgreSQL"
+	@echo "              when PORTCULLIS_TEST_PG_URL is set), browser end-to-end tests"
+	@echo "make openapi  regenerate openapi.json from the code"
+	@echo "make fmt      format the code"
+	@echo "make bench    benchmarks (speed and memory targets)"
+
+## ---- tools (each installed only when missing or at the wrong version) ----
+
+tools: node-modules
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown \
+		|| rustup target add wasm32-unknown-unknown
+	@if [ "$$(trunk --version 2>/dev/null)" != "trunk $(TRUNK_VERSION)" ]; then \
+		echo "Installing trunk $(TRUNK_VERSION) (a few minutes, once)"; \
+		cargo install trunk --version $(TRUNK_VERSION) --locked; fi
+	@if [ "$$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $(WASM_BINDGEN_VERSION)" ]; then \
+		echo "Installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION) (a few minutes, once)"; \
+		cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --force; fi
+	@wasm-opt --version | grep -q 'version 132' \
+		|| { echo "wasm-opt 132 from node_modules is required (npm ci)"; exit 1; }
+
+node-modules:
+	@if [ ! -x node_modules/.bin/wasm-opt ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
+		npm ci --no-audit --no-fund; fi
+
+chromium:
+	@if ! command -v chromium >/dev/null; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update && apt-get install -y chromium chromium-driver; \
+		else echo "Chromium is missing: install Debian's chromium package (sudo apt-get install chromium)"; exit 1; fi; fi
+
+## ---- build and run ----
+
+spa: tools
+	trunk build --release
+
+build-release: spa
+	cargo build --release -p portcullis-api
+
+run: build-release
+	@$(BIN_RELEASE) seed-demo
+	@echo "API reference: http://$${PORTCULLIS_ADDR:-127.0.0.1:8080}/api/docs/"
+	@echo "Metrics:       http://$${PORTCULLIS_ADDR:-127.0.0.1:8080}/metrics"
+	exec $(BIN_RELEASE) serve
+
+## ---- checks ----
+
+lint: tools
+	cargo fmt --all --check
+	cargo clippy --all-targets -- -D warnings
+	cargo clippy -p portcullis-web --target wasm32-unknown-unknown -- -D warnings
+	cargo build -p portcullis-shared --target wasm32-unknown-unknown
+
+unit-tests: spa
+	@if [ -z "$${PORTCULLIS_TEST_PG_URL:-}" ]; then \
+		echo "PostgreSQL suite skipped: set PORTCULLIS_TEST_PG_URL=postgres://postgres@127.0.0.1:5432/test to run it"; fi
+	cargo test --workspace --exclude portcullis-web
+
+e2e: spa chromium
+	cargo build -p portcullis-api
+	PORTCULLIS_BIN=$(BIN_DEBUG) E2E_ADDR=$(E2E_ADDR) bash tests/e2e/run.sh
+
+test: lint unit-tests e2e
+	@echo "All checks passed."
+
+openapi:
+	cargo run -q -p portcullis-api -- openapi > openapi.json
+
+fmt:
+	cargo fmt --all
+
+bench:
+	@echo "No benchmarks yet: they arrive with the deal and registration features."

@@ -1,0 +1,47 @@
+//! Operator tasks run from the command line.
+
+use anyhow::{Context, bail};
+use portcullis_shared::Role;
+use portcullis_shared::validate::is_plausible_email;
+
+use crate::auth::password::{Hasher, check_policy};
+use crate::db::Db;
+use crate::storage::users::{self, NewUser, UserStatus};
+
+/// Creates an active administrator; refuses a bad email, a weak password or a taken email.
+pub async fn create_admin(
+    db: &Db,
+    email: &str,
+    name: &str,
+    password: &str,
+) -> anyhow::Result<String> {
+    let email = email.trim();
+    if !is_plausible_email(email) {
+        bail!("--email {email:?} is not an email address");
+    }
+    if let Err(e) = check_policy("password", password) {
+        bail!("the password {}", e.message);
+    }
+    if name.trim().is_empty() {
+        bail!("--name must not be empty");
+    }
+    let hash = Hasher::new()?
+        .hash(password.to_owned())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let id = users::insert_if_absent(
+        db,
+        &NewUser {
+            email: email.to_owned(),
+            name: name.trim().to_owned(),
+            role: Role::Admin,
+            account_id: None,
+            portal_id: None,
+            status: UserStatus::Active,
+            password_hash: Some(hash),
+        },
+    )
+    .await
+    .context("Failed to store the administrator")?;
+    id.with_context(|| format!("a user with the email {email} already exists"))
+}

@@ -1,0 +1,7 @@
+//! Authentication: passwords, tokens, sessions, and the `Principal` every request carries.
+
+pub mod password;
+pub mod principal;
+pub mod tokens;
+
+pub use principal::Principal;

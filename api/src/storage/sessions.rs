@@ -1,0 +1,181 @@
+//! Server-side sessions: one per sign-in, checked on every request so that revocation is
+//! immediate on every node. Only hashes of the session and refresh secrets are stored.
+
+use portcullis_shared::Role;
+use sqlx::Row;
+
+use crate::db::Db;
+use crate::time::{self, Micros};
+
+/// A session to open.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub token_hash: String,
+    pub refresh_hash: String,
+    pub user_id: String,
+    pub portal_id: Option<String>,
+    pub idle_timeout_secs: i64,
+    pub absolute_lifetime_secs: i64,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// Opens a session; returns its public id (used in the refresh cookie and admin lists).
+pub async fn create(db: &Db, s: &NewSession) -> Result<String, sqlx::Error> {
+    let id = uuid::Uuid::now_v7().to_string();
+    let now = time::now();
+    sqlx::query(
+        "INSERT INTO sessions (id, token_hash, user_id, portal_id, refresh_hash, created_at, \
+         last_seen_at, idle_timeout_secs, expires_at, ip, user_agent) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10)",
+    )
+    .bind(&id)
+    .bind(&s.token_hash)
+    .bind(&s.user_id)
+    .bind(&s.portal_id)
+    .bind(&s.refresh_hash)
+    .bind(now)
+    .bind(s.idle_timeout_secs)
+    .bind(now + s.absolute_lifetime_secs * 1_000_000)
+    .bind(&s.ip)
+    .bind(&s.user_agent)
+    .execute(&db.pool)
+    .await?;
+    Ok(id)
+}
+
+/// A live session and the user behind it, as of this request.
+#[derive(Debug, Clone)]
+pub struct LiveSession {
+    pub session_id: String,
+    pub user_id: String,
+    pub role: Role,
+    pub account_id: Option<String>,
+    pub portal_id: Option<String>,
+    pub last_seen_at: Micros,
+}
+
+/// The session behind an access token, if it is still live: not ended, within its absolute
+/// lifetime and idle timeout, and its user active and within any access expiry. One round
+/// trip, so every request can afford it.
+pub async fn live(
+    db: &Db,
+    token_hash: &str,
+    now: Micros,
+) -> Result<Option<LiveSession>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT s.id AS session_id, s.last_seen_at, s.portal_id, u.id AS user_id, u.role, \
+         u.account_id \
+         FROM sessions s JOIN users u ON u.id = s.user_id \
+         WHERE s.token_hash = $1 AND s.ended_at IS NULL AND s.expires_at > $2 \
+         AND s.last_seen_at + s.idle_timeout_secs * 1000000 > $2 \
+         AND u.status = 'active' AND (u.access_expires_at IS NULL OR u.access_expires_at > $2)",
+    )
+    .bind(token_hash)
+    .bind(now)
+    .fetch_optional(&db.pool)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let role: String = row.try_get("role")?;
+    let Some(role) = Role::parse(&role) else {
+        return Ok(None);
+    };
+    Ok(Some(LiveSession {
+        session_id: row.try_get("session_id")?,
+        user_id: row.try_get("user_id")?,
+        role,
+        account_id: row.try_get("account_id")?,
+        portal_id: row.try_get("portal_id")?,
+        last_seen_at: row.try_get("last_seen_at")?,
+    }))
+}
+
+/// Marks a session as used now (for the idle timeout).
+pub async fn touch(db: &Db, session_id: &str, now: Micros) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2 AND ended_at IS NULL")
+        .bind(now)
+        .bind(session_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// The refresh state of a session, for rotation.
+#[derive(Debug, Clone)]
+pub struct RefreshState {
+    pub session_id: String,
+    pub token_hash: String,
+    pub user_id: String,
+    pub refresh_hash: String,
+    pub previous_refresh_hash: Option<String>,
+    pub expires_at: Micros,
+}
+
+/// The refresh state of the session with this secret's hash, if it has not ended.
+pub async fn refresh_state(db: &Db, token_hash: &str) -> Result<Option<RefreshState>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT id, token_hash, user_id, refresh_hash, previous_refresh_hash, expires_at \
+         FROM sessions WHERE token_hash = $1 AND ended_at IS NULL",
+    )
+    .bind(token_hash)
+    .fetch_optional(&db.pool)
+    .await?;
+    row.map(|r| {
+        Ok(RefreshState {
+            session_id: r.try_get("id")?,
+            token_hash: r.try_get("token_hash")?,
+            user_id: r.try_get("user_id")?,
+            refresh_hash: r.try_get("refresh_hash")?,
+            previous_refresh_hash: r.try_get("previous_refresh_hash")?,
+            expires_at: r.try_get("expires_at")?,
+        })
+    })
+    .transpose()
+}
+
+/// Replaces the refresh secret if it is still `old_hash`; false when another request
+/// rotated it first.
+pub async fn rotate_refresh(
+    db: &Db,
+    session_id: &str,
+    old_hash: &str,
+    new_hash: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE sessions SET refresh_hash = $1, previous_refresh_hash = $2, last_seen_at = $3 \
+         WHERE id = $4 AND refresh_hash = $2 AND ended_at IS NULL",
+    )
+    .bind(new_hash)
+    .bind(old_hash)
+    .bind(time::now())
+    .bind(session_id)
+    .execute(&db.pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Ends one session.
+pub async fn end(db: &Db, session_id: &str, reason: &str) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE sessions SET ended_at = $1, end_reason = $2 WHERE id = $3 AND ended_at IS NULL",
+    )
+    .bind(time::now())
+    .bind(reason)
+    .bind(session_id)
+    .execute(&db.pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Ends every session of a user; returns how many were live.
+pub async fn end_all(db: &Db, user_id: &str, reason: &str) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE sessions SET ended_at = $1, end_reason = $2 WHERE user_id = $3 AND ended_at IS NULL",
+    )
+    .bind(time::now())
+    .bind(reason)
+    .bind(user_id)
+    .execute(&db.pool)
+    .await?;
+    Ok(done.rows_affected())
+}

@@ -1,0 +1,181 @@
+//! Users: internal staff and external customer and partner users.
+
+use portcullis_shared::Role;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::db::Db;
+use crate::time::{self, Micros};
+
+/// A user's lifecycle state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserStatus {
+    Invited,
+    Active,
+    Deactivated,
+}
+
+impl UserStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserStatus::Invited => "invited",
+            UserStatus::Active => "active",
+            UserStatus::Deactivated => "deactivated",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<UserStatus> {
+        match s {
+            "invited" => Some(UserStatus::Invited),
+            "active" => Some(UserStatus::Active),
+            "deactivated" => Some(UserStatus::Deactivated),
+            _ => None,
+        }
+    }
+}
+
+/// A user as stored.
+#[derive(Debug, Clone)]
+pub struct UserRow {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub account_id: Option<String>,
+    pub portal_id: Option<String>,
+    pub status: UserStatus,
+    pub password_hash: Option<String>,
+    pub access_expires_at: Option<Micros>,
+    pub title: Option<String>,
+    pub phone: Option<String>,
+}
+
+impl UserRow {
+    fn from_row(row: &AnyRow) -> Result<UserRow, sqlx::Error> {
+        let role: String = row.try_get("role")?;
+        let status: String = row.try_get("status")?;
+        let bad = |col: &str, v: &str| sqlx::Error::ColumnDecode {
+            index: col.into(),
+            source: format!("unexpected value {v:?}").into(),
+        };
+        Ok(UserRow {
+            id: row.try_get("id")?,
+            email: row.try_get("email")?,
+            name: row.try_get("name")?,
+            role: Role::parse(&role).ok_or_else(|| bad("role", &role))?,
+            account_id: row.try_get("account_id")?,
+            portal_id: row.try_get("portal_id")?,
+            status: UserStatus::parse(&status).ok_or_else(|| bad("status", &status))?,
+            password_hash: row.try_get("password_hash")?,
+            access_expires_at: row.try_get("access_expires_at")?,
+            title: row.try_get("title")?,
+            phone: row.try_get("phone")?,
+        })
+    }
+
+    /// Whether the user may sign in now: active and within any access expiry.
+    pub fn may_sign_in(&self, now: Micros) -> bool {
+        self.status == UserStatus::Active && self.access_expires_at.is_none_or(|t| t > now)
+    }
+}
+
+macro_rules! user_columns {
+    () => {
+        "id, email, name, role, account_id, portal_id, status, password_hash, \
+         access_expires_at, title, phone"
+    };
+}
+
+/// Emails are unique case-insensitively; this is the form the index holds.
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+/// A user by email, any case.
+#[tracing::instrument(skip(db, email))]
+pub async fn find_by_email(db: &Db, email: &str) -> Result<Option<UserRow>, sqlx::Error> {
+    sqlx::query(concat!(
+        "SELECT ",
+        user_columns!(),
+        " FROM users WHERE email_normalized = $1"
+    ))
+    .bind(normalize_email(email))
+    .fetch_optional(&db.pool)
+    .await?
+    .map(|r| UserRow::from_row(&r))
+    .transpose()
+}
+
+/// A user by id.
+#[tracing::instrument(skip(db))]
+pub async fn find_by_id(db: &Db, id: &str) -> Result<Option<UserRow>, sqlx::Error> {
+    sqlx::query(concat!(
+        "SELECT ",
+        user_columns!(),
+        " FROM users WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await?
+    .map(|r| UserRow::from_row(&r))
+    .transpose()
+}
+
+/// A user to create.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub account_id: Option<String>,
+    pub portal_id: Option<String>,
+    pub status: UserStatus,
+    pub password_hash: Option<String>,
+}
+
+/// Creates a user unless the email is taken; returns the new id, or `None` if taken.
+#[tracing::instrument(skip(db, user), fields(role = user.role.as_str()))]
+pub async fn insert_if_absent(db: &Db, user: &NewUser) -> Result<Option<String>, sqlx::Error> {
+    let id = uuid::Uuid::now_v7().to_string();
+    let now = time::now();
+    let done = sqlx::query(
+        "INSERT INTO users (id, email, email_normalized, name, role, account_id, portal_id, \
+         status, password_hash, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) \
+         ON CONFLICT (email_normalized) DO NOTHING",
+    )
+    .bind(&id)
+    .bind(user.email.trim())
+    .bind(normalize_email(&user.email))
+    .bind(&user.name)
+    .bind(user.role.as_str())
+    .bind(&user.account_id)
+    .bind(&user.portal_id)
+    .bind(user.status.as_str())
+    .bind(&user.password_hash)
+    .bind(now)
+    .execute(&db.pool)
+    .await?;
+    Ok((done.rows_affected() == 1).then_some(id))
+}
+
+/// Records a successful sign-in.
+pub async fn record_sign_in(db: &Db, id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET last_sign_in_at = $1 WHERE id = $2")
+        .bind(time::now())
+        .bind(id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Sets a user's status (deactivation also ends their sessions: see `sessions::end_all`).
+pub async fn set_status(db: &Db, id: &str, status: UserStatus) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE users SET status = $1, updated_at = $2 WHERE id = $3")
+        .bind(status.as_str())
+        .bind(time::now())
+        .bind(id)
+        .execute(&db.pool)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
