@@ -27,6 +27,11 @@ pub enum Command {
     SeedDemo,
     /// Print the OpenAPI document.
     Openapi,
+    /// Audit log tools.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Create an administrator (the first one, typically). Reads the password from standard
     /// input when --password is not given.
     CreateAdmin {
@@ -40,6 +45,12 @@ pub enum Command {
         #[arg(long, default_value = "Administrator")]
         name: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recompute the hash chain and report the first entry where it breaks (exit 1 if any).
+    Verify,
 }
 
 /// Runs a command; errors are returned for `main` to print as one line.
@@ -108,6 +119,25 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 std::io::stdout(),
                 "Administrator {email} created (id {id})."
             )?;
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            telemetry::init(settings.log_format);
+            let db = Db::connect(&settings).await?;
+            db.migrate().await?;
+            let v = crate::storage::audit::verify(&db).await?;
+            match v.first_broken_seq {
+                None => writeln!(
+                    std::io::stdout(),
+                    "Audit chain intact: {} entries verified.",
+                    v.checked
+                )?,
+                Some(seq) => anyhow::bail!(
+                    "audit chain broken at entry {seq} ({} entries checked)",
+                    v.checked
+                ),
+            }
         }
         Command::Serve => {
             telemetry::init(settings.log_format);

@@ -2,6 +2,7 @@
 //! whole server; the `portcullis` binary is a thin command line around it.
 
 pub mod admin;
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;

@@ -13,6 +13,7 @@ use tracing_actix_web::TracingLogger;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::audit;
 use crate::auth::password::Hasher;
 use crate::auth::tokens::Keys;
 use crate::config::Settings;
@@ -86,6 +87,7 @@ fn run(listener: TcpListener, settings: Settings, db: Db, keys: Keys) -> anyhow:
             .into_utoipa_app()
             .map(|app| {
                 app.wrap(ErrorHandlers::new().default_handler(error::ensure_problem))
+                    .wrap(from_fn(audit::record))
                     .wrap(from_fn(security::headers))
                     .wrap(from_fn(metrics::record))
                     .wrap(TracingLogger::default())

@@ -6,7 +6,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use portcullis_shared::Role;
 
 use crate::auth::tokens::{self, Keys};
@@ -43,6 +43,7 @@ impl FromRequest for Principal {
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         let token = bearer(req);
+        let req = req.clone();
         let keys = req.app_data::<web::Data<Keys>>().cloned();
         let db = req.app_data::<web::Data<Db>>().cloned();
         Box::pin(async move {
@@ -65,13 +66,16 @@ impl FromRequest for Principal {
             if now - live.last_seen_at > TOUCH_AFTER_MICROS {
                 sessions::touch(&db, &live.session_id, now).await?;
             }
-            Ok(Principal {
+            let principal = Principal {
                 user_id: live.user_id,
                 session_id: live.session_id,
                 role: live.role,
                 account_id: live.account_id,
                 portal_id: live.portal_id,
-            })
+            };
+            // The audit middleware names the actor from here.
+            req.extensions_mut().insert(principal.clone());
+            Ok(principal)
         })
     }
 }

@@ -5,6 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, post, web};
 use portcullis_shared::validate::{MAX_PASSWORD_BYTES, is_plausible_email, is_valid_slug};
 use portcullis_shared::{FieldError, LoginRequest, TokenResponse};
 
+use crate::audit::{self, AuditNote};
 use crate::auth::Principal;
 use crate::auth::password::Hasher;
 use crate::auth::tokens::{self, ACCESS_TOKEN_SECS, Keys};
@@ -111,6 +112,17 @@ pub async fn login(
     let body = body.into_inner();
     validate_login(&body)?;
     let user = users::find_by_email(&db, &body.email).await?;
+    audit::note(
+        &req,
+        AuditNote {
+            action: Some("auth.login".into()),
+            actor_id: user.as_ref().map(|u| u.id.clone()),
+            object_type: Some("user".into()),
+            object_id: user.as_ref().map(|u| u.id.clone()),
+            details: Some(serde_json::json!({ "email": body.email.trim(), "portal": body.portal })),
+            ..AuditNote::default()
+        },
+    );
     let hash = user.as_ref().and_then(|u| u.password_hash.clone());
     let password_ok = hasher.verify(body.password, hash).await?;
     let user = user

@@ -1,6 +1,7 @@
 //! Storage: every SQL statement Portcullis runs, written once for both backends.
 
 pub mod accounts;
+pub mod audit;
 pub mod permissions;
 pub mod portals;
 pub mod sessions;

@@ -1,5 +1,6 @@
 //! Black-box tests of the HTTP API, each on SQLite and on PostgreSQL.
 
+mod audit;
 mod auth;
 mod foundation;
 mod portals;
