@@ -32,6 +32,8 @@ pub enum ApiError {
     Forbidden,
     #[error("conflict: {0}")]
     Conflict(String),
+    #[error("precondition failed")]
+    PreconditionFailed,
     #[error("rate limited")]
     RateLimited { retry_after_secs: u64 },
     #[error("service unavailable")]
@@ -52,6 +54,7 @@ impl ApiError {
             ApiError::Unauthenticated(_) => ErrorCode::Unauthenticated,
             ApiError::Forbidden => ErrorCode::Forbidden,
             ApiError::Conflict(_) => ErrorCode::Conflict,
+            ApiError::PreconditionFailed => ErrorCode::PreconditionFailed,
             ApiError::RateLimited { .. } => ErrorCode::RateLimited,
             ApiError::Unavailable(_) => ErrorCode::ServiceUnavailable,
             ApiError::Internal(_) => ErrorCode::Internal,
@@ -81,6 +84,9 @@ impl ApiError {
             }
             ApiError::Unauthenticated(m) => (*m).to_owned(),
             ApiError::Forbidden => "You may not perform this action.".to_owned(),
+            ApiError::PreconditionFailed => {
+                "The object changed since you read it; reload and try again.".to_owned()
+            }
             ApiError::RateLimited { retry_after_secs } => {
                 format!("Too many attempts; retry in {retry_after_secs} s.")
             }
@@ -200,6 +206,7 @@ pub fn ensure_problem<B: MessageBody + 'static>(
         404 => ErrorCode::NotFound,
         405 => ErrorCode::MethodNotAllowed,
         409 => ErrorCode::Conflict,
+        412 => ErrorCode::PreconditionFailed,
         413 => ErrorCode::PayloadTooLarge,
         415 => ErrorCode::UnsupportedMediaType,
         422 => ErrorCode::ValidationFailed,

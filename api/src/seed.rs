@@ -163,6 +163,8 @@ pub fn demo_portals() -> Vec<NewPortal> {
     vec![
         NewPortal {
             slug: slug("acme"),
+            idle_timeout_secs: 30 * 60,
+            absolute_lifetime_secs: 12 * 3600,
             name: "Acme Customer Hub".into(),
             kind: PortalKind::Customer,
             branding: Branding {
@@ -179,6 +181,8 @@ pub fn demo_portals() -> Vec<NewPortal> {
         },
         NewPortal {
             slug: slug("partners"),
+            idle_timeout_secs: 30 * 60,
+            absolute_lifetime_secs: 12 * 3600,
             name: "Partner Central".into(),
             kind: PortalKind::Partner,
             branding: Branding {
@@ -228,6 +232,8 @@ pub async fn seed_demo(db: &Db) -> anyhow::Result<SeedReport> {
                         name: name.into(),
                         domain: Some(domain.into()),
                         region: Some(region.into()),
+                        parent_id: None,
+                        owner_user_id: None,
                     },
                 )
                 .await?

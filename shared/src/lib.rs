@@ -1,6 +1,7 @@
 //! Types shared by the Portcullis API and SPA: DTOs, roles, permissions, error codes and
 //! validation rules. Compiles to wasm32; server-only derives sit behind the `server` feature.
 
+pub mod admin;
 pub mod auth;
 pub mod error;
 pub mod permission;

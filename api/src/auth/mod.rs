@@ -1,5 +1,6 @@
 //! Authentication: passwords, tokens, sessions, and the `Principal` every request carries.
 
+pub mod guards;
 pub mod password;
 pub mod principal;
 pub mod tokens;

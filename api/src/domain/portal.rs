@@ -36,6 +36,8 @@ impl std::fmt::Display for Slug {
 #[derive(Debug, Clone)]
 pub struct NewPortal {
     pub slug: Slug,
+    pub idle_timeout_secs: i64,
+    pub absolute_lifetime_secs: i64,
     pub name: String,
     pub kind: PortalKind,
     pub branding: Branding,
@@ -83,5 +85,149 @@ mod tests {
             email_header_url: None,
         };
         assert_eq!(validate_branding(&b).len(), 2);
+    }
+}
+
+/// Session timeouts a portal may set.
+pub const IDLE_MINUTES: std::ops::RangeInclusive<i64> = 5..=1440;
+pub const LIFETIME_HOURS: std::ops::RangeInclusive<i64> = 1..=720;
+/// Largest inline (`data:`) image accepted in branding.
+pub const MAX_IMAGE_URL_BYTES: usize = 512 * 1024;
+
+fn field_error(field: &str, code: &str, message: impl Into<String>) -> FieldError {
+    FieldError {
+        field: field.into(),
+        code: code.into(),
+        message: message.into(),
+    }
+}
+
+/// A display name: 1-100 characters after trimming.
+pub fn check_name(field: &str, name: &str, errors: &mut Vec<FieldError>) {
+    let n = name.trim().chars().count();
+    if n == 0 {
+        errors.push(field_error(field, "required", "is required"));
+    } else if n > 100 {
+        errors.push(field_error(
+            field,
+            "too_long",
+            "must be at most 100 characters",
+        ));
+    }
+}
+
+fn check_image(field: &str, url: &Option<String>, errors: &mut Vec<FieldError>) {
+    let Some(url) = url else { return };
+    let ok =
+        (url.starts_with("https://") && url.len() <= 2048 && !url.contains(char::is_whitespace))
+            || (url.starts_with("data:image/") && url.len() <= MAX_IMAGE_URL_BYTES);
+    if !ok {
+        errors.push(field_error(
+            field,
+            "invalid_format",
+            "must be an https:// URL or a data:image/ URI of at most 512 KiB",
+        ));
+    }
+}
+
+/// Colours and images of a portal's branding; every bad field is reported.
+pub fn check_branding(b: &Branding, errors: &mut Vec<FieldError>) {
+    errors.extend(validate_branding(b));
+    check_image("branding.logo_url", &b.logo_url, errors);
+    check_image("branding.favicon_url", &b.favicon_url, errors);
+    check_image("branding.login_image_url", &b.login_image_url, errors);
+    check_image("branding.email_header_url", &b.email_header_url, errors);
+}
+
+/// A host name such as `portal.acme.example`.
+pub fn is_valid_hostname(s: &str) -> bool {
+    s.len() <= 253
+        && s.contains('.')
+        && s.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        })
+}
+
+/// `frame-ancestors` sources: space-separated `https://host[:port]` origins, nothing that
+/// could add another CSP directive.
+pub fn is_valid_frame_ancestors(s: &str) -> bool {
+    let origins: Vec<&str> = s.split_whitespace().collect();
+    !origins.is_empty()
+        && origins.len() <= 10
+        && origins.iter().all(|o| {
+            o.strip_prefix("https://").is_some_and(|rest| {
+                let host = rest.split_once(':').map_or(rest, |(h, port)| {
+                    if port.parse::<u16>().is_ok() { h } else { "" }
+                });
+                is_valid_hostname(host)
+            })
+        })
+}
+
+/// Checks the optional portal settings shared by create and update.
+pub fn check_settings(
+    custom_domain: Option<&str>,
+    frame_ancestors: Option<&str>,
+    idle_minutes: Option<i64>,
+    lifetime_hours: Option<i64>,
+    errors: &mut Vec<FieldError>,
+) {
+    if custom_domain.is_some_and(|d| !is_valid_hostname(d)) {
+        errors.push(field_error(
+            "custom_domain",
+            "invalid_format",
+            "must be a lowercase host name such as portal.acme.example",
+        ));
+    }
+    if frame_ancestors.is_some_and(|f| !is_valid_frame_ancestors(f)) {
+        errors.push(field_error(
+            "frame_ancestors",
+            "invalid_format",
+            "must be up to 10 space-separated https:// origins",
+        ));
+    }
+    if idle_minutes.is_some_and(|m| !IDLE_MINUTES.contains(&m)) {
+        errors.push(field_error(
+            "idle_timeout_minutes",
+            "out_of_range",
+            "must be from 5 to 1440",
+        ));
+    }
+    if lifetime_hours.is_some_and(|h| !LIFETIME_HOURS.contains(&h)) {
+        errors.push(field_error(
+            "session_lifetime_hours",
+            "out_of_range",
+            "must be from 1 to 720",
+        ));
+    }
+}
+
+#[cfg(test)]
+mod settings_tests {
+    use super::*;
+
+    #[test]
+    fn frame_ancestors_cannot_smuggle_another_directive() {
+        assert!(is_valid_frame_ancestors(
+            "https://crm.acme.example https://intranet.acme.example:8443"
+        ));
+        assert!(!is_valid_frame_ancestors("https://a.example; script-src *"));
+        assert!(!is_valid_frame_ancestors("http://a.example"));
+        assert!(!is_valid_frame_ancestors("*"));
+        assert!(!is_valid_frame_ancestors(""));
+    }
+
+    #[test]
+    fn hostnames_are_lowercase_dotted_labels() {
+        assert!(is_valid_hostname("portal.acme.example"));
+        assert!(!is_valid_hostname("Portal.acme.example"));
+        assert!(!is_valid_hostname("localhost"));
+        assert!(!is_valid_hostname("a..example"));
     }
 }

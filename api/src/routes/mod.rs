@@ -1,6 +1,7 @@
 //! The route table. Every route is registered here through utoipa-actix-web, so the served
 //! OpenAPI document is generated from the same registrations that route requests.
 
+pub mod admin;
 pub mod auth;
 pub mod fallback;
 pub mod health;
@@ -23,5 +24,6 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(auth::refresh)
         .service(auth::logout)
         .service(auth::logout_all)
-        .service(me::me);
+        .service(me::me)
+        .configure(admin::routes);
 }

@@ -1,7 +1,9 @@
 //! Accounts: the customer and partner organisations external users belong to.
 
 use portcullis_shared::PortalKind;
+use portcullis_shared::admin::Account;
 use sqlx::Row;
+use sqlx::any::AnyRow;
 
 use crate::db::Db;
 use crate::time;
@@ -13,6 +15,8 @@ pub struct NewAccount {
     pub name: String,
     pub domain: Option<String>,
     pub region: Option<String>,
+    pub parent_id: Option<String>,
+    pub owner_user_id: Option<String>,
 }
 
 /// An account's name and kind.
@@ -27,8 +31,8 @@ pub struct AccountRow {
 pub async fn insert(db: &Db, a: &NewAccount) -> Result<String, sqlx::Error> {
     let id = uuid::Uuid::now_v7().to_string();
     sqlx::query(
-        "INSERT INTO accounts (id, kind, name, domain, region, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $6)",
+        "INSERT INTO accounts (id, kind, name, domain, region, parent_id, owner_user_id, \
+         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $7, $8, $6, $6)",
     )
     .bind(&id)
     .bind(a.kind.as_str())
@@ -36,6 +40,8 @@ pub async fn insert(db: &Db, a: &NewAccount) -> Result<String, sqlx::Error> {
     .bind(&a.domain)
     .bind(&a.region)
     .bind(time::now())
+    .bind(&a.parent_id)
+    .bind(&a.owner_user_id)
     .execute(&db.pool)
     .await?;
     Ok(id)
@@ -64,4 +70,50 @@ pub async fn find_by_id(db: &Db, id: &str) -> Result<Option<AccountRow>, sqlx::E
         })
     })
     .transpose()
+}
+
+fn account_from_row(r: &AnyRow) -> Result<Account, sqlx::Error> {
+    let kind: String = r.try_get("kind")?;
+    Ok(Account {
+        id: r.try_get("id")?,
+        kind: PortalKind::parse(&kind).unwrap_or(PortalKind::Customer),
+        name: r.try_get("name")?,
+        domain: r.try_get("domain")?,
+        region: r.try_get("region")?,
+        parent_id: r.try_get("parent_id")?,
+        owner_user_id: r.try_get("owner_user_id")?,
+    })
+}
+
+/// An account, whole.
+pub async fn get(db: &Db, id: &str) -> Result<Option<Account>, sqlx::Error> {
+    sqlx::query(
+        "SELECT id, kind, name, domain, region, parent_id, owner_user_id FROM accounts WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await?
+    .map(|r| account_from_row(&r))
+    .transpose()
+}
+
+/// Accounts after `cursor` (ids are time-ordered), optionally of one kind.
+pub async fn list(
+    db: &Db,
+    kind: Option<PortalKind>,
+    cursor: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Account>, sqlx::Error> {
+    sqlx::query(
+        "SELECT id, kind, name, domain, region, parent_id, owner_user_id FROM accounts \
+         WHERE ($1 IS NULL OR kind = $1) AND ($2 IS NULL OR id > $2) ORDER BY id LIMIT $3",
+    )
+    .bind(kind.map(|k| k.as_str()))
+    .bind(cursor)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(account_from_row)
+    .collect()
 }

@@ -46,3 +46,88 @@ pub async fn for_user(
     }
     Ok(out)
 }
+
+fn level_name(level: OverrideLevel) -> &'static str {
+    match level {
+        OverrideLevel::Portal => "portal",
+        OverrideLevel::Account => "account",
+        OverrideLevel::User => "user",
+    }
+}
+
+fn permission_name(p: Permission) -> String {
+    serde_json::to_value(p)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// Sets (`Some`) or removes (`None`) one override.
+pub async fn set(
+    db: &Db,
+    level: OverrideLevel,
+    scope_id: &str,
+    permission: Permission,
+    allowed: Option<bool>,
+) -> Result<(), sqlx::Error> {
+    let name = permission_name(permission);
+    match allowed {
+        None => {
+            sqlx::query(
+                "DELETE FROM permission_overrides WHERE scope_kind = $1 AND scope_id = $2 AND permission = $3",
+            )
+            .bind(level_name(level))
+            .bind(scope_id)
+            .bind(name)
+            .execute(&db.pool)
+            .await?;
+        }
+        Some(allowed) => {
+            sqlx::query(
+                "INSERT INTO permission_overrides (scope_kind, scope_id, permission, allowed, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (scope_kind, scope_id, permission) \
+                 DO UPDATE SET allowed = excluded.allowed, updated_at = excluded.updated_at",
+            )
+            .bind(level_name(level))
+            .bind(scope_id)
+            .bind(name)
+            .bind(i64::from(allowed))
+            .bind(crate::time::now())
+            .execute(&db.pool)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Every override bearing on a portal: its own, and those of accounts and users of its type.
+pub async fn for_portal(
+    db: &Db,
+    portal_id: &str,
+) -> Result<Vec<(OverrideLevel, String, Permission, bool)>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT o.scope_kind, o.scope_id, o.permission, o.allowed FROM permission_overrides o \
+         WHERE (o.scope_kind = 'portal' AND o.scope_id = $1) \
+            OR (o.scope_kind = 'account' AND o.scope_id IN \
+                (SELECT a.id FROM accounts a JOIN portals p ON p.kind = a.kind WHERE p.id = $1)) \
+            OR (o.scope_kind = 'user' AND o.scope_id IN (SELECT u.id FROM users u WHERE u.portal_id = $1))",
+    )
+    .bind(portal_id)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut out = Vec::new();
+    for r in rows {
+        let level = match r.try_get::<String, _>("scope_kind")?.as_str() {
+            "portal" => OverrideLevel::Portal,
+            "account" => OverrideLevel::Account,
+            _ => OverrideLevel::User,
+        };
+        let name: String = r.try_get("permission")?;
+        let Ok(p) = serde_json::from_value::<Permission>(serde_json::Value::String(name)) else {
+            continue;
+        };
+        let allowed: i64 = r.try_get("allowed")?;
+        out.push((level, r.try_get("scope_id")?, p, allowed != 0));
+    }
+    Ok(out)
+}

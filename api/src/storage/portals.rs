@@ -22,6 +22,7 @@ pub struct PortalRow {
     pub published: bool,
     pub idle_timeout_secs: i64,
     pub absolute_lifetime_secs: i64,
+    pub updated_at: i64,
 }
 
 impl PortalRow {
@@ -48,7 +49,29 @@ impl PortalRow {
             published: flag(row.try_get("published")?),
             idle_timeout_secs: row.try_get("idle_timeout_secs")?,
             absolute_lifetime_secs: row.try_get("absolute_lifetime_secs")?,
+            updated_at: row.try_get("updated_at")?,
         })
+    }
+
+    /// The admin view.
+    pub fn to_admin(&self) -> portcullis_shared::admin::Portal {
+        portcullis_shared::admin::Portal {
+            id: self.id.clone(),
+            slug: self.slug.clone(),
+            name: self.name.clone(),
+            kind: self.kind,
+            branding: self.branding.clone(),
+            custom_domain: self.custom_domain.clone(),
+            frame_ancestors: self.frame_ancestors.clone(),
+            published: self.published,
+            idle_timeout_minutes: self.idle_timeout_secs / 60,
+            session_lifetime_hours: self.absolute_lifetime_secs / 3600,
+        }
+    }
+
+    /// The `ETag` of this version.
+    pub fn etag(&self) -> String {
+        format!("\"{}\"", self.updated_at)
     }
 
     /// What the public sign-in page may show.
@@ -66,7 +89,7 @@ macro_rules! portal_columns {
     () => {
         "id, slug, name, kind, logo_url, primary_color, background_color, favicon_url, \
          login_image_url, email_header_url, custom_domain, frame_ancestors, published, \
-         idle_timeout_secs, absolute_lifetime_secs"
+         idle_timeout_secs, absolute_lifetime_secs, updated_at"
     };
 }
 
@@ -100,7 +123,71 @@ pub async fn find_by_id(db: &Db, id: &str) -> Result<Option<PortalRow>, sqlx::Er
     .transpose()
 }
 
-/// Creates a portal unless one with its slug exists; returns whether it was created.
+/// A portal by slug, published or not.
+pub async fn find_by_slug(db: &Db, slug: &str) -> Result<Option<PortalRow>, sqlx::Error> {
+    sqlx::query(concat!(
+        "SELECT ",
+        portal_columns!(),
+        " FROM portals WHERE slug = $1"
+    ))
+    .bind(slug)
+    .fetch_optional(&db.pool)
+    .await?
+    .map(|r| PortalRow::from_row(&r))
+    .transpose()
+}
+
+/// Every portal, by name.
+pub async fn list_all(db: &Db) -> Result<Vec<PortalRow>, sqlx::Error> {
+    sqlx::query(concat!(
+        "SELECT ",
+        portal_columns!(),
+        " FROM portals ORDER BY name, id"
+    ))
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(PortalRow::from_row)
+    .collect()
+}
+
+/// Writes every editable field of a portal, if it still has the version `expected_updated_at`
+/// (when given). Returns false when the portal is gone or changed meanwhile.
+pub async fn update(
+    db: &Db,
+    p: &PortalRow,
+    expected_updated_at: Option<i64>,
+) -> Result<bool, sqlx::Error> {
+    let b = &p.branding;
+    let done = sqlx::query(
+        "UPDATE portals SET name = $1, logo_url = $2, primary_color = $3, background_color = $4, \
+         favicon_url = $5, login_image_url = $6, email_header_url = $7, custom_domain = $8, \
+         frame_ancestors = $9, published = $10, idle_timeout_secs = $11, \
+         absolute_lifetime_secs = $12, updated_at = $13 \
+         WHERE id = $14 AND ($15 IS NULL OR updated_at = $15)",
+    )
+    .bind(&p.name)
+    .bind(&b.logo_url)
+    .bind(&b.primary_color)
+    .bind(&b.background_color)
+    .bind(&b.favicon_url)
+    .bind(&b.login_image_url)
+    .bind(&b.email_header_url)
+    .bind(&p.custom_domain)
+    .bind(&p.frame_ancestors)
+    .bind(i64::from(p.published))
+    .bind(p.idle_timeout_secs)
+    .bind(p.absolute_lifetime_secs)
+    .bind(time::now().max(p.updated_at + 1))
+    .bind(&p.id)
+    .bind(expected_updated_at)
+    .execute(&db.pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Creates a portal unless one with its slug (or custom domain) exists; returns whether it
+/// was created.
 #[tracing::instrument(skip(db, portal), fields(slug = %portal.slug))]
 pub async fn insert_if_absent(db: &Db, portal: &NewPortal) -> Result<bool, sqlx::Error> {
     let now = time::now();
@@ -108,9 +195,9 @@ pub async fn insert_if_absent(db: &Db, portal: &NewPortal) -> Result<bool, sqlx:
     let done = sqlx::query(
         "INSERT INTO portals (id, slug, name, kind, logo_url, primary_color, background_color, \
          favicon_url, login_image_url, email_header_url, custom_domain, frame_ancestors, \
-         published, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) \
-         ON CONFLICT (slug) DO NOTHING",
+         published, idle_timeout_secs, absolute_lifetime_secs, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $15, $16, $14, $14) \
+         ON CONFLICT DO NOTHING",
     )
     .bind(uuid::Uuid::now_v7().to_string())
     .bind(portal.slug.as_str())
@@ -126,6 +213,8 @@ pub async fn insert_if_absent(db: &Db, portal: &NewPortal) -> Result<bool, sqlx:
     .bind(&portal.frame_ancestors)
     .bind(i64::from(portal.published))
     .bind(now)
+    .bind(portal.idle_timeout_secs)
+    .bind(portal.absolute_lifetime_secs)
     .execute(&db.pool)
     .await?;
     Ok(done.rows_affected() == 1)

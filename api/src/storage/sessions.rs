@@ -179,3 +179,59 @@ pub async fn end_all(db: &Db, user_id: &str, reason: &str) -> Result<u64, sqlx::
     .await?;
     Ok(done.rows_affected())
 }
+
+/// Every session of a user, newest first (at most 200).
+pub async fn list_for_user(
+    db: &Db,
+    user_id: &str,
+) -> Result<Vec<portcullis_shared::admin::SessionInfo>, sqlx::Error> {
+    let now = time::now();
+    let rows = sqlx::query(
+        "SELECT id, created_at, last_seen_at, expires_at, idle_timeout_secs, ip, user_agent, \
+         portal_id, ended_at, end_reason FROM sessions WHERE user_id = $1 \
+         ORDER BY created_at DESC LIMIT 200",
+    )
+    .bind(user_id)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let last_seen: i64 = r.try_get("last_seen_at")?;
+            let expires: i64 = r.try_get("expires_at")?;
+            let idle: i64 = r.try_get("idle_timeout_secs")?;
+            let ended: Option<i64> = r.try_get("ended_at")?;
+            Ok(portcullis_shared::admin::SessionInfo {
+                id: r.try_get("id")?,
+                created_at: time::to_rfc3339(r.try_get("created_at")?),
+                last_seen_at: time::to_rfc3339(last_seen),
+                expires_at: time::to_rfc3339(expires),
+                ip: r.try_get("ip")?,
+                user_agent: r.try_get("user_agent")?,
+                portal_id: r.try_get("portal_id")?,
+                live: ended.is_none() && expires > now && last_seen + idle * 1_000_000 > now,
+                ended_at: ended.map(time::to_rfc3339),
+                end_reason: r.try_get("end_reason")?,
+            })
+        })
+        .collect()
+}
+
+/// Ends one session of one user; false when the user has no such live session.
+pub async fn end_for_user(
+    db: &Db,
+    user_id: &str,
+    session_id: &str,
+    reason: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE sessions SET ended_at = $1, end_reason = $2 \
+         WHERE id = $3 AND user_id = $4 AND ended_at IS NULL",
+    )
+    .bind(time::now())
+    .bind(reason)
+    .bind(session_id)
+    .bind(user_id)
+    .execute(&db.pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

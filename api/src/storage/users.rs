@@ -179,3 +179,111 @@ pub async fn set_status(db: &Db, id: &str, status: UserStatus) -> Result<bool, s
         .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Filters of the user list.
+#[derive(Debug, Clone, Default)]
+pub struct UserFilter {
+    /// `customer`, `partner` or `internal`.
+    pub portal_type: Option<String>,
+    pub account_id: Option<String>,
+    pub status: Option<String>,
+    pub role: Option<String>,
+}
+
+fn admin_view(r: &AnyRow) -> Result<portcullis_shared::admin::User, sqlx::Error> {
+    let role: String = r.try_get("role")?;
+    Ok(portcullis_shared::admin::User {
+        id: r.try_get("id")?,
+        email: r.try_get("email")?,
+        name: r.try_get("name")?,
+        role: Role::parse(&role).ok_or_else(|| sqlx::Error::ColumnDecode {
+            index: "role".into(),
+            source: format!("unexpected role {role:?}").into(),
+        })?,
+        status: r.try_get("status")?,
+        account_id: r.try_get("account_id")?,
+        portal_id: r.try_get("portal_id")?,
+        access_expires_at: r
+            .try_get::<Option<i64>, _>("access_expires_at")?
+            .map(time::to_rfc3339),
+        last_sign_in_at: r
+            .try_get::<Option<i64>, _>("last_sign_in_at")?
+            .map(time::to_rfc3339),
+        created_at: time::to_rfc3339(r.try_get("created_at")?),
+    })
+}
+
+macro_rules! admin_columns {
+    () => {
+        "id, email, name, role, status, account_id, portal_id, access_expires_at, \
+         last_sign_in_at, created_at"
+    };
+}
+
+/// Users matching `f`, after `cursor`, oldest first.
+pub async fn list(
+    db: &Db,
+    f: &UserFilter,
+    cursor: Option<&str>,
+    limit: i64,
+) -> Result<Vec<portcullis_shared::admin::User>, sqlx::Error> {
+    sqlx::query(concat!(
+        "SELECT ",
+        admin_columns!(),
+        " FROM users WHERE ($1 IS NULL OR (CASE WHEN role = 'customer_user' THEN 'customer' \
+         WHEN role IN ('partner_user', 'partner_admin') THEN 'partner' ELSE 'internal' END) = $1) \
+         AND ($2 IS NULL OR account_id = $2) AND ($3 IS NULL OR status = $3) \
+         AND ($4 IS NULL OR role = $4) AND ($5 IS NULL OR id > $5) ORDER BY id LIMIT $6"
+    ))
+    .bind(&f.portal_type)
+    .bind(&f.account_id)
+    .bind(&f.status)
+    .bind(&f.role)
+    .bind(cursor)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(admin_view)
+    .collect()
+}
+
+/// One user, as administrators see it.
+pub async fn get_admin_view(
+    db: &Db,
+    id: &str,
+) -> Result<Option<portcullis_shared::admin::User>, sqlx::Error> {
+    sqlx::query(concat!(
+        "SELECT ",
+        admin_columns!(),
+        " FROM users WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await?
+    .map(|r| admin_view(&r))
+    .transpose()
+}
+
+/// Moves an external user to another account.
+pub async fn set_account(db: &Db, id: &str, account_id: &str) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE users SET account_id = $1, updated_at = $2 WHERE id = $3")
+        .bind(account_id)
+        .bind(time::now())
+        .bind(id)
+        .execute(&db.pool)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Sets or clears the access expiry.
+pub async fn set_access_expiry(db: &Db, id: &str, at: Option<Micros>) -> Result<bool, sqlx::Error> {
+    let done =
+        sqlx::query("UPDATE users SET access_expires_at = $1, updated_at = $2 WHERE id = $3")
+            .bind(at)
+            .bind(time::now())
+            .bind(id)
+            .execute(&db.pool)
+            .await?;
+    Ok(done.rows_affected() == 1)
+}

@@ -2,5 +2,6 @@
 
 mod audit;
 mod auth;
+mod authz_matrix;
 mod foundation;
 mod portals;

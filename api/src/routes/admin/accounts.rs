@@ -1,0 +1,163 @@
+//! Account administration: the customer and partner organisations.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use portcullis_shared::admin::{Account, AccountInput, AccountPage};
+use portcullis_shared::{FieldError, PortalKind};
+use serde::Deserialize;
+
+use crate::audit::{self, AuditNote};
+use crate::auth::guards::{PortalManager, Staff};
+use crate::db::Db;
+use crate::domain::portal::{check_name, is_valid_hostname};
+use crate::error::ApiError;
+use crate::routes::admin::page_limit;
+use crate::storage::{accounts, users};
+
+type Problem = portcullis_shared::Problem;
+
+/// Filters of the account list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct AccountQuery {
+    /// Only customer or only partner accounts.
+    #[serde(rename = "type")]
+    #[param(rename = "type")]
+    pub kind: Option<PortalKind>,
+    /// Page size, 1-200 (default 50).
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// Accounts, oldest first.
+#[utoipa::path(tag = "admin", security(("bearer" = [])), params(AccountQuery), responses(
+    (status = 200, body = AccountPage),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/admin/accounts")]
+pub async fn list(
+    _staff: Staff,
+    db: web::Data<Db>,
+    q: web::Query<AccountQuery>,
+) -> Result<web::Json<AccountPage>, ApiError> {
+    let limit = page_limit(q.limit);
+    let mut rows = accounts::list(&db, q.kind, q.cursor.as_deref(), limit + 1).await?;
+    let next_cursor = (rows.len() as i64 > limit)
+        .then(|| {
+            rows.truncate(limit as usize);
+            rows.last().map(|a| a.id.clone())
+        })
+        .flatten();
+    Ok(web::Json(AccountPage {
+        items: rows,
+        next_cursor,
+    }))
+}
+
+/// One account.
+#[utoipa::path(tag = "admin", security(("bearer" = [])), params(("id" = String, Path)), responses(
+    (status = 200, body = Account),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/admin/accounts/{id}")]
+pub async fn get(
+    _staff: Staff,
+    db: web::Data<Db>,
+    id: web::Path<String>,
+) -> Result<web::Json<Account>, ApiError> {
+    Ok(web::Json(
+        accounts::get(&db, &id).await?.ok_or(ApiError::NotFound)?,
+    ))
+}
+
+/// Creates an account.
+#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = AccountInput, responses(
+    (status = 201, body = Account),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/admin/accounts")]
+pub async fn create(
+    req: HttpRequest,
+    _who: PortalManager,
+    db: web::Data<Db>,
+    body: web::Json<AccountInput>,
+) -> Result<HttpResponse, ApiError> {
+    let input = body.into_inner();
+    let mut errors = Vec::new();
+    check_name("name", &input.name, &mut errors);
+    if input
+        .domain
+        .as_deref()
+        .is_some_and(|d| !is_valid_hostname(d))
+    {
+        errors.push(FieldError {
+            field: "domain".into(),
+            code: "invalid_format".into(),
+            message: "must be a lowercase domain such as acme.example".into(),
+        });
+    }
+    if input
+        .region
+        .as_deref()
+        .is_some_and(|r| r.trim().is_empty() || r.chars().count() > 50)
+    {
+        errors.push(FieldError {
+            field: "region".into(),
+            code: "invalid_length".into(),
+            message: "must be 1-50 characters".into(),
+        });
+    }
+    if let Some(parent) = &input.parent_id {
+        let ok = accounts::get(&db, parent)
+            .await?
+            .is_some_and(|p| p.kind == input.kind);
+        if !ok {
+            errors.push(FieldError {
+                field: "parent_id".into(),
+                code: "not_found".into(),
+                message: "must be an existing account of the same type".into(),
+            });
+        }
+    }
+    if let Some(owner) = &input.owner_user_id {
+        let ok = users::find_by_id(&db, owner)
+            .await?
+            .is_some_and(|u| u.role.is_internal());
+        if !ok {
+            errors.push(FieldError {
+                field: "owner_user_id".into(),
+                code: "not_found".into(),
+                message: "must be an internal user".into(),
+            });
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let id = accounts::insert(
+        &db,
+        &accounts::NewAccount {
+            kind: input.kind,
+            name: input.name.trim().to_owned(),
+            domain: input.domain,
+            region: input.region.map(|r| r.trim().to_owned()),
+            parent_id: input.parent_id,
+            owner_user_id: input.owner_user_id,
+        },
+    )
+    .await?;
+    audit::note(
+        &req,
+        AuditNote {
+            action: Some("account.create".into()),
+            object_type: Some("account".into()),
+            object_id: Some(id.clone()),
+            ..AuditNote::default()
+        },
+    );
+    let account = accounts::get(&db, &id).await?.ok_or(ApiError::NotFound)?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/admin/accounts/{id}")))
+        .json(account))
+}

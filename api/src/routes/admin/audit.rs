@@ -1,0 +1,201 @@
+//! The audit log for administrators: filtered pages, CSV export, and chain verification.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, get, web};
+use chrono::DateTime;
+use portcullis_shared::admin::{AuditEntry, AuditPage, AuditVerification};
+use serde::Deserialize;
+
+use crate::auth::guards::AdminUser;
+use crate::db::Db;
+use crate::error::ApiError;
+use crate::routes::admin::page_limit;
+use crate::storage::audit::{self, Filter};
+use crate::time;
+
+type Problem = portcullis_shared::Problem;
+
+/// Filters of the audit log.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct AuditQuery {
+    pub actor_id: Option<String>,
+    /// e.g. `auth.login`, `user.deactivate`.
+    pub action: Option<String>,
+    /// `success`, `failure` or `denied`.
+    pub outcome: Option<String>,
+    /// RFC 3339: entries at or after.
+    pub since: Option<String>,
+    /// RFC 3339: entries before.
+    pub until: Option<String>,
+    /// Page size, 1-200 (default 50).
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+fn parse_time(field: &str, v: &Option<String>) -> Result<Option<i64>, ApiError> {
+    v.as_deref()
+        .map(|s| {
+            DateTime::parse_from_rfc3339(s)
+                .map(|d| d.timestamp_micros())
+                .map_err(|_| {
+                    ApiError::field(field, "invalid_format", "must be an RFC 3339 date-time")
+                })
+        })
+        .transpose()
+}
+
+fn filter(q: &AuditQuery) -> Result<Filter, ApiError> {
+    if q.outcome
+        .as_deref()
+        .is_some_and(|o| !matches!(o, "success" | "failure" | "denied"))
+    {
+        return Err(ApiError::field(
+            "outcome",
+            "invalid_value",
+            "must be success, failure or denied",
+        ));
+    }
+    let before_seq = q
+        .cursor
+        .as_deref()
+        .map(|c| {
+            c.parse::<i64>().map_err(|_| {
+                ApiError::field(
+                    "cursor",
+                    "invalid_format",
+                    "must be a cursor from a previous page",
+                )
+            })
+        })
+        .transpose()?;
+    Ok(Filter {
+        actor_id: q.actor_id.clone(),
+        action: q.action.clone(),
+        outcome: q.outcome.clone(),
+        before_seq,
+        since: parse_time("since", &q.since)?,
+        until: parse_time("until", &q.until)?,
+    })
+}
+
+fn to_dto(e: audit::Entry) -> AuditEntry {
+    AuditEntry {
+        seq: e.seq,
+        at: time::to_rfc3339(e.at),
+        actor_id: e.actor_id,
+        ip: e.ip,
+        user_agent: e.user_agent,
+        action: e.action,
+        object_type: e.object_type,
+        object_id: e.object_id,
+        portal_id: e.portal_id,
+        outcome: e.outcome,
+        details: e.details,
+        hash: e.hash,
+    }
+}
+
+/// Audit entries, newest first.
+#[utoipa::path(tag = "admin", security(("bearer" = [])), params(AuditQuery), responses(
+    (status = 200, body = AuditPage),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/admin/audit")]
+pub async fn list(
+    _admin: AdminUser,
+    db: web::Data<Db>,
+    q: web::Query<AuditQuery>,
+) -> Result<web::Json<AuditPage>, ApiError> {
+    let f = filter(&q)?;
+    let limit = page_limit(q.limit);
+    let mut entries = audit::list(&db, &f, limit + 1).await?;
+    let next_cursor = if entries.len() as i64 > limit {
+        entries.truncate(limit as usize);
+        entries.last().map(|e| e.seq.to_string())
+    } else {
+        None
+    };
+    Ok(web::Json(AuditPage {
+        items: entries.into_iter().map(to_dto).collect(),
+        next_cursor,
+    }))
+}
+
+/// The filtered audit log as CSV (at most 100,000 entries, newest first).
+#[utoipa::path(tag = "admin", security(("bearer" = [])), params(AuditQuery), responses(
+    (status = 200, description = "CSV", body = String, content_type = "text/csv"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/admin/audit/export.csv")]
+pub async fn export_csv(
+    _admin: AdminUser,
+    db: web::Data<Db>,
+    q: web::Query<AuditQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let f = filter(&q)?;
+    let entries = audit::list(&db, &f, 100_000).await?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "seq",
+        "at",
+        "actor_id",
+        "ip",
+        "user_agent",
+        "action",
+        "object_type",
+        "object_id",
+        "portal_id",
+        "outcome",
+        "details",
+        "hash",
+    ])
+    .map_err(|e| ApiError::Internal(e.into()))?;
+    for e in entries.into_iter().map(to_dto) {
+        let opt = |o: &Option<String>| o.clone().unwrap_or_default();
+        w.write_record([
+            e.seq.to_string(),
+            e.at.clone(),
+            opt(&e.actor_id),
+            opt(&e.ip),
+            opt(&e.user_agent),
+            e.action.clone(),
+            opt(&e.object_type),
+            opt(&e.object_id),
+            opt(&e.portal_id),
+            e.outcome.clone(),
+            e.details.clone(),
+            e.hash.clone(),
+        ])
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    }
+    let body = w
+        .into_inner()
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("{e}")))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"portcullis-audit.csv\"",
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body))
+}
+
+/// Recomputes the hash chain and reports the first entry where it breaks.
+#[utoipa::path(tag = "admin", security(("bearer" = [])), responses(
+    (status = 200, body = AuditVerification),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/admin/audit/verify")]
+pub async fn verify(
+    _admin: AdminUser,
+    db: web::Data<Db>,
+) -> Result<web::Json<AuditVerification>, ApiError> {
+    let v = audit::verify(&db).await?;
+    Ok(web::Json(AuditVerification {
+        checked: v.checked,
+        intact: v.first_broken_seq.is_none(),
+        first_broken_seq: v.first_broken_seq,
+    }))
+}

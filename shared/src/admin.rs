@@ -1,0 +1,284 @@
+//! DTOs of the admin API: portals, accounts, users, sessions, permissions and the audit log.
+
+use serde::{Deserialize, Serialize};
+
+use crate::permission::{Permission, PortalKind};
+use crate::portal::Branding;
+use crate::role::Role;
+
+/// A portal as administrators see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct Portal {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: PortalKind,
+    pub branding: Branding,
+    /// A host name that serves this portal (CNAME to this installation).
+    pub custom_domain: Option<String>,
+    /// Origins allowed to embed the portal in a frame; none when absent.
+    pub frame_ancestors: Option<String>,
+    pub published: bool,
+    /// Minutes of inactivity after which a session ends.
+    pub idle_timeout_minutes: i64,
+    /// Hours after sign-in after which a session ends regardless.
+    pub session_lifetime_hours: i64,
+}
+
+/// A portal to create.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct PortalInput {
+    #[cfg_attr(feature = "server", schema(example = "acme"))]
+    pub slug: String,
+    #[cfg_attr(feature = "server", schema(example = "Acme Customer Hub"))]
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: PortalKind,
+    pub branding: Branding,
+    #[serde(default)]
+    pub custom_domain: Option<String>,
+    #[serde(default)]
+    pub frame_ancestors: Option<String>,
+    #[serde(default)]
+    pub published: bool,
+    #[serde(default)]
+    pub idle_timeout_minutes: Option<i64>,
+    #[serde(default)]
+    pub session_lifetime_hours: Option<i64>,
+}
+
+/// Changes to a portal; absent fields stay as they are. `null` clears an optional field.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct PortalPatch {
+    pub name: Option<String>,
+    pub branding: Option<Branding>,
+    #[serde(default, with = "double_option")]
+    #[cfg_attr(feature = "server", schema(value_type = Option<String>))]
+    pub custom_domain: Option<Option<String>>,
+    #[serde(default, with = "double_option")]
+    #[cfg_attr(feature = "server", schema(value_type = Option<String>))]
+    pub frame_ancestors: Option<Option<String>>,
+    pub published: Option<bool>,
+    pub idle_timeout_minutes: Option<i64>,
+    pub session_lifetime_hours: Option<i64>,
+}
+
+/// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).
+pub mod double_option {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer, T: Serialize>(
+        v: &Option<Option<T>>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match v {
+            None | Some(None) => s.serialize_none(),
+            Some(Some(t)) => t.serialize(s),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+        d: D,
+    ) -> Result<Option<Option<T>>, D::Error> {
+        Option::<T>::deserialize(d).map(Some)
+    }
+}
+
+/// Every portal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct PortalList {
+    pub items: Vec<Portal>,
+}
+
+/// A customer or partner organisation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct Account {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: PortalKind,
+    pub name: String,
+    pub domain: Option<String>,
+    pub region: Option<String>,
+    pub parent_id: Option<String>,
+    pub owner_user_id: Option<String>,
+}
+
+/// An account to create.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct AccountInput {
+    #[serde(rename = "type")]
+    pub kind: PortalKind,
+    #[cfg_attr(feature = "server", schema(example = "Northwind Partners"))]
+    pub name: String,
+    #[serde(default)]
+    #[cfg_attr(feature = "server", schema(example = "northwind.example"))]
+    pub domain: Option<String>,
+    #[serde(default)]
+    #[cfg_attr(feature = "server", schema(example = "EMEA"))]
+    pub region: Option<String>,
+    /// The parent account, for partner hierarchies (same type).
+    #[serde(default)]
+    pub parent_id: Option<String>,
+    /// The internal user who owns the relationship.
+    #[serde(default)]
+    pub owner_user_id: Option<String>,
+}
+
+/// A page of accounts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct AccountPage {
+    pub items: Vec<Account>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// A user as administrators see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub status: String,
+    pub account_id: Option<String>,
+    pub portal_id: Option<String>,
+    pub access_expires_at: Option<String>,
+    pub last_sign_in_at: Option<String>,
+    pub created_at: String,
+}
+
+/// A page of users.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct UserPage {
+    pub items: Vec<User>,
+    pub next_cursor: Option<String>,
+}
+
+/// Moves a user to another account of the same type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct TransferRequest {
+    pub account_id: String,
+}
+
+/// Sets or clears the date after which a user can no longer sign in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct AccessExpiryRequest {
+    /// RFC 3339; `null` removes the expiry.
+    #[cfg_attr(feature = "server", schema(example = "2027-06-30T23:59:59Z"))]
+    pub access_expires_at: Option<String>,
+}
+
+/// A session of a user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct SessionInfo {
+    pub id: String,
+    pub created_at: String,
+    pub last_seen_at: String,
+    pub expires_at: String,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub portal_id: Option<String>,
+    pub live: bool,
+    pub ended_at: Option<String>,
+    pub end_reason: Option<String>,
+}
+
+/// A user's sessions, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct SessionList {
+    pub items: Vec<SessionInfo>,
+}
+
+/// One audit log entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct AuditEntry {
+    pub seq: i64,
+    pub at: String,
+    pub actor_id: Option<String>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub action: String,
+    pub object_type: Option<String>,
+    pub object_id: Option<String>,
+    pub portal_id: Option<String>,
+    pub outcome: String,
+    pub details: String,
+    pub hash: String,
+}
+
+/// A page of audit entries, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct AuditPage {
+    pub items: Vec<AuditEntry>,
+    pub next_cursor: Option<String>,
+}
+
+/// The result of recomputing the audit chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct AuditVerification {
+    pub checked: i64,
+    /// The first entry where the chain breaks; absent when intact.
+    pub first_broken_seq: Option<i64>,
+    pub intact: bool,
+}
+
+/// Where a permission override applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum OverrideScope {
+    Portal,
+    Account,
+    User,
+}
+
+/// Sets (`allowed`: true/false) or removes (`allowed`: null) one override.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct OverrideInput {
+    pub scope: OverrideScope,
+    pub scope_id: String,
+    pub permission: Permission,
+    pub allowed: Option<bool>,
+}
+
+/// One row of the permission matrix of a portal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct PermissionRow {
+    pub permission: Permission,
+    pub label: String,
+    /// The seed default.
+    pub default: bool,
+    /// The portal-wide setting (the default unless overridden).
+    pub portal: bool,
+    /// Account overrides: account id → allowed.
+    pub accounts: std::collections::BTreeMap<String, bool>,
+    /// User overrides: user id → allowed.
+    pub users: std::collections::BTreeMap<String, bool>,
+}
+
+/// The permission matrix of a portal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct PermissionMatrix {
+    pub portal_id: String,
+    pub rows: Vec<PermissionRow>,
+}

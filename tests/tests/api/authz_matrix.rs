@@ -1,0 +1,303 @@
+//! The authorization matrix: every endpoint × every role (and anonymous) × an existing object
+//! and a missing one → the expected status. Forbidden functions answer 403, objects a caller
+//! may not see answer 404, and no credentials answer 401.
+
+use portcullis::storage::{accounts, portals, users};
+use portcullis_shared::Role;
+use portcullis_tests::{TestApp, on_both_backends};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+/// Who may call an endpoint.
+#[derive(Clone, Copy)]
+enum Allowed {
+    /// Any signed-in user.
+    Anyone,
+    /// Internal users.
+    Staff,
+    /// Administrators and managers.
+    PortalManagers,
+    /// Administrators.
+    Admins,
+}
+
+impl Allowed {
+    fn admits(self, role: Role) -> bool {
+        match self {
+            Allowed::Anyone => true,
+            Allowed::Staff => role.is_internal(),
+            Allowed::PortalManagers => matches!(role, Role::Admin | Role::Manager),
+            Allowed::Admins => role == Role::Admin,
+        }
+    }
+}
+
+struct Ids {
+    portal: String,
+    account: String,
+    other_account: String,
+    target_user: String,
+}
+
+struct Case {
+    method: Method,
+    /// `{portal}`, `{account}`, `{user}` are replaced by the object under test.
+    path: &'static str,
+    body: fn(&str) -> Option<Value>,
+    allowed: Allowed,
+    ok: u16,
+    /// Whether the path names an object, so a missing one can be tried.
+    has_object: bool,
+}
+
+fn case(
+    method: Method,
+    path: &'static str,
+    allowed: Allowed,
+    ok: u16,
+    body: fn(&str) -> Option<Value>,
+) -> Case {
+    let has_object = path.contains('{');
+    Case {
+        method,
+        path,
+        body,
+        allowed,
+        ok,
+        has_object,
+    }
+}
+
+fn none(_: &str) -> Option<Value> {
+    None
+}
+
+fn cases() -> Vec<Case> {
+    use Allowed::*;
+    vec![
+        case(Method::GET, "/api/v1/me", Anyone, 200, none),
+        case(Method::GET, "/api/v1/admin/portals", Staff, 200, none),
+        case(
+            Method::GET,
+            "/api/v1/admin/portals/{portal}",
+            Staff,
+            200,
+            none,
+        ),
+        case(
+            Method::POST,
+            "/api/v1/admin/portals",
+            PortalManagers,
+            201,
+            |who| {
+                Some(json!({
+                    "slug": format!("matrix-{who}"), "name": "Matrix", "type": "partner",
+                    "branding": {"primary_color": "#123456", "background_color": "#ffffff", "logo_url": null, "favicon_url": null, "login_image_url": null, "email_header_url": null}
+                }))
+            },
+        ),
+        case(
+            Method::PATCH,
+            "/api/v1/admin/portals/{portal}",
+            PortalManagers,
+            200,
+            |_| Some(json!({"name": "Acme Customer Hub"})),
+        ),
+        case(Method::GET, "/api/v1/admin/accounts", Staff, 200, none),
+        case(
+            Method::GET,
+            "/api/v1/admin/accounts/{account}",
+            Staff,
+            200,
+            none,
+        ),
+        case(
+            Method::POST,
+            "/api/v1/admin/accounts",
+            PortalManagers,
+            201,
+            |who| Some(json!({"type": "customer", "name": format!("Matrix {who}")})),
+        ),
+        case(Method::GET, "/api/v1/admin/users", Admins, 200, none),
+        case(Method::GET, "/api/v1/admin/users/{user}", Admins, 200, none),
+        case(
+            Method::POST,
+            "/api/v1/admin/users/{user}/deactivate",
+            Admins,
+            200,
+            none,
+        ),
+        case(
+            Method::POST,
+            "/api/v1/admin/users/{user}/reactivate",
+            Admins,
+            200,
+            none,
+        ),
+        case(
+            Method::POST,
+            "/api/v1/admin/users/{user}/transfer",
+            Admins,
+            200,
+            |_| Some(json!({"account_id": "{other_account}"})),
+        ),
+        case(
+            Method::PUT,
+            "/api/v1/admin/users/{user}/access-expiry",
+            Admins,
+            200,
+            |_| Some(json!({"access_expires_at": null})),
+        ),
+        case(
+            Method::GET,
+            "/api/v1/admin/users/{user}/sessions",
+            Admins,
+            200,
+            none,
+        ),
+        case(
+            Method::GET,
+            "/api/v1/admin/permissions?portal_id={portal}",
+            Admins,
+            200,
+            none,
+        ),
+        case(
+            Method::PUT,
+            "/api/v1/admin/permissions",
+            Admins,
+            200,
+            |_| {
+                Some(
+                    json!({"scope": "account", "scope_id": "{account}", "permission": "view_deal_value", "allowed": true}),
+                )
+            },
+        ),
+        case(Method::GET, "/api/v1/admin/audit", Admins, 200, none),
+        case(
+            Method::GET,
+            "/api/v1/admin/audit/export.csv",
+            Admins,
+            200,
+            none,
+        ),
+        case(Method::GET, "/api/v1/admin/audit/verify", Admins, 200, none),
+        case(Method::POST, "/api/v1/auth/logout-all", Anyone, 204, none),
+        case(Method::POST, "/api/v1/auth/logout", Anyone, 204, none),
+    ]
+}
+
+/// The demo user who plays each role.
+fn caller(role: Role) -> &'static str {
+    match role {
+        Role::Admin => "admin@portcullis.example",
+        Role::Manager => "manager@portcullis.example",
+        Role::ChannelManager => "channel@portcullis.example",
+        Role::SalesRep => "rep@portcullis.example",
+        Role::CustomerUser => "customer@globex.example",
+        Role::PartnerUser => "partner@northwind.example",
+        Role::PartnerAdmin => "partner-admin@northwind.example",
+    }
+}
+
+fn fill(template: &str, ids: &Ids, missing: bool) -> String {
+    let ghost = "01900000-0000-7000-8000-000000000000";
+    let pick = |real: &str| {
+        if missing {
+            ghost.to_owned()
+        } else {
+            real.to_owned()
+        }
+    };
+    template
+        .replace("{portal}", &pick(&ids.portal))
+        .replace("{account}", &pick(&ids.account))
+        .replace("{other_account}", &ids.other_account)
+        .replace("{user}", &pick(&ids.target_user))
+}
+
+async fn every_endpoint_answers_every_role_as_the_matrix_says(app: TestApp) {
+    app.seed_demo().await;
+    let target = users::find_by_email(&app.db, "customer@initech.example")
+        .await
+        .expect("db")
+        .expect("user");
+    let ids = Ids {
+        portal: portals::find_published(&app.db, "acme")
+            .await
+            .expect("db")
+            .expect("portal")
+            .id,
+        account: target.account_id.clone().expect("account"),
+        other_account: accounts::find_id_by_name(&app.db, "Globex Corporation")
+            .await
+            .expect("db")
+            .expect("account"),
+        target_user: target.id.clone(),
+    };
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for c in cases() {
+        for who in std::iter::once(None).chain(Role::ALL.into_iter().map(Some)) {
+            for missing in [false, true] {
+                if missing && !c.has_object {
+                    continue;
+                }
+                let name = who.map_or("anonymous", |r| r.as_str());
+                // A fresh session per call: logout cases end it, and others must not be affected.
+                let token = match who {
+                    Some(role) => Some(app.login_demo(caller(role)).await.token),
+                    None => None,
+                };
+                let url = app.url(&fill(c.path, &ids, missing));
+                let mut req = app.client.request(c.method.clone(), url);
+                if let Some(t) = &token {
+                    req = req.bearer_auth(t);
+                }
+                if let Some(body) = (c.body)(name) {
+                    req = req.json(
+                        &serde_json::from_str::<Value>(&fill(&body.to_string(), &ids, missing))
+                            .expect("json"),
+                    );
+                }
+                let status = req.send().await.expect("sent").status().as_u16();
+                let expected = match who {
+                    None => 401,
+                    Some(role) if !c.allowed.admits(role) => 403,
+                    Some(_) if missing => 404,
+                    Some(_) => c.ok,
+                };
+                checked += 1;
+                if status != expected {
+                    failures.push(format!(
+                        "{} {} as {name}{}: {status}, expected {expected}",
+                        c.method,
+                        c.path,
+                        if missing { " (missing object)" } else { "" }
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} cases failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    let endpoints = cases();
+    let expected_cases = endpoints
+        .iter()
+        .map(|c| if c.has_object { 16 } else { 8 })
+        .sum::<usize>();
+    assert_eq!(
+        checked, expected_cases,
+        "every endpoint was tried by every caller"
+    );
+    eprintln!(
+        "authorization matrix: {} endpoints x 8 callers, {checked} cases",
+        cases().len()
+    );
+}
+
+on_both_backends!(every_endpoint_answers_every_role_as_the_matrix_says);
