@@ -101,6 +101,7 @@ pub async fn default_service(
     match spa.respond(&req, &csp) {
         Some(res) => Ok(res),
         None if !Spa::is_built() => Ok(HttpResponse::ServiceUnavailable()
+            .insert_header((header::CONTENT_SECURITY_POLICY, csp))
             .content_type("text/plain; charset=utf-8")
             .body("The Portcullis web app has not been built: run `make run`.")),
         None => Err(ApiError::NotFound),
