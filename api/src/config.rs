@@ -27,6 +27,8 @@ pub struct Settings {
     pub max_json_bytes: usize,
     /// Maximum database connections in the pool.
     pub db_max_connections: u32,
+    /// Sign-in and invitation-acceptance attempts allowed per client IP per minute.
+    pub auth_attempts_per_ip_per_minute: u32,
 }
 
 /// A configuration value that cannot be used, named after its variable.
@@ -102,6 +104,13 @@ impl Settings {
             1..=1024,
         )?;
 
+        let auth_attempts_per_ip_per_minute = parse_number(
+            get("PORTCULLIS_AUTH_ATTEMPTS_PER_IP_PER_MINUTE"),
+            "PORTCULLIS_AUTH_ATTEMPTS_PER_IP_PER_MINUTE",
+            20,
+            1..=1_000_000,
+        )?;
+
         Ok(Settings {
             addr,
             database_url,
@@ -109,6 +118,7 @@ impl Settings {
             log_format,
             max_json_bytes,
             db_max_connections,
+            auth_attempts_per_ip_per_minute,
         })
     }
 

@@ -15,6 +15,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::audit;
 use crate::auth::password::Hasher;
+use crate::auth::throttle::IpLimiter;
 use crate::auth::tokens::Keys;
 use crate::config::Settings;
 use crate::db::Db;
@@ -77,6 +78,9 @@ fn run(listener: TcpListener, settings: Settings, db: Db, keys: Keys) -> anyhow:
     let metrics = web::Data::new(Metrics::new()?);
     let keys = web::Data::new(keys);
     let hasher = web::Data::new(Hasher::new()?);
+    let limiter = web::Data::new(IpLimiter::per_minute(
+        settings.auth_attempts_per_ip_per_minute,
+    ));
     let db = web::Data::new(db);
     let spec = Arc::new(spec);
     let json_limit = settings.max_json_bytes;
@@ -102,6 +106,7 @@ fn run(listener: TcpListener, settings: Settings, db: Db, keys: Keys) -> anyhow:
                     .app_data(metrics.clone())
                     .app_data(keys.clone())
                     .app_data(hasher.clone())
+                    .app_data(limiter.clone())
                     .app_data(table.clone())
                     .app_data(spa.clone())
                     .app_data(default_csp.clone())

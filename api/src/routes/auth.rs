@@ -8,6 +8,7 @@ use portcullis_shared::{FieldError, LoginRequest, TokenResponse};
 use crate::audit::{self, AuditNote};
 use crate::auth::Principal;
 use crate::auth::password::Hasher;
+use crate::auth::throttle::{self, IpLimiter};
 use crate::auth::tokens::{self, ACCESS_TOKEN_SECS, Keys};
 use crate::db::Db;
 use crate::error::ApiError;
@@ -99,6 +100,7 @@ fn token_response(
         (status = 401, description = "Wrong email or password", body = portcullis_shared::Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = portcullis_shared::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = portcullis_shared::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts from this address or for this account; see Retry-After", body = portcullis_shared::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/login")]
@@ -107,10 +109,14 @@ pub async fn login(
     db: web::Data<Db>,
     keys: web::Data<Keys>,
     hasher: web::Data<Hasher>,
+    limiter: web::Data<IpLimiter>,
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
+    limiter.check(req.peer_addr().map(|a| a.ip()))?;
     validate_login(&body)?;
+    let throttle_key = users::normalize_email(&body.email);
+    throttle::check_account(&db, &throttle_key, time::now()).await?;
     let user = users::find_by_email(&db, &body.email).await?;
     audit::note(
         &req,
@@ -125,8 +131,12 @@ pub async fn login(
     );
     let hash = user.as_ref().and_then(|u| u.password_hash.clone());
     let password_ok = hasher.verify(body.password, hash).await?;
+    if !password_ok {
+        throttle::record_failure(&db, &throttle_key).await?;
+        return Err(ApiError::Unauthenticated(BAD_CREDENTIALS));
+    }
+    throttle::clear(&db, &throttle_key).await?;
     let user = user
-        .filter(|_| password_ok)
         .filter(|u| u.may_sign_in(time::now()))
         .ok_or(ApiError::Unauthenticated(BAD_CREDENTIALS))?;
 

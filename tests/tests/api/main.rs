@@ -6,3 +6,4 @@ mod auth;
 mod authz_matrix;
 mod foundation;
 mod portals;
+mod throttle;
