@@ -29,6 +29,12 @@ pub struct Settings {
     pub db_max_connections: u32,
     /// Sign-in and invitation-acceptance attempts allowed per client IP per minute.
     pub auth_attempts_per_ip_per_minute: u32,
+    /// The address people reach Portcullis at, for links in emails.
+    pub public_url: String,
+    /// `smtp://user:pass@host:587` (STARTTLS) or `smtps://…` (TLS); unset keeps mail in the outbox.
+    pub smtp_url: Option<String>,
+    /// The sender of every email.
+    pub smtp_from: String,
 }
 
 /// A configuration value that cannot be used, named after its variable.
@@ -111,6 +117,40 @@ impl Settings {
             1..=1_000_000,
         )?;
 
+        let public_url = match get("PORTCULLIS_PUBLIC_URL") {
+            None => format!("http://{addr}"),
+            Some(v) => {
+                let v = v.trim().trim_end_matches('/').to_owned();
+                match url::Url::parse(&v) {
+                    Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => v,
+                    _ => {
+                        return Err(ConfigError {
+                            var: "PORTCULLIS_PUBLIC_URL",
+                            value: v,
+                            reason: "expected an http(s) URL such as https://portal.acme.example"
+                                .into(),
+                        });
+                    }
+                }
+            }
+        };
+        let smtp_url = match get("PORTCULLIS_SMTP_URL") {
+            None => None,
+            Some(v) if v.starts_with("smtp://") || v.starts_with("smtps://") => {
+                Some(v.trim().to_owned())
+            }
+            Some(v) => {
+                return Err(ConfigError {
+                    var: "PORTCULLIS_SMTP_URL",
+                    value: redact_url(&v),
+                    reason: "expected smtp://user:pass@host:587 or smtps://user:pass@host:465"
+                        .into(),
+                });
+            }
+        };
+        let smtp_from =
+            get("PORTCULLIS_SMTP_FROM").unwrap_or_else(|| "Portcullis <no-reply@localhost>".into());
+
         Ok(Settings {
             addr,
             database_url,
@@ -119,6 +159,9 @@ impl Settings {
             max_json_bytes,
             db_max_connections,
             auth_attempts_per_ip_per_minute,
+            public_url,
+            smtp_url,
+            smtp_from,
         })
     }
 

@@ -19,6 +19,7 @@ use crate::auth::throttle::IpLimiter;
 use crate::auth::tokens::Keys;
 use crate::config::Settings;
 use crate::db::Db;
+use crate::email;
 use crate::error;
 use crate::metrics::{self, Metrics};
 use crate::openapi;
@@ -84,6 +85,14 @@ fn run(listener: TcpListener, settings: Settings, db: Db, keys: Keys) -> anyhow:
     let db = web::Data::new(db);
     let spec = Arc::new(spec);
     let json_limit = settings.max_json_bytes;
+    if let Some(smtp) = &settings.smtp_url {
+        email::spawn_delivery(
+            db.get_ref().clone(),
+            smtp.clone(),
+            settings.smtp_from.clone(),
+        )?;
+    }
+    let settings = web::Data::new(settings);
 
     let server = HttpServer::new(move || {
         let spec = spec.clone();
@@ -107,6 +116,11 @@ fn run(listener: TcpListener, settings: Settings, db: Db, keys: Keys) -> anyhow:
                     .app_data(keys.clone())
                     .app_data(hasher.clone())
                     .app_data(limiter.clone())
+                    .app_data(settings.clone())
+                    // Profile photos up to 2 MB arrive as raw bytes.
+                    .app_data(web::PayloadConfig::new(
+                        crate::routes::me::MAX_PHOTO_BYTES + 1,
+                    ))
                     .app_data(table.clone())
                     .app_data(spa.clone())
                     .app_data(default_csp.clone())

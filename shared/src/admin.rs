@@ -282,3 +282,61 @@ pub struct PermissionMatrix {
     pub portal_id: String,
     pub rows: Vec<PermissionRow>,
 }
+
+/// Invites people to Portcullis: internal staff, or external users of one account and portal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct InvitationRequest {
+    /// 1-100 email addresses.
+    pub emails: Vec<String>,
+    pub role: Role,
+    /// Required for external roles: the account the users belong to.
+    #[serde(default)]
+    pub account_id: Option<String>,
+    /// Required for external roles: the portal they sign in to.
+    #[serde(default)]
+    pub portal_id: Option<String>,
+}
+
+/// What happened to one invited address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct InvitationResult {
+    pub email: String,
+    /// `invited`, or `already_exists` (nothing changed; resend from the user instead).
+    pub status: String,
+    pub user_id: String,
+}
+
+/// The result of an invitation request, one entry per address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct InvitationResults {
+    pub results: Vec<InvitationResult>,
+}
+
+/// One email of the outbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct OutboxEmail {
+    pub id: String,
+    /// e.g. `invitation`.
+    pub kind: String,
+    pub to: String,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+    pub portal_id: Option<String>,
+    pub created_at: String,
+    pub sent_at: Option<String>,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+}
+
+/// A page of the outbox, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct OutboxPage {
+    pub items: Vec<OutboxEmail>,
+    pub next_cursor: Option<String>,
+}

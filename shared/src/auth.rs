@@ -79,4 +79,69 @@ pub struct Me {
     /// Effective portal permissions (user override, else account override, else portal
     /// default); empty for internal users, whose rights follow from their role.
     pub permissions: Vec<Permission>,
+    /// Whether the user has finished (or skipped) onboarding.
+    pub onboarding_complete: bool,
+    /// Which updates send the user an email.
+    pub notifications: NotificationPrefs,
+    /// Whether a profile photo is set (`GET /api/v1/me/photo`).
+    pub has_photo: bool,
+}
+
+/// What the invitation page shows before the invitee sets a password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct InvitationInfo {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    /// The portal the invitee will sign in to; absent for internal staff.
+    pub portal: Option<crate::portal::PortalPublic>,
+    pub expires_at: String,
+}
+
+/// Accepting an invitation: the new password and the name to be known by.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct AcceptInvitation {
+    pub password: String,
+    pub name: String,
+}
+
+/// Profile details a user edits during onboarding and later.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct ProfilePatch {
+    pub name: Option<String>,
+    pub title: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// Which updates send an email.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct NotificationPrefs {
+    pub deal_updates: bool,
+    pub new_messages: bool,
+    pub shared_documents: bool,
+    pub request_updates: bool,
+    pub weekly_digest: bool,
+}
+
+impl Default for NotificationPrefs {
+    fn default() -> Self {
+        NotificationPrefs {
+            deal_updates: true,
+            new_messages: true,
+            shared_documents: true,
+            request_updates: true,
+            weekly_digest: false,
+        }
+    }
+}
+
+/// Finishes onboarding, with the tour either completed or skipped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct OnboardingComplete {
+    pub tour_skipped: bool,
 }

@@ -154,16 +154,27 @@ pub async fn login(
     {
         return Err(ApiError::Unauthenticated(BAD_CREDENTIALS));
     }
+    open_session(&req, &db, &keys, &user, portal).await
+}
+
+/// Opens a session for a user who has just proven who they are (password, or an accepted
+/// invitation) and answers with the access token and the refresh cookie.
+pub async fn open_session(
+    req: &HttpRequest,
+    db: &Db,
+    keys: &Keys,
+    user: &users::UserRow,
+    portal: Option<portals::PortalRow>,
+) -> Result<HttpResponse, ApiError> {
     let (idle, lifetime) = portal
         .as_ref()
         .map_or((DEFAULT_IDLE_SECS, DEFAULT_LIFETIME_SECS), |p| {
             (p.idle_timeout_secs, p.absolute_lifetime_secs)
         });
-
     let sid = tokens::random_token();
     let refresh_secret = tokens::random_token();
     let session_id = sessions::create(
-        &db,
+        db,
         &sessions::NewSession {
             token_hash: tokens::hash_token(&sid),
             refresh_hash: tokens::hash_token(&refresh_secret),
@@ -180,11 +191,10 @@ pub async fn login(
         },
     )
     .await?;
-    users::record_sign_in(&db, &user.id).await?;
+    users::record_sign_in(db, &user.id).await?;
     tracing::info!(user_id = %user.id, session_id = %session_id, "signed in");
-
     let body = token_response(
-        &keys,
+        keys,
         &user.id,
         &sid,
         user.role.as_str(),

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod auth;
 pub mod fallback;
 pub mod health;
+pub mod invitations;
 pub mod me;
 pub mod portals;
 
@@ -25,5 +26,15 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(auth::logout)
         .service(auth::logout_all)
         .service(me::me)
+        .service(me::update_profile)
+        .service(me::set_notifications)
+        .service(me::complete_onboarding)
+        .service(me::upload_photo)
+        .service(me::photo)
+        .service(invitations::info)
+        .service(invitations::accept)
+        .service(invitations::invite)
+        .service(invitations::resend)
+        .service(invitations::list_outbox)
         .configure(admin::routes);
 }

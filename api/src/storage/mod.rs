@@ -2,6 +2,8 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod invitations;
+pub mod outbox;
 pub mod permissions;
 pub mod portals;
 pub mod sessions;

@@ -287,3 +287,104 @@ pub async fn set_access_expiry(db: &Db, id: &str, at: Option<Micros>) -> Result<
             .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Onboarding state and preferences of a user.
+#[derive(Debug, Clone, Default)]
+pub struct Onboarding {
+    pub notification_prefs: Option<String>,
+    pub onboarded: bool,
+    pub has_photo: bool,
+}
+
+/// Onboarding state, in one query.
+pub async fn onboarding(db: &Db, id: &str) -> Result<Onboarding, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT u.notification_prefs, u.onboarded_at, \
+         (SELECT COUNT(*) FROM user_photos p WHERE p.user_id = u.id) AS photos \
+         FROM users u WHERE u.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await?;
+    let Some(r) = row else {
+        return Ok(Onboarding::default());
+    };
+    Ok(Onboarding {
+        notification_prefs: r.try_get("notification_prefs")?,
+        onboarded: r.try_get::<Option<i64>, _>("onboarded_at")?.is_some(),
+        has_photo: r.try_get::<i64, _>("photos")? > 0,
+    })
+}
+
+/// Writes the editable profile fields.
+pub async fn set_profile(
+    db: &Db,
+    id: &str,
+    name: &str,
+    title: Option<&str>,
+    phone: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE users SET name = $1, title = $2, phone = $3, updated_at = $4 WHERE id = $5",
+    )
+    .bind(name)
+    .bind(title)
+    .bind(phone)
+    .bind(time::now())
+    .bind(id)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// Stores notification preferences (JSON).
+pub async fn set_notification_prefs(db: &Db, id: &str, json: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET notification_prefs = $1, updated_at = $2 WHERE id = $3")
+        .bind(json)
+        .bind(time::now())
+        .bind(id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Marks onboarding finished.
+pub async fn complete_onboarding(db: &Db, id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET onboarded_at = $1 WHERE id = $2 AND onboarded_at IS NULL")
+        .bind(time::now())
+        .bind(id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Replaces the profile photo.
+pub async fn set_photo(
+    db: &Db,
+    id: &str,
+    content_type: &str,
+    data: &[u8],
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO user_photos (user_id, content_type, data, updated_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (user_id) DO UPDATE SET content_type = excluded.content_type, \
+         data = excluded.data, updated_at = excluded.updated_at",
+    )
+    .bind(id)
+    .bind(content_type)
+    .bind(data.to_vec())
+    .bind(time::now())
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// The profile photo, if any.
+pub async fn photo(db: &Db, id: &str) -> Result<Option<(String, Vec<u8>)>, sqlx::Error> {
+    let row = sqlx::query("SELECT content_type, data FROM user_photos WHERE user_id = $1")
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?;
+    row.map(|r| Ok((r.try_get("content_type")?, r.try_get("data")?)))
+        .transpose()
+}

@@ -182,6 +182,37 @@ fn cases() -> Vec<Case> {
             none,
         ),
         case(Method::GET, "/api/v1/admin/audit/verify", Admins, 200, none),
+        case(
+            Method::POST,
+            "/api/v1/admin/invitations",
+            Admins,
+            200,
+            |who| {
+                Some(
+                    json!({"emails": [format!("{who}@invitee.example")], "role": "customer_user", "account_id": "{account}", "portal_id": "{portal}"}),
+                )
+            },
+        ),
+        case(
+            Method::POST,
+            "/api/v1/admin/users/{user}/resend-invitation",
+            Admins,
+            409,
+            none,
+        ),
+        case(Method::GET, "/api/v1/admin/outbox", Admins, 200, none),
+        case(Method::PATCH, "/api/v1/me/profile", Anyone, 200, |_| {
+            Some(json!({"title": "Tester"}))
+        }),
+        case(Method::PUT, "/api/v1/me/notifications", Anyone, 200, |_| {
+            Some(
+                json!({"deal_updates": true, "new_messages": true, "shared_documents": true, "request_updates": true, "weekly_digest": false}),
+            )
+        }),
+        case(Method::POST, "/api/v1/me/onboarding", Anyone, 200, |_| {
+            Some(json!({"tour_skipped": false}))
+        }),
+        case(Method::GET, "/api/v1/me/photo", Anyone, 404, none),
         case(Method::POST, "/api/v1/auth/logout-all", Anyone, 204, none),
         case(Method::POST, "/api/v1/auth/logout", Anyone, 204, none),
     ]

@@ -5,5 +5,6 @@ mod audit;
 mod auth;
 mod authz_matrix;
 mod foundation;
+mod invitations;
 mod portals;
 mod throttle;

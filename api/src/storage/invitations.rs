@@ -1,0 +1,107 @@
+//! Invitations: single-use links, stored only as hashes, valid for seven days.
+
+use sqlx::Row;
+
+use crate::db::Db;
+use crate::time::{self, Micros};
+
+/// How long an invitation link stays valid.
+pub const VALID_FOR_MICROS: i64 = 7 * 24 * 3600 * 1_000_000;
+
+/// Opens an invitation for a user, revoking any earlier open one; returns its id.
+pub async fn create(
+    db: &Db,
+    user_id: &str,
+    token_hash: &str,
+    invited_by: Option<&str>,
+) -> Result<String, sqlx::Error> {
+    let now = time::now();
+    let id = uuid::Uuid::now_v7().to_string();
+    let mut tx = db.pool.begin().await?;
+    sqlx::query("UPDATE invitations SET revoked_at = $1 WHERE user_id = $2 AND accepted_at IS NULL AND revoked_at IS NULL")
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO invitations (id, user_id, token_hash, invited_by, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&id)
+    .bind(user_id)
+    .bind(token_hash)
+    .bind(invited_by)
+    .bind(now)
+    .bind(now + VALID_FOR_MICROS)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// An open invitation.
+#[derive(Debug, Clone)]
+pub struct OpenInvitation {
+    pub id: String,
+    pub user_id: String,
+    pub expires_at: Micros,
+}
+
+/// The open (not accepted, not revoked, not expired) invitation with this token hash.
+pub async fn find_open(
+    db: &Db,
+    token_hash: &str,
+    now: Micros,
+) -> Result<Option<OpenInvitation>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT id, user_id, expires_at FROM invitations WHERE token_hash = $1 \
+         AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $2",
+    )
+    .bind(token_hash)
+    .bind(now)
+    .fetch_optional(&db.pool)
+    .await?;
+    row.map(|r| {
+        Ok(OpenInvitation {
+            id: r.try_get("id")?,
+            user_id: r.try_get("user_id")?,
+            expires_at: r.try_get("expires_at")?,
+        })
+    })
+    .transpose()
+}
+
+/// Accepts an invitation: sets the password and activates the user, once. False when the
+/// invitation was used (or revoked) by a concurrent request.
+pub async fn accept(
+    db: &Db,
+    invitation_id: &str,
+    user_id: &str,
+    password_hash: &str,
+    name: &str,
+) -> Result<bool, sqlx::Error> {
+    let now = time::now();
+    let mut tx = db.pool.begin().await?;
+    let done = sqlx::query(
+        "UPDATE invitations SET accepted_at = $1 WHERE id = $2 AND accepted_at IS NULL AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(invitation_id)
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Ok(false);
+    }
+    sqlx::query(
+        "UPDATE users SET password_hash = $1, name = $2, status = 'active', updated_at = $3 \
+         WHERE id = $4 AND status = 'invited'",
+    )
+    .bind(password_hash)
+    .bind(name)
+    .bind(now)
+    .bind(user_id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}

@@ -1,0 +1,111 @@
+//! The email outbox: every email Portcullis sends is written here first, delivered by SMTP
+//! when configured, and readable by administrators either way.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::db::Db;
+use crate::time;
+
+/// An email to send.
+#[derive(Debug, Clone)]
+pub struct Email {
+    pub kind: String,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub portal_id: Option<String>,
+}
+
+/// Queues an email; returns its id.
+pub async fn enqueue(db: &Db, e: &Email) -> Result<String, sqlx::Error> {
+    let id = uuid::Uuid::now_v7().to_string();
+    sqlx::query(
+        "INSERT INTO outbox (id, kind, to_email, subject, body_text, body_html, portal_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(&id)
+    .bind(&e.kind)
+    .bind(&e.to)
+    .bind(&e.subject)
+    .bind(&e.text)
+    .bind(&e.html)
+    .bind(&e.portal_id)
+    .bind(time::now())
+    .execute(&db.pool)
+    .await?;
+    Ok(id)
+}
+
+fn dto(r: &AnyRow) -> Result<portcullis_shared::admin::OutboxEmail, sqlx::Error> {
+    Ok(portcullis_shared::admin::OutboxEmail {
+        id: r.try_get("id")?,
+        kind: r.try_get("kind")?,
+        to: r.try_get("to_email")?,
+        subject: r.try_get("subject")?,
+        body_text: r.try_get("body_text")?,
+        body_html: r.try_get("body_html")?,
+        portal_id: r.try_get("portal_id")?,
+        created_at: time::to_rfc3339(r.try_get("created_at")?),
+        sent_at: r
+            .try_get::<Option<i64>, _>("sent_at")?
+            .map(time::to_rfc3339),
+        attempts: r.try_get("attempts")?,
+        last_error: r.try_get("last_error")?,
+    })
+}
+
+/// Emails, newest first, optionally to one address.
+pub async fn list(
+    db: &Db,
+    to: Option<&str>,
+    before_id: Option<&str>,
+    limit: i64,
+) -> Result<Vec<portcullis_shared::admin::OutboxEmail>, sqlx::Error> {
+    sqlx::query(
+        "SELECT id, kind, to_email, subject, body_text, body_html, portal_id, created_at, sent_at, \
+         attempts, last_error FROM outbox WHERE ($1 IS NULL OR to_email = $1) \
+         AND ($2 IS NULL OR id < $2) ORDER BY id DESC LIMIT $3",
+    )
+    .bind(to)
+    .bind(before_id)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(dto)
+    .collect()
+}
+
+/// Unsent emails due for an attempt (fewer than 10 attempts so far), oldest first.
+pub async fn due(
+    db: &Db,
+    limit: i64,
+) -> Result<Vec<portcullis_shared::admin::OutboxEmail>, sqlx::Error> {
+    sqlx::query(
+        "SELECT id, kind, to_email, subject, body_text, body_html, portal_id, created_at, sent_at, \
+         attempts, last_error FROM outbox WHERE sent_at IS NULL AND attempts < 10 \
+         ORDER BY id LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(dto)
+    .collect()
+}
+
+/// Records a delivery attempt.
+pub async fn record_attempt(db: &Db, id: &str, error: Option<&str>) -> Result<(), sqlx::Error> {
+    let sent_at = error.is_none().then(time::now);
+    sqlx::query(
+        "UPDATE outbox SET attempts = attempts + 1, sent_at = $1, last_error = $2 WHERE id = $3",
+    )
+    .bind(sent_at)
+    .bind(error)
+    .bind(id)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
