@@ -340,3 +340,24 @@ pub struct OutboxPage {
     pub items: Vec<OutboxEmail>,
     pub next_cursor: Option<String>,
 }
+
+/// One rejected row of a CSV import.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct RowError {
+    /// The 1-based line number in the file (the header is line 1).
+    pub line: u64,
+    pub field: String,
+    pub message: String,
+}
+
+/// The result of a CSV invitation import.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct ImportReport {
+    pub invited: u64,
+    pub already_existing: u64,
+    pub rejected: u64,
+    /// Every rejected row and why; valid rows are imported regardless.
+    pub errors: Vec<RowError>,
+}

@@ -360,6 +360,192 @@ pub async fn accept(
     open_session(&req, &db, &keys, &user, portal).await
 }
 
+/// Where imported users go.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ImportQuery {
+    pub role: Role,
+    pub account_id: Option<String>,
+    pub portal_id: Option<String>,
+}
+
+/// The largest CSV accepted (about 50,000 rows).
+pub const MAX_CSV_BYTES: usize = 4 * 1024 * 1024;
+
+/// Invites everyone in a CSV file (`email,name` with a header line) with one role, account
+/// and portal. Idempotent by email; bad rows are reported by line and skipped.
+#[utoipa::path(tag = "admin", security(("bearer" = [])), params(ImportQuery),
+    request_body(content = String, content_type = "text/csv", description = "email,name"),
+    responses(
+        (status = 200, body = portcullis_shared::admin::ImportReport),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+#[post("/admin/invitations/import")]
+pub async fn import_csv(
+    req: HttpRequest,
+    admin: AdminUser,
+    db: web::Data<Db>,
+    settings: web::Data<Settings>,
+    q: web::Query<ImportQuery>,
+    body: web::Bytes,
+) -> Result<web::Json<portcullis_shared::admin::ImportReport>, ApiError> {
+    use portcullis_shared::admin::{ImportReport, RowError};
+    if body.len() > MAX_CSV_BYTES {
+        return Err(ApiError::PayloadTooLarge(
+            "The file exceeds 4 MiB; split it.".into(),
+        ));
+    }
+    let (account_id, portal) = match q.role.portal_kind() {
+        None => (None, None),
+        Some(kind) => {
+            let account = match &q.account_id {
+                Some(id) => accounts::get(&db, id).await?.filter(|a| a.kind == kind),
+                None => None,
+            };
+            let portal = match &q.portal_id {
+                Some(id) => portals::find_by_id(&db, id)
+                    .await?
+                    .filter(|p| p.kind == kind),
+                None => None,
+            };
+            let mut errors = Vec::new();
+            if account.is_none() {
+                errors.push(FieldError {
+                    field: "account_id".into(),
+                    code: "not_found".into(),
+                    message: format!("must be an existing {} account", kind.as_str()),
+                });
+            }
+            if portal.is_none() {
+                errors.push(FieldError {
+                    field: "portal_id".into(),
+                    code: "not_found".into(),
+                    message: format!("must be an existing {} portal", kind.as_str()),
+                });
+            }
+            if !errors.is_empty() {
+                return Err(ApiError::Validation(errors));
+            }
+            (account.map(|a| a.id), portal)
+        }
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(&body[..]);
+    let headers = reader
+        .headers()
+        .map_err(|e| {
+            ApiError::field(
+                "file",
+                "invalid_csv",
+                format!("cannot read the header line: {e}"),
+            )
+        })?
+        .clone();
+    let col = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
+    let Some(email_col) = col("email") else {
+        return Err(ApiError::field(
+            "file",
+            "missing_column",
+            "the header line must name an email column",
+        ));
+    };
+    let name_col = col("name");
+    let mut errors = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                errors.push(RowError {
+                    line,
+                    field: "row".into(),
+                    message: format!("unreadable: {e}"),
+                });
+                continue;
+            }
+        };
+        let line = record.position().map_or(0, |p| p.line());
+        let email = record.get(email_col).unwrap_or("").to_owned();
+        let name = name_col
+            .and_then(|c| record.get(c))
+            .unwrap_or("")
+            .to_owned();
+        if !is_plausible_email(&email) {
+            errors.push(RowError {
+                line,
+                field: "email".into(),
+                message: "must be an email address".into(),
+            });
+            continue;
+        }
+        if name.chars().count() > 100 {
+            errors.push(RowError {
+                line,
+                field: "name".into(),
+                message: "must be at most 100 characters".into(),
+            });
+            continue;
+        }
+        if !seen.insert(users::normalize_email(&email)) {
+            errors.push(RowError {
+                line,
+                field: "email".into(),
+                message: "appears earlier in the file".into(),
+            });
+            continue;
+        }
+        let token = tokens::random_token();
+        let link = match &portal {
+            Some(p) => format!("{}/p/{}/invite/{token}", settings.public_url, p.slug),
+            None => format!("{}/invite/{token}", settings.public_url),
+        };
+        let display = if name.is_empty() {
+            email.clone()
+        } else {
+            name.clone()
+        };
+        rows.push(invitations::BulkRow {
+            message: email::invitation(&email, &display, portal.as_ref(), &link),
+            token_hash: tokens::hash_token(&token),
+            email,
+            name,
+        });
+    }
+    let outcomes = invitations::bulk_create(
+        &db,
+        &rows,
+        q.role.as_str(),
+        account_id.as_deref(),
+        portal.as_ref().map(|p| p.id.as_str()),
+        Some(&admin.0.user_id),
+    )
+    .await?;
+    let invited = outcomes.iter().filter(|o| o.created).count() as u64;
+    let report = ImportReport {
+        invited,
+        already_existing: outcomes.len() as u64 - invited,
+        rejected: errors.len() as u64,
+        errors,
+    };
+    audit::note(
+        &req,
+        AuditNote {
+            action: Some("user.import".into()),
+            object_type: Some("user".into()),
+            details: Some(
+                serde_json::json!({ "role": q.role, "invited": report.invited, "existing": report.already_existing, "rejected": report.rejected }),
+            ),
+            ..AuditNote::default()
+        },
+    );
+    Ok(web::Json(report))
+}
+
 /// The invited role's label, for emails and screens.
 pub fn role_label(role: Role) -> &'static str {
     match role {

@@ -34,6 +34,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(invitations::info)
         .service(invitations::accept)
         .service(invitations::invite)
+        .service(invitations::import_csv)
         .service(invitations::resend)
         .service(invitations::list_outbox)
         .configure(admin::routes);

@@ -105,3 +105,100 @@ pub async fn accept(
     tx.commit().await?;
     Ok(true)
 }
+
+/// One row of a bulk invitation.
+#[derive(Debug, Clone)]
+pub struct BulkRow {
+    pub email: String,
+    pub name: String,
+    pub token_hash: String,
+    pub message: crate::storage::outbox::Email,
+}
+
+/// What bulk invitation did with one address.
+#[derive(Debug, Clone)]
+pub struct BulkOutcome {
+    pub email: String,
+    pub created: bool,
+    pub user_id: String,
+}
+
+/// Invites many people in one transaction: a user, an invitation and an email for each new
+/// address; addresses that already have a user are left alone and reported.
+pub async fn bulk_create(
+    db: &Db,
+    rows: &[BulkRow],
+    role: &str,
+    account_id: Option<&str>,
+    portal_id: Option<&str>,
+    invited_by: Option<&str>,
+) -> Result<Vec<BulkOutcome>, sqlx::Error> {
+    let now = time::now();
+    let mut out = Vec::with_capacity(rows.len());
+    let mut tx = db.pool.begin().await?;
+    for r in rows {
+        let user_id = uuid::Uuid::now_v7().to_string();
+        let done = sqlx::query(
+            "INSERT INTO users (id, email, email_normalized, name, role, account_id, portal_id, \
+             status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'invited', $8, $8) \
+             ON CONFLICT (email_normalized) DO NOTHING",
+        )
+        .bind(&user_id)
+        .bind(&r.email)
+        .bind(crate::storage::users::normalize_email(&r.email))
+        .bind(&r.name)
+        .bind(role)
+        .bind(account_id)
+        .bind(portal_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 1 {
+            sqlx::query(
+                "INSERT INTO invitations (id, user_id, token_hash, invited_by, created_at, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(uuid::Uuid::now_v7().to_string())
+            .bind(&user_id)
+            .bind(&r.token_hash)
+            .bind(invited_by)
+            .bind(now)
+            .bind(now + VALID_FOR_MICROS)
+            .execute(&mut *tx)
+            .await?;
+            let e = &r.message;
+            sqlx::query(
+                "INSERT INTO outbox (id, kind, to_email, subject, body_text, body_html, portal_id, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(uuid::Uuid::now_v7().to_string())
+            .bind(&e.kind)
+            .bind(&e.to)
+            .bind(&e.subject)
+            .bind(&e.text)
+            .bind(&e.html)
+            .bind(&e.portal_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            out.push(BulkOutcome {
+                email: r.email.clone(),
+                created: true,
+                user_id,
+            });
+        } else {
+            let existing: String =
+                sqlx::query_scalar("SELECT id FROM users WHERE email_normalized = $1")
+                    .bind(crate::storage::users::normalize_email(&r.email))
+                    .fetch_one(&mut *tx)
+                    .await?;
+            out.push(BulkOutcome {
+                email: r.email.clone(),
+                created: false,
+                user_id: existing,
+            });
+        }
+    }
+    tx.commit().await?;
+    Ok(out)
+}

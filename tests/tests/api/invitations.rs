@@ -443,3 +443,76 @@ on_both_backends!(
     a_weak_password_is_refused_and_the_link_stays_usable,
     onboarding_sets_profile_photo_preferences_and_finishes,
 );
+
+async fn import(app: &TestApp, token: &str, csv: String) -> reqwest::Response {
+    let (account, portal) = ids(app).await;
+    app.client
+        .post(app.url(&format!("/api/v1/admin/invitations/import?role=partner_user&account_id={account}&portal_id={portal}")))
+        .bearer_auth(token)
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .expect("sent")
+}
+
+async fn a_csv_import_reports_bad_rows_by_line_and_imports_the_rest(app: TestApp) {
+    app.seed_demo().await;
+    let admin = app.login_demo(ADMIN).await;
+    let csv = "email,name\nann@northwind.example,Ann\nnot-an-email,Bob\npartner@northwind.example,Nora\nANN@northwind.example,Ann again\ncy@northwind.example,\n".to_owned();
+    let res = import(&app, &admin.token, csv.clone()).await;
+    assert_eq!(res.status(), 200);
+    let report: serde_json::Value = res.json().await.expect("json");
+    assert_eq!(report["invited"], 2);
+    assert_eq!(report["already_existing"], 1);
+    assert_eq!(report["rejected"], 2);
+    let lines: Vec<u64> = report["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| e["line"].as_u64().expect("line"))
+        .collect();
+    assert_eq!(lines, [3, 5]);
+    // Importing the same file again changes nothing.
+    let again: serde_json::Value = import(&app, &admin.token, csv)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(again["invited"], 0);
+    assert_eq!(again["already_existing"], 3);
+    let res = import(&app, &admin.token, "name\nAnn\n".into()).await;
+    assert_problem(res, 422, "validation_failed").await;
+}
+
+async fn ten_thousand_invitations_import_in_one_request(app: TestApp) {
+    app.seed_demo().await;
+    let admin = app.login_demo(ADMIN).await;
+    let mut csv = String::from("email,name\n");
+    for i in 0..10_000 {
+        csv.push_str(&format!("contact{i}@northwind.example,Contact {i}\n"));
+    }
+    let started = std::time::Instant::now();
+    let res = import(&app, &admin.token, csv).await;
+    let elapsed = started.elapsed();
+    assert_eq!(res.status(), 200);
+    let report: serde_json::Value = res.json().await.expect("json");
+    assert_eq!(report["invited"], 10_000);
+    eprintln!(
+        "imported 10,000 invitations on {:?} in {elapsed:?}",
+        app.backend
+    );
+    let emails: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox")
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("count");
+    assert_eq!(emails, 10_000);
+}
+
+mod import_tests {
+    use super::*;
+    on_both_backends!(
+        a_csv_import_reports_bad_rows_by_line_and_imports_the_rest,
+        ten_thousand_invitations_import_in_one_request,
+    );
+}
