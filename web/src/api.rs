@@ -1,0 +1,111 @@
+//! The typed API client: every call the SPA makes, in one place. Failures come back as the
+//! server's problem document (or one made up for network errors).
+
+use gloo_net::http::{Request, Response};
+use portcullis_shared::{ErrorCode, LoginRequest, Me, PortalPublic, Problem, TokenResponse};
+use serde::de::DeserializeOwned;
+
+/// A failed call: the problem the server sent, or a network problem.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError(pub Problem);
+
+impl ApiError {
+    fn network(e: impl std::fmt::Display) -> ApiError {
+        ApiError(Problem::new(
+            ErrorCode::ServiceUnavailable,
+            Some(format!("Could not reach the server: {e}")),
+        ))
+    }
+
+    /// Whether the thing asked for does not exist (or may not be seen).
+    pub fn is_not_found(&self) -> bool {
+        self.0.code == ErrorCode::NotFound
+    }
+
+    /// Whether the caller must sign in (again).
+    pub fn is_unauthenticated(&self) -> bool {
+        self.0.code == ErrorCode::Unauthenticated
+    }
+
+    /// A sentence for people.
+    pub fn message(&self) -> String {
+        let mut text = self.0.detail.clone().unwrap_or_else(|| self.0.title.clone());
+        for e in &self.0.errors {
+            text.push_str(&format!(" {}: {}.", e.field, e.message));
+        }
+        text
+    }
+}
+
+async fn decode<T: DeserializeOwned>(res: Response) -> Result<T, ApiError> {
+    if res.ok() {
+        res.json::<T>().await.map_err(ApiError::network)
+    } else {
+        let status = res.status();
+        match res.json::<Problem>().await {
+            Ok(p) => Err(ApiError(p)),
+            Err(_) => {
+                let mut p = Problem::new(ErrorCode::Internal, Some(format!("The server answered {status}.")));
+                p.status = status;
+                Err(ApiError(p))
+            }
+        }
+    }
+}
+
+async fn empty(res: Response) -> Result<(), ApiError> {
+    if res.ok() {
+        Ok(())
+    } else {
+        decode::<serde_json::Value>(res).await.map(|_| ())
+    }
+}
+
+/// The public face of a portal.
+pub async fn portal(slug: &str) -> Result<PortalPublic, ApiError> {
+    let res = Request::get(&format!("/api/v1/portals/{slug}/public"))
+        .send()
+        .await
+        .map_err(ApiError::network)?;
+    decode(res).await
+}
+
+/// Signs in; the refresh cookie is set by the server.
+pub async fn login(body: &LoginRequest) -> Result<TokenResponse, ApiError> {
+    let res = Request::post("/api/v1/auth/login")
+        .json(body)
+        .map_err(ApiError::network)?
+        .send()
+        .await
+        .map_err(ApiError::network)?;
+    decode(res).await
+}
+
+/// A new access token from the refresh cookie, if a session is still open.
+pub async fn refresh() -> Result<TokenResponse, ApiError> {
+    let res = Request::post("/api/v1/auth/refresh")
+        .send()
+        .await
+        .map_err(ApiError::network)?;
+    decode(res).await
+}
+
+/// The signed-in user.
+pub async fn me(token: &str) -> Result<Me, ApiError> {
+    let res = Request::get("/api/v1/me")
+        .header("authorization", &format!("Bearer {token}"))
+        .send()
+        .await
+        .map_err(ApiError::network)?;
+    decode(res).await
+}
+
+/// Ends the session.
+pub async fn logout(token: &str) -> Result<(), ApiError> {
+    let res = Request::post("/api/v1/auth/logout")
+        .header("authorization", &format!("Bearer {token}"))
+        .send()
+        .await
+        .map_err(ApiError::network)?;
+    empty(res).await
+}

@@ -1,0 +1,262 @@
+//! A portal: its branded sign-in screen, and once signed in, the user's home.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+use portcullis_shared::permission::PERMISSION_TABLE;
+use portcullis_shared::{LoginRequest, Me, PortalKind, PortalPublic, Role};
+
+use crate::api;
+use crate::session::use_session;
+
+/// Loads the portal named in the address and shows it, or a not-found or error state.
+#[component]
+pub fn PortalPage() -> impl IntoView {
+    let params = use_params_map();
+    let slug = move || params.read().get("slug").unwrap_or_default();
+    let portal = LocalResource::new(move || {
+        let slug = slug();
+        async move { api::portal(&slug).await }
+    });
+    view! {
+        <Suspense fallback=|| view! {
+            <main class="centered" aria-busy="true"><p class="loading">"Loading the portal…"</p></main>
+        }>
+            {move || Suspend::new(async move {
+                match portal.await {
+                    Ok(p) => view! { <Branded portal=p/> }.into_any(),
+                    Err(e) if e.is_not_found() => view! { <PortalNotFound/> }.into_any(),
+                    Err(e) => view! {
+                        <main class="centered">
+                            <section class="card narrow" role="alert">
+                                <h1>"The portal could not be loaded"</h1>
+                                <p>{e.message()}</p>
+                                <button class="button" on:click=move |_| portal.refetch()>"Try again"</button>
+                            </section>
+                        </main>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// An unknown or unpublished portal.
+#[component]
+fn PortalNotFound() -> impl IntoView {
+    set_title("Portal not found");
+    view! {
+        <main class="centered">
+            <section class="card narrow" aria-labelledby="pnf-title">
+                <h1 id="pnf-title">"We couldn't find that portal"</h1>
+                <p>"The link may be mistyped, or the portal is no longer available. Check the address with your contact, or start from the home page."</p>
+                <A href="/" attr:class="button">"Go to the home page"</A>
+            </section>
+        </main>
+    }
+}
+
+fn set_title(title: &str) {
+    if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+        doc.set_title(title);
+    }
+}
+
+fn set_favicon(href: &str) {
+    let link = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.query_selector("link[rel~='icon']").ok().flatten());
+    if let Some(link) = link {
+        let _ = link.set_attribute("href", href);
+    }
+}
+
+/// The portal's colours, logo and images around whatever the user sees.
+#[component]
+fn Branded(portal: PortalPublic) -> impl IntoView {
+    set_title(&portal.name);
+    if let Some(icon) = &portal.branding.favicon_url {
+        set_favicon(icon);
+    }
+    let style = format!(
+        "--brand-primary: {}; --brand-bg: {};",
+        portal.branding.primary_color, portal.branding.background_color
+    );
+    let session = use_session();
+    // A reload keeps the session: the refresh cookie brings back an access token.
+    let restoring = RwSignal::new(session.0.get_untracked().is_none());
+    if restoring.get_untracked() {
+        spawn_local(async move {
+            if let Ok(t) = api::refresh().await {
+                session.0.set(Some(t.access_token));
+            }
+            restoring.set(false);
+        });
+    }
+    let kind_label = match portal.kind {
+        PortalKind::Customer => "Customer portal",
+        PortalKind::Partner => "Partner portal",
+    };
+    let hero = portal.branding.login_image_url.clone();
+    let logo = portal.branding.logo_url.clone();
+    let name = portal.name.clone();
+    let p = StoredValue::new(portal);
+    view! {
+        <div class="portal" style=style>
+            <div class="portal-main">
+                <header class="portal-header">
+                    {logo.map(|src| view! { <img class="logo" src=src alt="" width="48" height="48"/> })}
+                    <div>
+                        <h1>{name}</h1>
+                        <p class="kind">{kind_label}</p>
+                    </div>
+                </header>
+                <main>
+                    {move || {
+                        if restoring.get() {
+                            view! { <p class="loading" aria-busy="true">"Checking your session…"</p> }.into_any()
+                        } else if let Some(token) = session.0.get() {
+                            view! { <SignedIn token=token portal=p.get_value()/> }.into_any()
+                        } else {
+                            view! { <SignIn portal=p.get_value()/> }.into_any()
+                        }
+                    }}
+                </main>
+            </div>
+            {hero.map(|src| view! { <div class="hero" aria-hidden="true"><img src=src alt=""/></div> })}
+        </div>
+    }
+}
+
+/// The sign-in form.
+#[component]
+fn SignIn(portal: PortalPublic) -> impl IntoView {
+    let session = use_session();
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let slug = portal.slug.clone();
+    let intro = match portal.kind {
+        PortalKind::Customer => "Follow your deals, documents and requests with your account team.",
+        PortalKind::Partner => "Register deals, track referrals and commissions, and co-sell with our team.",
+    };
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        let body = LoginRequest {
+            email: email.get_untracked(),
+            password: password.get_untracked(),
+            portal: Some(slug.clone()),
+        };
+        spawn_local(async move {
+            match api::login(&body).await {
+                Ok(t) => {
+                    password.set(String::new());
+                    session.0.set(Some(t.access_token));
+                }
+                Err(e) => error.set(Some(e.message())),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <section class="card" aria-labelledby="signin-title">
+            <h2 id="signin-title">"Sign in"</h2>
+            <p class="muted">{intro}</p>
+            <form on:submit=on_submit novalidate>
+                <label for="email">"Email"</label>
+                <input id="email" name="email" type="email" autocomplete="username" required
+                    prop:value=move || email.get() on:input=move |ev| email.set(event_target_value(&ev))/>
+                <label for="password">"Password"</label>
+                <input id="password" name="password" type="password" autocomplete="current-password" required
+                    prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev))/>
+                {move || error.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
+                <button type="submit" class="button primary" prop:disabled=move || busy.get()>
+                    {move || if busy.get() { "Signing in…" } else { "Sign in" }}
+                </button>
+            </form>
+        </section>
+    }
+}
+
+fn role_label(role: Role) -> &'static str {
+    match role {
+        Role::Admin => "Administrator",
+        Role::Manager => "Manager",
+        Role::ChannelManager => "Channel manager",
+        Role::SalesRep => "Sales rep",
+        Role::CustomerUser => "Customer",
+        Role::PartnerUser => "Partner",
+        Role::PartnerAdmin => "Partner administrator",
+    }
+}
+
+/// The signed-in user's home: who they are and what they may do here.
+#[component]
+fn SignedIn(token: String, portal: PortalPublic) -> impl IntoView {
+    let session = use_session();
+    let t = token.clone();
+    let me = LocalResource::new(move || {
+        let t = t.clone();
+        async move { api::me(&t).await }
+    });
+    let sign_out = move |_| {
+        let token = token.clone();
+        spawn_local(async move {
+            let _ = api::logout(&token).await;
+            session.0.set(None);
+        });
+    };
+    let portal_name = portal.name.clone();
+    view! {
+        <Suspense fallback=|| view! { <p class="loading" aria-busy="true">"Loading your home…"</p> }>
+            {move || {
+                let sign_out = sign_out.clone();
+                let portal_name = portal_name.clone();
+                Suspend::new(async move {
+                    match me.await {
+                        Ok(me) => view! { <Welcome me=me portal_name=portal_name/> <button class="button" on:click=sign_out>"Sign out"</button> }.into_any(),
+                        Err(e) if e.is_unauthenticated() => {
+                            // The session ended elsewhere (signed out, deactivated): back to sign-in.
+                            session.0.set(None);
+                            view! { <p class="loading">"Your session has ended."</p> }.into_any()
+                        }
+                        Err(e) => view! { <p class="error" role="alert">{e.message()}</p> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Welcome(me: Me, portal_name: String) -> impl IntoView {
+    let first = me.user.name.split_whitespace().next().unwrap_or("").to_owned();
+    let labels: Vec<&'static str> = me
+        .permissions
+        .iter()
+        .filter_map(|p| PERMISSION_TABLE.iter().find(|s| s.permission == *p).map(|s| s.label))
+        .collect();
+    view! {
+        <section class="card" aria-labelledby="welcome-title">
+            <h2 id="welcome-title">{format!("Welcome, {first}")}</h2>
+            <p class="muted">
+                {role_label(me.user.role)}
+                {me.account.map(|a| format!(" at {}", a.name))}
+                {format!(" · {portal_name}")}
+            </p>
+            {(!labels.is_empty()).then(|| view! {
+                <h3>"What you can do here"</h3>
+                <ul class="permissions">
+                    {labels.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}
+                </ul>
+            })}
+        </section>
+    }
+}
