@@ -29,4 +29,9 @@ for _ in $(seq 1 100); do
 done
 curl -fsS "http://$E2E_ADDR/readyz" >/dev/null || { echo "the server did not become ready:"; cat "$log"; exit 1; }
 
+# Fetch every asset once so that the first test does not wait for compression.
+for asset in $(curl -fsS "http://$E2E_ADDR/" | grep -oE '/[a-z0-9_-]+\.(js|wasm|css)' | sort -u); do
+  curl -fsS -H 'accept-encoding: br, gzip' -o /dev/null "http://$E2E_ADDR$asset"
+done
+
 PORTCULLIS_E2E_URL="http://$E2E_ADDR" npx playwright test "$@"

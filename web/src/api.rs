@@ -29,7 +29,11 @@ impl ApiError {
 
     /// A sentence for people.
     pub fn message(&self) -> String {
-        let mut text = self.0.detail.clone().unwrap_or_else(|| self.0.title.clone());
+        let mut text = self
+            .0
+            .detail
+            .clone()
+            .unwrap_or_else(|| self.0.title.clone());
         for e in &self.0.errors {
             text.push_str(&format!(" {}: {}.", e.field, e.message));
         }
@@ -45,7 +49,10 @@ async fn decode<T: DeserializeOwned>(res: Response) -> Result<T, ApiError> {
         match res.json::<Problem>().await {
             Ok(p) => Err(ApiError(p)),
             Err(_) => {
-                let mut p = Problem::new(ErrorCode::Internal, Some(format!("The server answered {status}.")));
+                let mut p = Problem::new(
+                    ErrorCode::Internal,
+                    Some(format!("The server answered {status}.")),
+                );
                 p.status = status;
                 Err(ApiError(p))
             }

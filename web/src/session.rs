@@ -16,3 +16,28 @@ pub fn provide() {
 pub fn use_session() -> Session {
     expect_context::<Session>()
 }
+
+const HINT: &str = "portcullis.signed-in";
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window().and_then(|w| w.local_storage().ok().flatten())
+}
+
+/// Whether this browser signed in before (a hint, not a secret: the refresh cookie is
+/// HttpOnly, so the app cannot see it and would otherwise ask the server on every visit).
+pub fn probably_signed_in() -> bool {
+    storage()
+        .and_then(|s| s.get_item(HINT).ok().flatten())
+        .is_some()
+}
+
+/// Records whether a session is open in this browser.
+pub fn remember_signed_in(signed_in: bool) {
+    if let Some(s) = storage() {
+        let _ = if signed_in {
+            s.set_item(HINT, "1")
+        } else {
+            s.remove_item(HINT)
+        };
+    }
+}

@@ -8,7 +8,7 @@ use portcullis_shared::permission::PERMISSION_TABLE;
 use portcullis_shared::{LoginRequest, Me, PortalKind, PortalPublic, Role};
 
 use crate::api;
-use crate::session::use_session;
+use crate::session::{probably_signed_in, remember_signed_in, use_session};
 
 /// Loads the portal named in the address and shows it, or a not-found or error state.
 #[component]
@@ -85,11 +85,12 @@ fn Branded(portal: PortalPublic) -> impl IntoView {
     );
     let session = use_session();
     // A reload keeps the session: the refresh cookie brings back an access token.
-    let restoring = RwSignal::new(session.0.get_untracked().is_none());
+    let restoring = RwSignal::new(session.0.get_untracked().is_none() && probably_signed_in());
     if restoring.get_untracked() {
         spawn_local(async move {
-            if let Ok(t) = api::refresh().await {
-                session.0.set(Some(t.access_token));
+            match api::refresh().await {
+                Ok(t) => session.0.set(Some(t.access_token)),
+                Err(_) => remember_signed_in(false),
             }
             restoring.set(false);
         });
@@ -140,7 +141,9 @@ fn SignIn(portal: PortalPublic) -> impl IntoView {
     let slug = portal.slug.clone();
     let intro = match portal.kind {
         PortalKind::Customer => "Follow your deals, documents and requests with your account team.",
-        PortalKind::Partner => "Register deals, track referrals and commissions, and co-sell with our team.",
+        PortalKind::Partner => {
+            "Register deals, track referrals and commissions, and co-sell with our team."
+        }
     };
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -158,6 +161,7 @@ fn SignIn(portal: PortalPublic) -> impl IntoView {
             match api::login(&body).await {
                 Ok(t) => {
                     password.set(String::new());
+                    remember_signed_in(true);
                     session.0.set(Some(t.access_token));
                 }
                 Err(e) => error.set(Some(e.message())),
@@ -210,6 +214,7 @@ fn SignedIn(token: String, portal: PortalPublic) -> impl IntoView {
         let token = token.clone();
         spawn_local(async move {
             let _ = api::logout(&token).await;
+            remember_signed_in(false);
             session.0.set(None);
         });
     };
@@ -224,6 +229,7 @@ fn SignedIn(token: String, portal: PortalPublic) -> impl IntoView {
                         Ok(me) => view! { <Welcome me=me portal_name=portal_name/> <button class="button" on:click=sign_out>"Sign out"</button> }.into_any(),
                         Err(e) if e.is_unauthenticated() => {
                             // The session ended elsewhere (signed out, deactivated): back to sign-in.
+                            remember_signed_in(false);
                             session.0.set(None);
                             view! { <p class="loading">"Your session has ended."</p> }.into_any()
                         }
@@ -237,11 +243,22 @@ fn SignedIn(token: String, portal: PortalPublic) -> impl IntoView {
 
 #[component]
 fn Welcome(me: Me, portal_name: String) -> impl IntoView {
-    let first = me.user.name.split_whitespace().next().unwrap_or("").to_owned();
+    let first = me
+        .user
+        .name
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_owned();
     let labels: Vec<&'static str> = me
         .permissions
         .iter()
-        .filter_map(|p| PERMISSION_TABLE.iter().find(|s| s.permission == *p).map(|s| s.label))
+        .filter_map(|p| {
+            PERMISSION_TABLE
+                .iter()
+                .find(|s| s.permission == *p)
+                .map(|s| s.label)
+        })
         .collect();
     view! {
         <section class="card" aria-labelledby="welcome-title">
