@@ -89,4 +89,4 @@ fmt:
 	cargo fmt --all
 
 bench:
-	@echo "No benchmarks yet: they arrive with the deal and registration features."
+	cargo run --release -q -p portcullis-tests --bin bench

@@ -42,10 +42,10 @@ pub async fn headers(
     if let Some(id) = request_id {
         h.insert(HeaderName::from_static("x-request-id"), id);
     }
-    if let Some(csp) = csp {
-        if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
-            h.insert(header::CONTENT_SECURITY_POLICY, csp);
-        }
+    if let Some(csp) = csp
+        && !h.contains_key(header::CONTENT_SECURITY_POLICY)
+    {
+        h.insert(header::CONTENT_SECURITY_POLICY, csp);
     }
     let fixed: [(HeaderName, &'static str); 4] = [
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),

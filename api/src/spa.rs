@@ -63,10 +63,10 @@ impl Spa {
     fn asset(&self, path: &str) -> Option<Arc<Asset>> {
         let file = Dist::get(path)?;
         let etag = format!("\"{}\"", hex(&file.metadata.sha256_hash()[..16]));
-        if let Ok(cache) = self.cache.read() {
-            if let Some(a) = cache.get(path).filter(|a| a.etag == etag) {
-                return Some(a.clone());
-            }
+        if let Ok(cache) = self.cache.read()
+            && let Some(a) = cache.get(path).filter(|a| a.etag == etag)
+        {
+            return Some(a.clone());
         }
         let content_type = mime_guess::from_path(path)
             .first_or_octet_stream()
@@ -202,7 +202,7 @@ fn inline_script_hashes(html: &str) -> Vec<String> {
             break;
         };
         if !tag.contains(" src=") {
-            let digest = Sha256::digest(body_start[..close].as_bytes());
+            let digest = Sha256::digest(&body_start.as_bytes()[..close]);
             hashes.push(format!(
                 "'sha256-{}'",
                 base64::engine::general_purpose::STANDARD.encode(digest)

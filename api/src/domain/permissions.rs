@@ -64,7 +64,7 @@ mod tests {
         let portal = o(OverrideLevel::Portal, p, true);
         let account = o(OverrideLevel::Account, p, false);
         let user = o(OverrideLevel::User, p, true);
-        assert!(is_granted(p, &[portal.clone()]));
+        assert!(is_granted(p, std::slice::from_ref(&portal)));
         assert!(!is_granted(p, &[portal.clone(), account.clone()]));
         assert!(is_granted(p, &[account, portal, user]));
     }

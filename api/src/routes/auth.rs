@@ -43,10 +43,10 @@ fn validate_login(body: &LoginRequest) -> Result<(), ApiError> {
     } else if body.password.len() > MAX_PASSWORD_BYTES {
         bad("password", "too_long", "must be at most 1024 bytes");
     }
-    if let Some(p) = &body.portal {
-        if !is_valid_slug(p) {
-            bad("portal", "invalid_format", "must be a portal slug");
-        }
+    if let Some(p) = &body.portal
+        && !is_valid_slug(p)
+    {
+        bad("portal", "invalid_format", "must be a portal slug");
     }
     if errors.is_empty() {
         Ok(())
@@ -261,7 +261,7 @@ pub async fn refresh(
         Some(id) => portals::find_by_id(&db, id).await?.map(|p| p.slug),
         None => None,
     };
-    let body = token_response(&keys, &user.id, &sid, user.role.as_str(), portal_slug)?;
+    let body = token_response(&keys, &user.id, sid, user.role.as_str(), portal_slug)?;
     Ok(HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))
         .cookie(refresh_cookie(

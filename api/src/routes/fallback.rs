@@ -114,12 +114,11 @@ async fn portal_frame_ancestors(db: &Db, path: &str) -> String {
         .strip_prefix("/p/")
         .and_then(|rest| rest.split('/').next())
         .filter(|s| !s.is_empty());
-    if let Some(slug) = slug {
-        if let Ok(Some(portal)) = portals::find_published(db, slug).await {
-            if let Some(fa) = portal.frame_ancestors.filter(|f| !f.trim().is_empty()) {
-                return fa;
-            }
-        }
+    if let Some(slug) = slug
+        && let Ok(Some(portal)) = portals::find_published(db, slug).await
+        && let Some(fa) = portal.frame_ancestors.filter(|f| !f.trim().is_empty())
+    {
+        return fa;
     }
     "'none'".to_owned()
 }

@@ -1,0 +1,139 @@
+//! `make bench`: measures Portcullis through its HTTP API on this machine, on SQLite (and on
+//! PostgreSQL when `PORTCULLIS_TEST_PG_URL` is set). Figures, not assertions: targets live
+//! here, never in timed tests.
+//!
+//! - sign-in: latency (median, p99) and throughput with concurrent clients (argon2id bound);
+//! - `/me` with a live-session check on every request: latency and throughput;
+//! - importing 10,000 invitations from CSV in one request.
+
+use std::time::{Duration, Instant};
+
+use portcullis::seed::DEMO_PASSWORD;
+use portcullis_tests::{Backend, TestApp};
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx]
+}
+
+async fn load<F, Fut>(clients: usize, per_client: usize, f: F) -> (Vec<Duration>, Duration)
+where
+    F: Fn() -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
+    let started = Instant::now();
+    let mut handles = Vec::new();
+    for _ in 0..clients {
+        let f = f.clone();
+        handles.push(tokio::spawn(async move {
+            let mut times = Vec::with_capacity(per_client);
+            for _ in 0..per_client {
+                let t = Instant::now();
+                assert!(f().await, "request failed during the benchmark");
+                times.push(t.elapsed());
+            }
+            times
+        }));
+    }
+    let mut all = Vec::new();
+    for h in handles {
+        all.extend(h.await.expect("client task"));
+    }
+    let wall = started.elapsed();
+    all.sort();
+    (all, wall)
+}
+
+fn report(name: &str, times: &[Duration], wall: Duration) {
+    println!(
+        "{name:<44} n={:<6} median={:>8.2?} p99={:>8.2?} throughput={:>8.1}/s",
+        times.len(),
+        percentile(times, 0.5),
+        percentile(times, 0.99),
+        times.len() as f64 / wall.as_secs_f64()
+    );
+}
+
+async fn bench(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.seed_demo().await;
+    println!("== {backend:?}");
+
+    let client = app.client.clone();
+    let url = app.url("/api/v1/auth/login");
+    let (times, wall) = load(8, 25, move || {
+        let client = client.clone();
+        let url = url.clone();
+        async move {
+            client
+                .post(&url)
+                .json(&serde_json::json!({"email": "admin@portcullis.example", "password": DEMO_PASSWORD}))
+                .send()
+                .await
+                .is_ok_and(|r| r.status() == 200)
+        }
+    })
+    .await;
+    report("sign-in, 8 concurrent clients", &times, wall);
+
+    let token = app.login_demo("partner@northwind.example").await.token;
+    let client = app.client.clone();
+    let url = app.url("/api/v1/me");
+    let (times, wall) = load(16, 500, move || {
+        let client = client.clone();
+        let url = url.clone();
+        let token = token.clone();
+        async move {
+            client
+                .get(&url)
+                .bearer_auth(&token)
+                .send()
+                .await
+                .is_ok_and(|r| r.status() == 200)
+        }
+    })
+    .await;
+    report("/me (token + live session), 16 clients", &times, wall);
+
+    let admin = app.login_demo("admin@portcullis.example").await.token;
+    let account = portcullis::storage::accounts::find_id_by_name(&app.db, "Northwind Partners")
+        .await
+        .expect("db")
+        .expect("account");
+    let portal = portcullis::storage::portals::find_published(&app.db, "partners")
+        .await
+        .expect("db")
+        .expect("portal")
+        .id;
+    let mut csv = String::from("email,name\n");
+    for i in 0..10_000 {
+        csv.push_str(&format!("bench{i}@northwind.example,Contact {i}\n"));
+    }
+    let started = Instant::now();
+    let res = app
+        .client
+        .post(app.url(&format!("/api/v1/admin/invitations/import?role=partner_user&account_id={account}&portal_id={portal}")))
+        .bearer_auth(&admin)
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(res.status(), 200);
+    println!(
+        "{:<44} {:?}",
+        "import 10,000 invitations (CSV)",
+        started.elapsed()
+    );
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+    bench(Backend::Sqlite).await;
+    bench(Backend::Postgres).await;
+}
