@@ -92,6 +92,7 @@ fn run(listener: TcpListener, settings: Settings, db: Db, keys: Keys) -> anyhow:
             settings.smtp_from.clone(),
         )?;
     }
+    crate::jobs::spawn(db.get_ref().clone());
     let settings = web::Data::new(settings);
 
     let server = HttpServer::new(move || {

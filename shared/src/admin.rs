@@ -25,6 +25,10 @@ pub struct Portal {
     pub idle_timeout_minutes: i64,
     /// Hours after sign-in after which a session ends regardless.
     pub session_lifetime_hours: i64,
+    /// Whether people may request access from the sign-in page.
+    pub self_registration: bool,
+    /// When set, only addresses at these domains may request access.
+    pub registration_domains: Vec<String>,
 }
 
 /// A portal to create.
@@ -65,6 +69,9 @@ pub struct PortalPatch {
     pub published: Option<bool>,
     pub idle_timeout_minutes: Option<i64>,
     pub session_lifetime_hours: Option<i64>,
+    pub self_registration: Option<bool>,
+    /// Replaces the list of domains allowed to request access (empty: any domain).
+    pub registration_domains: Option<Vec<String>>,
 }
 
 /// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).
@@ -154,6 +161,8 @@ pub struct User {
     pub access_expires_at: Option<String>,
     pub last_sign_in_at: Option<String>,
     pub created_at: String,
+    /// Flagged by the access review: an external user with no sign-in for 90 days.
+    pub stale: bool,
 }
 
 /// A page of users.
@@ -360,4 +369,59 @@ pub struct ImportReport {
     pub rejected: u64,
     /// Every rejected row and why; valid rows are imported regardless.
     pub errors: Vec<RowError>,
+}
+
+/// Users to deactivate together (e.g. after an access review).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct BulkDeactivate {
+    /// 1-1000 user ids.
+    pub user_ids: Vec<String>,
+}
+
+/// How many users a bulk deactivation changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct BulkResult {
+    pub deactivated: u64,
+    /// Ids that named no user, or the caller.
+    pub skipped: Vec<String>,
+}
+
+/// A request for access made from a portal's sign-in page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct AccessRequest {
+    pub id: String,
+    pub portal_id: String,
+    pub email: String,
+    pub name: String,
+    pub company: String,
+    pub message: Option<String>,
+    /// `pending`, `approved` or `rejected`.
+    pub status: String,
+    pub reason: Option<String>,
+    pub created_at: String,
+}
+
+/// Access requests, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct AccessRequestList {
+    pub items: Vec<AccessRequest>,
+}
+
+/// Approves a request: the person is invited into this account with this role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct ApproveAccess {
+    pub account_id: String,
+    pub role: Role,
+}
+
+/// Rejects a request, with a reason kept for the record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct RejectAccess {
+    pub reason: String,
 }

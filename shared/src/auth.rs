@@ -85,6 +85,8 @@ pub struct Me {
     pub notifications: NotificationPrefs,
     /// Whether a profile photo is set (`GET /api/v1/me/photo`).
     pub has_photo: bool,
+    /// The administrator viewing as this user, read-only; absent in the user's own sessions.
+    pub viewed_by: Option<String>,
 }
 
 /// What the invitation page shows before the invitee sets a password.
@@ -144,4 +146,15 @@ impl Default for NotificationPrefs {
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct OnboardingComplete {
     pub tour_skipped: bool,
+}
+
+/// Asking for access to a portal that allows self-registration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct AccessRequestInput {
+    pub email: String,
+    pub name: String,
+    pub company: String,
+    #[serde(default)]
+    pub message: Option<String>,
 }

@@ -27,6 +27,8 @@ pub struct Principal {
     pub role: Role,
     pub account_id: Option<String>,
     pub portal_id: Option<String>,
+    /// Set when an administrator is viewing as this user: the session is read-only.
+    pub viewed_by: Option<String>,
 }
 
 fn bearer(req: &HttpRequest) -> Option<String> {
@@ -72,7 +74,12 @@ impl FromRequest for Principal {
                 role: live.role,
                 account_id: live.account_id,
                 portal_id: live.portal_id,
+                viewed_by: live.viewed_by,
             };
+            // "View as" shows exactly what the user sees, and changes nothing.
+            if principal.viewed_by.is_some() && !matches!(req.method().as_str(), "GET" | "HEAD") {
+                return Err(ApiError::Forbidden);
+            }
             // The audit middleware names the actor from here.
             req.extensions_mut().insert(principal.clone());
             Ok(principal)

@@ -166,11 +166,35 @@ pub async fn open_session(
     user: &users::UserRow,
     portal: Option<portals::PortalRow>,
 ) -> Result<HttpResponse, ApiError> {
+    let (sid, refresh_secret, lifetime, body) =
+        new_session(req, db, keys, user, portal, None).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("cache-control", "no-store"))
+        .cookie(refresh_cookie(&sid, &refresh_secret, lifetime))
+        .json(body))
+}
+
+/// Creates the session row and its access token: (session secret, refresh secret, lifetime,
+/// token). `viewed_by` marks a read-only "view as" session opened by that administrator.
+pub async fn new_session(
+    req: &HttpRequest,
+    db: &Db,
+    keys: &Keys,
+    user: &users::UserRow,
+    portal: Option<portals::PortalRow>,
+    viewed_by: Option<String>,
+) -> Result<(String, String, i64, TokenResponse), ApiError> {
     let (idle, lifetime) = portal
         .as_ref()
         .map_or((DEFAULT_IDLE_SECS, DEFAULT_LIFETIME_SECS), |p| {
             (p.idle_timeout_secs, p.absolute_lifetime_secs)
         });
+    // A view-as session is short: one hour at most.
+    let lifetime = if viewed_by.is_some() {
+        lifetime.min(3600)
+    } else {
+        lifetime
+    };
     let sid = tokens::random_token();
     let refresh_secret = tokens::random_token();
     let session_id = sessions::create(
@@ -188,11 +212,14 @@ pub async fn open_session(
                 .get("user-agent")
                 .and_then(|v| v.to_str().ok())
                 .map(|s| s.chars().take(512).collect()),
+            viewed_by: viewed_by.clone(),
         },
     )
     .await?;
-    users::record_sign_in(db, &user.id).await?;
-    tracing::info!(user_id = %user.id, session_id = %session_id, "signed in");
+    if viewed_by.is_none() {
+        users::record_sign_in(db, &user.id).await?;
+    }
+    tracing::info!(user_id = %user.id, session_id = %session_id, view_as = viewed_by.is_some(), "session opened");
     let body = token_response(
         keys,
         &user.id,
@@ -200,10 +227,7 @@ pub async fn open_session(
         user.role.as_str(),
         portal.map(|p| p.slug),
     )?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("cache-control", "no-store"))
-        .cookie(refresh_cookie(&sid, &refresh_secret, lifetime))
-        .json(body))
+    Ok((sid, refresh_secret, lifetime, body))
 }
 
 /// Exchanges the refresh cookie for a new access token, rotating the cookie. Presenting a

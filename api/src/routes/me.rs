@@ -80,6 +80,10 @@ async fn load_me(principal: &Principal, db: &Db) -> Result<Me, ApiError> {
         onboarding_complete: onboarding.onboarded,
         notifications,
         has_photo: onboarding.has_photo,
+        viewed_by: match &principal.viewed_by {
+            Some(admin) => users::find_by_id(db, admin).await?.map(|a| a.email),
+            None => None,
+        },
     })
 }
 

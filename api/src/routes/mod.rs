@@ -1,6 +1,7 @@
 //! The route table. Every route is registered here through utoipa-actix-web, so the served
 //! OpenAPI document is generated from the same registrations that route requests.
 
+pub mod access_requests;
 pub mod admin;
 pub mod auth;
 pub mod fallback;
@@ -31,6 +32,10 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(me::complete_onboarding)
         .service(me::upload_photo)
         .service(me::photo)
+        .service(access_requests::request_access)
+        .service(access_requests::list)
+        .service(access_requests::approve)
+        .service(access_requests::reject)
         .service(invitations::info)
         .service(invitations::accept)
         .service(invitations::invite)

@@ -1,5 +1,6 @@
 //! Storage: every SQL statement Portcullis runs, written once for both backends.
 
+pub mod access_requests;
 pub mod accounts;
 pub mod audit;
 pub mod invitations;

@@ -23,6 +23,8 @@ pub struct PortalRow {
     pub idle_timeout_secs: i64,
     pub absolute_lifetime_secs: i64,
     pub updated_at: i64,
+    pub self_registration: bool,
+    pub registration_domains: Vec<String>,
 }
 
 impl PortalRow {
@@ -50,6 +52,16 @@ impl PortalRow {
             idle_timeout_secs: row.try_get("idle_timeout_secs")?,
             absolute_lifetime_secs: row.try_get("absolute_lifetime_secs")?,
             updated_at: row.try_get("updated_at")?,
+            self_registration: flag(row.try_get("self_registration")?),
+            registration_domains: row
+                .try_get::<Option<String>, _>("registration_domains")?
+                .map(|d| {
+                    d.split(',')
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default(),
         })
     }
 
@@ -66,6 +78,8 @@ impl PortalRow {
             published: self.published,
             idle_timeout_minutes: self.idle_timeout_secs / 60,
             session_lifetime_hours: self.absolute_lifetime_secs / 3600,
+            self_registration: self.self_registration,
+            registration_domains: self.registration_domains.clone(),
         }
     }
 
@@ -89,7 +103,8 @@ macro_rules! portal_columns {
     () => {
         "id, slug, name, kind, logo_url, primary_color, background_color, favicon_url, \
          login_image_url, email_header_url, custom_domain, frame_ancestors, published, \
-         idle_timeout_secs, absolute_lifetime_secs, updated_at"
+         idle_timeout_secs, absolute_lifetime_secs, updated_at, self_registration, \
+         registration_domains"
     };
 }
 
@@ -163,7 +178,8 @@ pub async fn update(
         "UPDATE portals SET name = $1, logo_url = $2, primary_color = $3, background_color = $4, \
          favicon_url = $5, login_image_url = $6, email_header_url = $7, custom_domain = $8, \
          frame_ancestors = $9, published = $10, idle_timeout_secs = $11, \
-         absolute_lifetime_secs = $12, updated_at = $13 \
+         absolute_lifetime_secs = $12, updated_at = $13, self_registration = $16, \
+         registration_domains = $17 \
          WHERE id = $14 AND ($15 IS NULL OR updated_at = $15)",
     )
     .bind(&p.name)
@@ -181,6 +197,8 @@ pub async fn update(
     .bind(time::now().max(p.updated_at + 1))
     .bind(&p.id)
     .bind(expected_updated_at)
+    .bind(i64::from(p.self_registration))
+    .bind((!p.registration_domains.is_empty()).then(|| p.registration_domains.join(",")))
     .execute(&db.pool)
     .await?;
     Ok(done.rows_affected() == 1)

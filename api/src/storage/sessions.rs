@@ -18,6 +18,8 @@ pub struct NewSession {
     pub absolute_lifetime_secs: i64,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// The administrator behind a read-only "view as" session.
+    pub viewed_by: Option<String>,
 }
 
 /// Opens a session; returns its public id (used in the refresh cookie and admin lists).
@@ -26,8 +28,8 @@ pub async fn create(db: &Db, s: &NewSession) -> Result<String, sqlx::Error> {
     let now = time::now();
     sqlx::query(
         "INSERT INTO sessions (id, token_hash, user_id, portal_id, refresh_hash, created_at, \
-         last_seen_at, idle_timeout_secs, expires_at, ip, user_agent) \
-         VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10)",
+         last_seen_at, idle_timeout_secs, expires_at, ip, user_agent, viewed_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11)",
     )
     .bind(&id)
     .bind(&s.token_hash)
@@ -39,6 +41,7 @@ pub async fn create(db: &Db, s: &NewSession) -> Result<String, sqlx::Error> {
     .bind(now + s.absolute_lifetime_secs * 1_000_000)
     .bind(&s.ip)
     .bind(&s.user_agent)
+    .bind(&s.viewed_by)
     .execute(&db.pool)
     .await?;
     Ok(id)
@@ -53,6 +56,7 @@ pub struct LiveSession {
     pub account_id: Option<String>,
     pub portal_id: Option<String>,
     pub last_seen_at: Micros,
+    pub viewed_by: Option<String>,
 }
 
 /// The session behind an access token, if it is still live: not ended, within its absolute
@@ -64,8 +68,8 @@ pub async fn live(
     now: Micros,
 ) -> Result<Option<LiveSession>, sqlx::Error> {
     let row = sqlx::query(
-        "SELECT s.id AS session_id, s.last_seen_at, s.portal_id, u.id AS user_id, u.role, \
-         u.account_id \
+        "SELECT s.id AS session_id, s.last_seen_at, s.portal_id, s.viewed_by, u.id AS user_id, \
+         u.role, u.account_id \
          FROM sessions s JOIN users u ON u.id = s.user_id \
          WHERE s.token_hash = $1 AND s.ended_at IS NULL AND s.expires_at > $2 \
          AND s.last_seen_at + s.idle_timeout_secs * 1000000 > $2 \
@@ -87,6 +91,7 @@ pub async fn live(
         account_id: row.try_get("account_id")?,
         portal_id: row.try_get("portal_id")?,
         last_seen_at: row.try_get("last_seen_at")?,
+        viewed_by: row.try_get("viewed_by")?,
     }))
 }
 

@@ -161,7 +161,7 @@ pub async fn insert_if_absent(db: &Db, user: &NewUser) -> Result<Option<String>,
 
 /// Records a successful sign-in.
 pub async fn record_sign_in(db: &Db, id: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET last_sign_in_at = $1 WHERE id = $2")
+    sqlx::query("UPDATE users SET last_sign_in_at = $1, stale_since = NULL WHERE id = $2")
         .bind(time::now())
         .bind(id)
         .execute(&db.pool)
@@ -183,6 +183,8 @@ pub async fn set_status(db: &Db, id: &str, status: UserStatus) -> Result<bool, s
 /// Filters of the user list.
 #[derive(Debug, Clone, Default)]
 pub struct UserFilter {
+    /// Only users flagged by the stale-access review.
+    pub stale: bool,
     /// `customer`, `partner` or `internal`.
     pub portal_type: Option<String>,
     pub account_id: Option<String>,
@@ -210,13 +212,14 @@ fn admin_view(r: &AnyRow) -> Result<portcullis_shared::admin::User, sqlx::Error>
             .try_get::<Option<i64>, _>("last_sign_in_at")?
             .map(time::to_rfc3339),
         created_at: time::to_rfc3339(r.try_get("created_at")?),
+        stale: r.try_get::<Option<i64>, _>("stale_since")?.is_some(),
     })
 }
 
 macro_rules! admin_columns {
     () => {
         "id, email, name, role, status, account_id, portal_id, access_expires_at, \
-         last_sign_in_at, created_at"
+         last_sign_in_at, created_at, stale_since"
     };
 }
 
@@ -233,7 +236,8 @@ pub async fn list(
         " FROM users WHERE ($1 IS NULL OR (CASE WHEN role = 'customer_user' THEN 'customer' \
          WHEN role IN ('partner_user', 'partner_admin') THEN 'partner' ELSE 'internal' END) = $1) \
          AND ($2 IS NULL OR account_id = $2) AND ($3 IS NULL OR status = $3) \
-         AND ($4 IS NULL OR role = $4) AND ($5 IS NULL OR id > $5) ORDER BY id LIMIT $6"
+         AND ($4 IS NULL OR role = $4) AND ($5 IS NULL OR id > $5) \
+         AND ($7 = 0 OR stale_since IS NOT NULL) ORDER BY id LIMIT $6"
     ))
     .bind(&f.portal_type)
     .bind(&f.account_id)
@@ -241,6 +245,7 @@ pub async fn list(
     .bind(&f.role)
     .bind(cursor)
     .bind(limit)
+    .bind(i64::from(f.stale))
     .fetch_all(&db.pool)
     .await?
     .iter()

@@ -213,6 +213,34 @@ fn cases() -> Vec<Case> {
             Some(json!({"tour_skipped": false}))
         }),
         case(Method::GET, "/api/v1/me/photo", Anyone, 404, none),
+        case(
+            Method::GET,
+            "/api/v1/admin/access-requests",
+            Admins,
+            200,
+            none,
+        ),
+        case(
+            Method::POST,
+            "/api/v1/admin/users/{user}/view-as",
+            Admins,
+            200,
+            none,
+        ),
+        case(
+            Method::POST,
+            "/api/v1/admin/users/deactivate",
+            Admins,
+            200,
+            |_| Some(json!({"user_ids": ["{user}"]})),
+        ),
+        case(
+            Method::POST,
+            "/api/v1/admin/users/{user}/reactivate",
+            Admins,
+            200,
+            none,
+        ),
         case(Method::POST, "/api/v1/auth/logout-all", Anyone, 204, none),
         case(Method::POST, "/api/v1/auth/logout", Anyone, 204, none),
     ]

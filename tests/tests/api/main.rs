@@ -1,5 +1,6 @@
 //! Black-box tests of the HTTP API, each on SQLite and on PostgreSQL.
 
+mod access;
 mod admin;
 mod audit;
 mod auth;

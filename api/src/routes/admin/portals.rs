@@ -156,8 +156,23 @@ pub async fn update(
         patch.session_lifetime_hours,
         &mut errors,
     );
+    if let Some(domains) = &patch.registration_domains {
+        if domains.len() > 50 || domains.iter().any(|d| !portal::is_valid_hostname(d)) {
+            errors.push(portcullis_shared::FieldError {
+                field: "registration_domains".into(),
+                code: "invalid_format".into(),
+                message: "must be up to 50 lowercase domains such as acme.example".into(),
+            });
+        }
+    }
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
+    }
+    if let Some(on) = patch.self_registration {
+        p.self_registration = on;
+    }
+    if let Some(domains) = patch.registration_domains {
+        p.registration_domains = domains;
     }
     if let Some(name) = patch.name {
         p.name = name.trim().to_owned();

@@ -4,17 +4,21 @@
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use chrono::DateTime;
-use portcullis_shared::admin::{AccessExpiryRequest, SessionList, TransferRequest, User, UserPage};
-use portcullis_shared::{FieldError, PortalKind, Role};
+use portcullis_shared::admin::{
+    AccessExpiryRequest, BulkDeactivate, BulkResult, SessionList, TransferRequest, User, UserPage,
+};
+use portcullis_shared::{FieldError, PortalKind, Role, TokenResponse};
 use serde::Deserialize;
 
 use crate::audit::{self, AuditNote};
 use crate::auth::guards::AdminUser;
+use crate::auth::tokens::Keys;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::routes::admin::page_limit;
+use crate::routes::auth::new_session;
 use crate::storage::users::{self, UserFilter, UserStatus};
-use crate::storage::{accounts, sessions};
+use crate::storage::{accounts, portals, sessions};
 use crate::time;
 
 type Problem = portcullis_shared::Problem;
@@ -28,6 +32,8 @@ pub struct UserQuery {
     /// `invited`, `active` or `deactivated`.
     pub status: Option<String>,
     pub role: Option<Role>,
+    /// `true`: only users flagged by the 90-day access review.
+    pub stale: Option<bool>,
     /// Page size, 1-200 (default 50).
     pub limit: Option<i64>,
     pub cursor: Option<String>,
@@ -89,6 +95,7 @@ pub async fn list(
         account_id: q.account_id.clone(),
         status: q.status.clone(),
         role: q.role.map(|r| r.as_str().to_owned()),
+        stale: q.stale.unwrap_or(false),
     };
     let mut items = users::list(&db, &filter, q.cursor.as_deref(), limit + 1).await?;
     let next_cursor = if items.len() as i64 > limit {
@@ -324,4 +331,95 @@ pub async fn end_session(
         Some(serde_json::json!({ "session_id": session_id })),
     );
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Opens a read-only session as an external user, so an administrator sees exactly what that
+/// user sees (their scope, their permissions). Any change attempted with it is refused, the
+/// session lasts at most an hour, and opening it is audited.
+#[utoipa::path(tag = "admin", security(("bearer" = [])), params(("id" = String, Path)), responses(
+    (status = 200, description = "An access token for the read-only session (no refresh cookie)", body = TokenResponse),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Only active external users can be viewed", body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/admin/users/{id}/view-as")]
+pub async fn view_as(
+    req: HttpRequest,
+    admin: AdminUser,
+    db: web::Data<Db>,
+    keys: web::Data<Keys>,
+    id: web::Path<String>,
+) -> Result<web::Json<TokenResponse>, ApiError> {
+    let user = users::find_by_id(&db, &id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    if user.role.is_internal() || !user.may_sign_in(time::now()) {
+        return Err(ApiError::field(
+            "id",
+            "not_viewable",
+            "only active customer and partner users can be viewed",
+        ));
+    }
+    let portal = match &user.portal_id {
+        Some(p) => portals::find_by_id(&db, p).await?,
+        None => None,
+    };
+    let (_, _, _, token) = new_session(
+        &req,
+        &db,
+        &keys,
+        &user,
+        portal,
+        Some(admin.0.user_id.clone()),
+    )
+    .await?;
+    note(&req, "user.view_as", &user.id, None);
+    Ok(web::Json(token))
+}
+
+/// Deactivates many users at once (typically the stale ones of an access review), ending
+/// all their sessions.
+#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = BulkDeactivate, responses(
+    (status = 200, body = BulkResult),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/admin/users/deactivate")]
+pub async fn bulk_deactivate(
+    req: HttpRequest,
+    admin: AdminUser,
+    db: web::Data<Db>,
+    body: web::Json<BulkDeactivate>,
+) -> Result<web::Json<BulkResult>, ApiError> {
+    let ids = body.into_inner().user_ids;
+    if ids.is_empty() || ids.len() > 1000 {
+        return Err(ApiError::field(
+            "user_ids",
+            "invalid_length",
+            "must list 1 to 1000 user ids",
+        ));
+    }
+    let mut deactivated = 0;
+    let mut skipped = Vec::new();
+    for id in ids {
+        if id == admin.0.user_id || !users::set_status(&db, &id, UserStatus::Deactivated).await? {
+            skipped.push(id);
+            continue;
+        }
+        sessions::end_all(&db, &id, "deactivated").await?;
+        deactivated += 1;
+    }
+    audit::note(
+        &req,
+        AuditNote {
+            action: Some("user.bulk_deactivate".into()),
+            object_type: Some("user".into()),
+            details: Some(
+                serde_json::json!({ "deactivated": deactivated, "skipped": skipped.len() }),
+            ),
+            ..AuditNote::default()
+        },
+    );
+    Ok(web::Json(BulkResult {
+        deactivated,
+        skipped,
+    }))
 }
