@@ -54,7 +54,7 @@ pub async fn request_access(
         });
     } else if !portal.registration_domains.is_empty() {
         let domain = email.rsplit('@').next().unwrap_or("").to_lowercase();
-        if !portal.registration_domains.iter().any(|d| *d == domain) {
+        if !portal.registration_domains.contains(&domain) {
             errors.push(FieldError {
                 field: "email".into(),
                 code: "domain_not_allowed".into(),

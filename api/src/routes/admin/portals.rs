@@ -156,14 +156,14 @@ pub async fn update(
         patch.session_lifetime_hours,
         &mut errors,
     );
-    if let Some(domains) = &patch.registration_domains {
-        if domains.len() > 50 || domains.iter().any(|d| !portal::is_valid_hostname(d)) {
-            errors.push(portcullis_shared::FieldError {
-                field: "registration_domains".into(),
-                code: "invalid_format".into(),
-                message: "must be up to 50 lowercase domains such as acme.example".into(),
-            });
-        }
+    if let Some(domains) = &patch.registration_domains
+        && (domains.len() > 50 || domains.iter().any(|d| !portal::is_valid_hostname(d)))
+    {
+        errors.push(portcullis_shared::FieldError {
+            field: "registration_domains".into(),
+            code: "invalid_format".into(),
+            message: "must be up to 50 lowercase domains such as acme.example".into(),
+        });
     }
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
