@@ -76,7 +76,8 @@ unit-tests: spa
 	cargo test --workspace --exclude portcullis-web
 
 e2e: spa chromium
-	cargo build -p portcullis-api
+	# The whole workspace, so features unify exactly as in `cargo test` and nothing rebuilds.
+	cargo build --workspace --exclude portcullis-web
 	PORTCULLIS_BIN=$(BIN_DEBUG) E2E_ADDR=$(E2E_ADDR) bash tests/e2e/run.sh
 
 test: lint unit-tests e2e
