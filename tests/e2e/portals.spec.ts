@@ -74,7 +74,13 @@ test('a wrong password is explained, and the right one signs in and out', async 
   await expect(page.getByRole('alert')).toContainText('The email or password is incorrect.');
   await page.getByLabel('Password').fill(DEMO_PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
+  // The first sign-in starts onboarding; the tour can be skipped.
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await expect(page.getByRole('heading', { name: 'Your deals' })).toBeVisible();
+  await page.getByRole('button', { name: 'Skip tour' }).click();
   await expect(page.getByRole('heading', { name: 'Welcome, Gloria' })).toBeVisible();
+  await expect(page.getByRole('link', { name: 'View your active deals' })).toBeVisible();
   await expect(page.getByText('Customer at Globex Corporation')).toBeVisible();
   await page.screenshot({ path: `${ARTIFACTS}/acme-signed-in.png`, fullPage: true });
   // A reload keeps the session through the refresh cookie.

@@ -2,6 +2,9 @@
 //! server's problem document (or one made up for network errors).
 
 use gloo_net::http::{Request, Response};
+use portcullis_shared::auth::{
+    AcceptInvitation, InvitationInfo, NotificationPrefs, OnboardingComplete, ProfilePatch,
+};
 use portcullis_shared::{ErrorCode, LoginRequest, Me, PortalPublic, Problem, TokenResponse};
 use serde::de::DeserializeOwned;
 
@@ -115,4 +118,79 @@ pub async fn logout(token: &str) -> Result<(), ApiError> {
         .await
         .map_err(ApiError::network)?;
     empty(res).await
+}
+
+fn bearer(token: &str) -> String {
+    format!("Bearer {token}")
+}
+
+/// Who an invitation is for.
+pub async fn invitation(token: &str) -> Result<InvitationInfo, ApiError> {
+    let res = Request::get(&format!("/api/v1/invitations/{token}"))
+        .send()
+        .await
+        .map_err(ApiError::network)?;
+    decode(res).await
+}
+
+/// Accepts an invitation and signs in.
+pub async fn accept_invitation(
+    token: &str,
+    body: &AcceptInvitation,
+) -> Result<TokenResponse, ApiError> {
+    let res = Request::post(&format!("/api/v1/invitations/{token}/accept"))
+        .json(body)
+        .map_err(ApiError::network)?
+        .send()
+        .await
+        .map_err(ApiError::network)?;
+    decode(res).await
+}
+
+/// Updates the caller's profile.
+pub async fn update_profile(token: &str, body: &ProfilePatch) -> Result<Me, ApiError> {
+    let res = Request::patch("/api/v1/me/profile")
+        .header("authorization", &bearer(token))
+        .json(body)
+        .map_err(ApiError::network)?
+        .send()
+        .await
+        .map_err(ApiError::network)?;
+    decode(res).await
+}
+
+/// Sets notification preferences.
+pub async fn set_notifications(token: &str, body: &NotificationPrefs) -> Result<Me, ApiError> {
+    let res = Request::put("/api/v1/me/notifications")
+        .header("authorization", &bearer(token))
+        .json(body)
+        .map_err(ApiError::network)?
+        .send()
+        .await
+        .map_err(ApiError::network)?;
+    decode(res).await
+}
+
+/// Uploads a profile photo (the server checks its type by content).
+pub async fn upload_photo(token: &str, file: web_sys::File) -> Result<(), ApiError> {
+    let res = Request::put("/api/v1/me/photo")
+        .header("authorization", &bearer(token))
+        .body(wasm_bindgen::JsValue::from(file))
+        .map_err(ApiError::network)?
+        .send()
+        .await
+        .map_err(ApiError::network)?;
+    empty(res).await
+}
+
+/// Finishes onboarding.
+pub async fn complete_onboarding(token: &str, tour_skipped: bool) -> Result<Me, ApiError> {
+    let res = Request::post("/api/v1/me/onboarding")
+        .header("authorization", &bearer(token))
+        .json(&OnboardingComplete { tour_skipped })
+        .map_err(ApiError::network)?
+        .send()
+        .await
+        .map_err(ApiError::network)?;
+    decode(res).await
 }

@@ -3,13 +3,24 @@
 
 use leptos::prelude::*;
 
-/// The current access token, if signed in.
+/// The current access token, if signed in, and a notice for the sign-in screen (such as
+/// "your session has ended").
 #[derive(Clone, Copy)]
-pub struct Session(pub RwSignal<Option<String>>);
+pub struct Session(pub RwSignal<Option<String>>, pub RwSignal<Option<String>>);
 
 /// Puts an empty session in context.
 pub fn provide() {
-    provide_context(Session(RwSignal::new(None)));
+    provide_context(Session(RwSignal::new(None), RwSignal::new(None)));
+}
+
+impl Session {
+    /// Forgets the session because the server ended it, telling the user why.
+    pub fn ended(&self) {
+        remember_signed_in(false);
+        self.1
+            .set(Some("Your session has ended. Please sign in again.".into()));
+        self.0.set(None);
+    }
 }
 
 /// The session from context.

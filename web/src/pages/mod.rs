@@ -1,5 +1,7 @@
 //! One module per screen.
 
 pub mod home;
+pub mod invite;
 pub mod not_found;
+pub mod onboarding;
 pub mod portal;

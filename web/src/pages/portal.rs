@@ -4,10 +4,12 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
+use portcullis_shared::auth::ProfilePatch;
 use portcullis_shared::permission::PERMISSION_TABLE;
 use portcullis_shared::{LoginRequest, Me, PortalKind, PortalPublic, Role};
 
 use crate::api;
+use crate::pages::onboarding::Onboarding;
 use crate::session::{probably_signed_in, remember_signed_in, use_session};
 
 /// Loads the portal named in the address and shows it, or a not-found or error state.
@@ -162,6 +164,7 @@ fn SignIn(portal: PortalPublic) -> impl IntoView {
                 Ok(t) => {
                     password.set(String::new());
                     remember_signed_in(true);
+                    session.1.set(None);
                     session.0.set(Some(t.access_token));
                 }
                 Err(e) => error.set(Some(e.message())),
@@ -173,6 +176,7 @@ fn SignIn(portal: PortalPublic) -> impl IntoView {
         <section class="card" aria-labelledby="signin-title">
             <h2 id="signin-title">"Sign in"</h2>
             <p class="muted">{intro}</p>
+            {move || session.1.get().map(|m| view! { <p class="notice" role="status">{m}</p> })}
             <form on:submit=on_submit novalidate>
                 <label for="email">"Email"</label>
                 <input id="email" name="email" type="email" autocomplete="username" required
@@ -189,6 +193,21 @@ fn SignIn(portal: PortalPublic) -> impl IntoView {
     }
 }
 
+/// Suggested first steps by role.
+fn quick_actions(role: Role) -> Vec<(&'static str, &'static str)> {
+    match role {
+        Role::CustomerUser => vec![
+            ("View your active deals", "deals"),
+            ("Open shared documents", "documents"),
+        ],
+        Role::PartnerUser | Role::PartnerAdmin => vec![
+            ("Register your first deal", "registrations/new"),
+            ("View your pipeline", "deals"),
+        ],
+        _ => vec![("Open the deal pipeline", "deals")],
+    }
+}
+
 fn role_label(role: Role) -> &'static str {
     match role {
         Role::Admin => "Administrator",
@@ -201,7 +220,8 @@ fn role_label(role: Role) -> &'static str {
     }
 }
 
-/// The signed-in user's home: who they are and what they may do here.
+/// The signed-in user's home: onboarding the first time, then who they are, what they may
+/// do here, and their profile.
 #[component]
 fn SignedIn(token: String, portal: PortalPublic) -> impl IntoView {
     let session = use_session();
@@ -210,39 +230,108 @@ fn SignedIn(token: String, portal: PortalPublic) -> impl IntoView {
         let t = t.clone();
         async move { api::me(&t).await }
     });
-    let sign_out = move |_| {
+    // Updated by onboarding and profile edits without another round trip.
+    let current = RwSignal::new(None::<Me>);
+    let sign_out = {
         let token = token.clone();
-        spawn_local(async move {
-            let _ = api::logout(&token).await;
-            remember_signed_in(false);
-            session.0.set(None);
-        });
+        move |_| {
+            let token = token.clone();
+            spawn_local(async move {
+                let _ = api::logout(&token).await;
+                remember_signed_in(false);
+                session.0.set(None);
+            });
+        }
     };
+    let kind = portal.kind;
     let portal_name = portal.name.clone();
+    let slug = portal.slug.clone();
+    let token = StoredValue::new(token);
     view! {
         <Suspense fallback=|| view! { <p class="loading" aria-busy="true">"Loading your home…"</p> }>
             {move || {
                 let sign_out = sign_out.clone();
                 let portal_name = portal_name.clone();
+                let slug = slug.clone();
                 Suspend::new(async move {
-                    match me.await {
-                        Ok(me) => view! { <Welcome me=me portal_name=portal_name/> <button class="button" on:click=sign_out>"Sign out"</button> }.into_any(),
+                    let loaded = match me.await {
+                        Ok(m) => m,
                         Err(e) if e.is_unauthenticated() => {
                             // The session ended elsewhere (signed out, deactivated): back to sign-in.
-                            remember_signed_in(false);
-                            session.0.set(None);
-                            view! { <p class="loading">"Your session has ended."</p> }.into_any()
+                            session.ended();
+                            return view! { <p class="loading">"Your session has ended."</p> }.into_any();
                         }
-                        Err(e) => view! { <p class="error" role="alert">{e.message()}</p> }.into_any(),
+                        Err(e) => return view! { <p class="error" role="alert">{e.message()}</p> }.into_any(),
+                    };
+                    if current.get_untracked().is_none() {
+                        current.set(Some(loaded));
                     }
+                    view! {
+                        {move || current.get().map(|m| {
+                            let banner = m.viewed_by.clone().map(|admin| view! {
+                                <p class="banner" role="status">{format!("Read-only view as {} (opened by {admin})", m.user.email)}</p>
+                            });
+                            let body = if m.onboarding_complete {
+                                view! {
+                                    <Welcome me=m.clone() portal_name=portal_name.clone() slug=slug.clone()/>
+                                    <Profile token=token.get_value() me=m current=current/>
+                                }.into_any()
+                            } else {
+                                view! { <Onboarding token=token.get_value() me=m kind=kind done=Callback::new(move |m| current.set(Some(m)))/> }.into_any()
+                            };
+                            view! { {banner} {body} }
+                        })}
+                        <button class="button signout" on:click=sign_out>"Sign out"</button>
+                    }.into_any()
                 })
             }}
         </Suspense>
     }
 }
 
+/// The user's profile, editable; a refused save because the session ended leads to sign-in.
 #[component]
-fn Welcome(me: Me, portal_name: String) -> impl IntoView {
+fn Profile(token: String, me: Me, current: RwSignal<Option<Me>>) -> impl IntoView {
+    let session = use_session();
+    let title = RwSignal::new(me.user.title.clone().unwrap_or_default());
+    let phone = RwSignal::new(me.user.phone.clone().unwrap_or_default());
+    let status = RwSignal::new(None::<String>);
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let token = token.clone();
+        let body = ProfilePatch {
+            name: None,
+            title: Some(title.get_untracked()),
+            phone: Some(phone.get_untracked()),
+        };
+        spawn_local(async move {
+            match api::update_profile(&token, &body).await {
+                Ok(m) => {
+                    status.set(Some("Saved.".into()));
+                    current.set(Some(m));
+                }
+                Err(e) if e.is_unauthenticated() => session.ended(),
+                Err(e) => status.set(Some(e.message())),
+            }
+        });
+    };
+    view! {
+        <section class="card" aria-labelledby="profile-title">
+            <h2 id="profile-title">"Your profile"</h2>
+            <form on:submit=on_submit>
+                <label for="home-title">"Job title"</label>
+                <input id="home-title" prop:value=move || title.get() on:input=move |ev| title.set(event_target_value(&ev))/>
+                <label for="home-phone">"Phone"</label>
+                <input id="home-phone" type="tel" prop:value=move || phone.get() on:input=move |ev| phone.set(event_target_value(&ev))/>
+                <p role="status" class="muted">{move || status.get()}</p>
+                <button type="submit" class="button primary">"Save profile"</button>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+fn Welcome(me: Me, portal_name: String, slug: String) -> impl IntoView {
     let first = me
         .user
         .name
@@ -268,6 +357,13 @@ fn Welcome(me: Me, portal_name: String) -> impl IntoView {
                 {me.account.map(|a| format!(" at {}", a.name))}
                 {format!(" · {portal_name}")}
             </p>
+            <h3>"Quick actions"</h3>
+            <ul class="quick-actions">
+                {quick_actions(me.user.role).into_iter().map(|(label, path)| {
+                    let href = format!("/p/{slug}/{path}");
+                    view! { <li><a href=href>{label}</a></li> }
+                }).collect_view()}
+            </ul>
             {(!labels.is_empty()).then(|| view! {
                 <h3>"What you can do here"</h3>
                 <ul class="permissions">

@@ -1,0 +1,170 @@
+//! First sign-in: profile and photo, notification preferences, then a short tour that can be
+//! skipped. Finishing (or skipping) is recorded, so it shows once.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use portcullis_shared::auth::{NotificationPrefs, ProfilePatch};
+use portcullis_shared::{Me, PortalKind};
+use wasm_bindgen::JsCast;
+
+use crate::api;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Profile,
+    Notifications,
+    Tour,
+}
+
+/// The onboarding steps; `done` receives the updated user when finished.
+#[component]
+pub fn Onboarding(token: String, me: Me, kind: PortalKind, done: Callback<Me>) -> impl IntoView {
+    let step = RwSignal::new(Step::Profile);
+    let error = RwSignal::new(None::<String>);
+    let name = RwSignal::new(me.user.name.clone());
+    let title = RwSignal::new(me.user.title.clone().unwrap_or_default());
+    let phone = RwSignal::new(me.user.phone.clone().unwrap_or_default());
+    let prefs = RwSignal::new(me.notifications.clone());
+    let token = StoredValue::new(token);
+
+    let save_profile = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        error.set(None);
+        let body = ProfilePatch {
+            name: Some(name.get_untracked()),
+            title: Some(title.get_untracked()),
+            phone: Some(phone.get_untracked()),
+        };
+        let photo = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id("photo"))
+            .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+            .and_then(|i| i.files())
+            .and_then(|f| f.get(0));
+        spawn_local(async move {
+            let t = token.get_value();
+            let result = match api::update_profile(&t, &body).await {
+                Ok(_) => match photo {
+                    Some(file) => api::upload_photo(&t, file).await,
+                    None => Ok(()),
+                },
+                Err(e) => Err(e),
+            };
+            match result {
+                Ok(()) => step.set(Step::Notifications),
+                Err(e) => error.set(Some(e.message())),
+            }
+        });
+    };
+    let save_prefs = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        error.set(None);
+        let body = prefs.get_untracked();
+        spawn_local(async move {
+            match api::set_notifications(&token.get_value(), &body).await {
+                Ok(_) => step.set(Step::Tour),
+                Err(e) => error.set(Some(e.message())),
+            }
+        });
+    };
+    let finish = move |skipped: bool| {
+        spawn_local(async move {
+            match api::complete_onboarding(&token.get_value(), skipped).await {
+                Ok(me) => done.run(me),
+                Err(e) => error.set(Some(e.message())),
+            }
+        });
+    };
+    let toggle = move |label: &'static str,
+                       id: &'static str,
+                       get: fn(&NotificationPrefs) -> bool,
+                       set: fn(&mut NotificationPrefs, bool)| {
+        view! {
+            <label class="check" for=id>
+                <input type="checkbox" id=id prop:checked=move || get(&prefs.get())
+                    on:change=move |ev| prefs.update(|p| set(p, event_target_checked(&ev)))/>
+                {label}
+            </label>
+        }
+    };
+    let tour = match kind {
+        PortalKind::Customer => [
+            (
+                "Your deals",
+                "Follow each deal's stage, close date and next steps, and see what changed since your last visit.",
+            ),
+            (
+                "Documents",
+                "Proposals, contracts and technical documents shared with you, with versions and comments.",
+            ),
+            (
+                "Talk to your team",
+                "Each deal has a thread with your account team, and you can submit requests.",
+            ),
+        ],
+        PortalKind::Partner => [
+            (
+                "Register deals",
+                "Claim an opportunity before anyone else; we tell you at once if a claim already exists.",
+            ),
+            (
+                "Track your pipeline",
+                "Follow registrations from submitted to won, and your referrals to the pipeline.",
+            ),
+            (
+                "Commissions and tier",
+                "See earned, pending and paid commissions, and your progress to the next tier.",
+            ),
+        ],
+    };
+    view! {
+        <section class="card" aria-labelledby="onb-title">
+            <h2 id="onb-title">"Welcome! Let's set up your account"</h2>
+            <ol class="steps" aria-label="Onboarding steps">
+                <li aria-current=move || (step.get() == Step::Profile).then_some("step")>"Profile"</li>
+                <li aria-current=move || (step.get() == Step::Notifications).then_some("step")>"Notifications"</li>
+                <li aria-current=move || (step.get() == Step::Tour).then_some("step")>"Tour"</li>
+            </ol>
+            {move || error.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
+            {move || match step.get() {
+                Step::Profile => view! {
+                    <form on:submit=save_profile>
+                        <label for="profile-name">"Name"</label>
+                        <input id="profile-name" autocomplete="name" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
+                        <label for="profile-title">"Job title"</label>
+                        <input id="profile-title" autocomplete="organization-title" prop:value=move || title.get() on:input=move |ev| title.set(event_target_value(&ev))/>
+                        <label for="profile-phone">"Phone"</label>
+                        <input id="profile-phone" type="tel" autocomplete="tel" prop:value=move || phone.get() on:input=move |ev| phone.set(event_target_value(&ev))/>
+                        <label for="photo">"Profile photo (PNG, JPEG or WebP, up to 2 MB)"</label>
+                        <input id="photo" type="file" accept="image/png,image/jpeg,image/webp"/>
+                        <button type="submit" class="button primary">"Continue"</button>
+                    </form>
+                }.into_any(),
+                Step::Notifications => view! {
+                    <form on:submit=save_prefs>
+                        <fieldset>
+                            <legend>"Email me when…"</legend>
+                            {toggle("A deal I follow changes", "n-deals", |p| p.deal_updates, |p, v| p.deal_updates = v)}
+                            {toggle("Someone writes to me", "n-messages", |p| p.new_messages, |p, v| p.new_messages = v)}
+                            {toggle("A document is shared with me", "n-docs", |p| p.shared_documents, |p, v| p.shared_documents = v)}
+                            {toggle("One of my requests is updated", "n-requests", |p| p.request_updates, |p, v| p.request_updates = v)}
+                            {toggle("Send me a weekly digest", "n-digest", |p| p.weekly_digest, |p, v| p.weekly_digest = v)}
+                        </fieldset>
+                        <button type="submit" class="button primary">"Continue"</button>
+                    </form>
+                }.into_any(),
+                Step::Tour => view! {
+                    <div class="tour">
+                        <ul class="tour-cards">
+                            {tour.into_iter().map(|(h, t)| view! { <li><h3>{h}</h3><p>{t}</p></li> }).collect_view()}
+                        </ul>
+                        <div class="actions">
+                            <button class="button primary" on:click=move |_| finish(false)>"Finish tour"</button>
+                            <button class="button" on:click=move |_| finish(true)>"Skip tour"</button>
+                        </div>
+                    </div>
+                }.into_any(),
+            }}
+        </section>
+    }
+}
