@@ -139,6 +139,25 @@ pub struct AccountInput {
 }
 
 /// A page of accounts.
+/// Changes to an account: absent fields stay as they are; `null` clears an optional one.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct AccountPatch {
+    pub name: Option<String>,
+    #[serde(default, with = "double_option")]
+    #[cfg_attr(feature = "server", schema(value_type = Option<String>))]
+    pub domain: Option<Option<String>>,
+    #[serde(default, with = "double_option")]
+    #[cfg_attr(feature = "server", schema(value_type = Option<String>))]
+    pub region: Option<Option<String>>,
+    #[serde(default, with = "double_option")]
+    #[cfg_attr(feature = "server", schema(value_type = Option<String>))]
+    pub parent_id: Option<Option<String>>,
+    #[serde(default, with = "double_option")]
+    #[cfg_attr(feature = "server", schema(value_type = Option<String>))]
+    pub owner_user_id: Option<Option<String>>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct AccountPage {

@@ -50,3 +50,14 @@ role_guard!(
     /// Any internal user: may read the programme's configuration.
     Staff: Role::Admin | Role::Manager | Role::ChannelManager | Role::SalesRep
 );
+role_guard!(
+    /// An administrator, or a partner administrator for their own organisation's users.
+    UserManager: Role::Admin | Role::PartnerAdmin
+);
+
+impl UserManager {
+    /// The users this caller may manage.
+    pub fn scope(&self) -> crate::storage::Scope {
+        crate::storage::Scope::users_of(&self.0)
+    }
+}

@@ -12,7 +12,7 @@ use portcullis_shared::{FieldError, Role, TokenResponse};
 use serde::Deserialize;
 
 use crate::audit::{self, AuditNote};
-use crate::auth::guards::AdminUser;
+use crate::auth::guards::{AdminUser, UserManager};
 use crate::auth::password::{Hasher, check_policy};
 use crate::auth::throttle::IpLimiter;
 use crate::auth::tokens::{self, Keys};
@@ -63,6 +63,7 @@ pub async fn send_invitation(
 
 /// Invites one or many people with one role (and, for external roles, one account and portal).
 /// Idempotent by email: an address that already has a user is reported, not changed.
+/// Partner administrators invite partner users into their own organisation and portal only.
 #[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = InvitationRequest, responses(
     (status = 200, body = InvitationResults),
     (status = 422, body = Problem, content_type = "application/problem+json"),
@@ -70,13 +71,49 @@ pub async fn send_invitation(
 #[post("/admin/invitations")]
 pub async fn invite(
     req: HttpRequest,
-    admin: AdminUser,
+    manager: UserManager,
     db: web::Data<Db>,
     settings: web::Data<Settings>,
     body: web::Json<InvitationRequest>,
 ) -> Result<web::Json<InvitationResults>, ApiError> {
-    let input = body.into_inner();
+    let mut input = body.into_inner();
     let mut errors = Vec::new();
+    if manager.0.role == Role::PartnerAdmin {
+        if !matches!(input.role, Role::PartnerUser | Role::PartnerAdmin) {
+            errors.push(FieldError {
+                field: "role".into(),
+                code: "not_allowed".into(),
+                message: "must be partner_user or partner_admin".into(),
+            });
+        }
+        if input
+            .account_id
+            .as_ref()
+            .is_some_and(|a| Some(a) != manager.0.account_id.as_ref())
+        {
+            errors.push(FieldError {
+                field: "account_id".into(),
+                code: "not_allowed".into(),
+                message: "must be your own organisation".into(),
+            });
+        }
+        if input
+            .portal_id
+            .as_ref()
+            .is_some_and(|p| Some(p) != manager.0.portal_id.as_ref())
+        {
+            errors.push(FieldError {
+                field: "portal_id".into(),
+                code: "not_allowed".into(),
+                message: "must be your own portal".into(),
+            });
+        }
+        if !errors.is_empty() {
+            return Err(ApiError::Validation(errors));
+        }
+        input.account_id = manager.0.account_id.clone();
+        input.portal_id = manager.0.portal_id.clone();
+    }
     if input.emails.is_empty() || input.emails.len() > MAX_EMAILS {
         errors.push(FieldError {
             field: "emails".into(),
@@ -167,12 +204,18 @@ pub async fn invite(
             .await?
             .ok_or(ApiError::NotFound)?;
         if created.is_some() {
-            send_invitation(&db, &settings, &user, Some(&admin.0.user_id)).await?;
+            send_invitation(&db, &settings, &user, Some(&manager.0.user_id)).await?;
         }
+        // Someone else's user is reported as existing, without naming them.
+        let user_id = if manager.scope().contains(user.account_id.as_deref()) {
+            user.id
+        } else {
+            String::new()
+        };
         results.push(InvitationResult {
             email: email.to_owned(),
             status: status.into(),
-            user_id: user.id,
+            user_id,
         });
     }
     audit::note(
@@ -198,12 +241,12 @@ pub async fn invite(
 #[post("/admin/users/{id}/resend-invitation")]
 pub async fn resend(
     req: HttpRequest,
-    admin: AdminUser,
+    manager: UserManager,
     db: web::Data<Db>,
     settings: web::Data<Settings>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = users::find_by_id(&db, &id)
+    let user = users::find_in_scope(&db, &manager.scope(), &id)
         .await?
         .ok_or(ApiError::NotFound)?;
     if user.status != UserStatus::Invited {
@@ -211,7 +254,7 @@ pub async fn resend(
             "Only users who have not accepted their invitation can be re-invited.".into(),
         ));
     }
-    send_invitation(&db, &settings, &user, Some(&admin.0.user_id)).await?;
+    send_invitation(&db, &settings, &user, Some(&manager.0.user_id)).await?;
     audit::note(
         &req,
         AuditNote {

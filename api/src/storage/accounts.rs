@@ -117,3 +117,21 @@ pub async fn list(
     .map(account_from_row)
     .collect()
 }
+
+/// Replaces an account's editable fields.
+pub async fn update(db: &Db, id: &str, a: &NewAccount) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE accounts SET name = $1, domain = $2, region = $3, parent_id = $4, \
+         owner_user_id = $5, updated_at = $6 WHERE id = $7",
+    )
+    .bind(&a.name)
+    .bind(&a.domain)
+    .bind(&a.region)
+    .bind(&a.parent_id)
+    .bind(&a.owner_user_id)
+    .bind(time::now())
+    .bind(id)
+    .execute(&db.pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

@@ -7,8 +7,11 @@ pub mod invitations;
 pub mod outbox;
 pub mod permissions;
 pub mod portals;
+pub mod scope;
 pub mod sessions;
 pub mod users;
+
+pub use scope::Scope;
 
 /// Reads a `BIGINT` 0/1 flag.
 pub fn flag(v: i64) -> bool {

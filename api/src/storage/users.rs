@@ -5,6 +5,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::db::Db;
+use crate::storage::Scope;
 use crate::time::{self, Micros};
 
 /// A user's lifecycle state.
@@ -121,6 +122,27 @@ pub async fn find_by_id(db: &Db, id: &str) -> Result<Option<UserRow>, sqlx::Erro
     .transpose()
 }
 
+/// A user by id, if within `scope`: the lookup every administration action starts from.
+pub async fn find_in_scope(
+    db: &Db,
+    scope: &Scope,
+    id: &str,
+) -> Result<Option<UserRow>, sqlx::Error> {
+    let (cond, bind) = scope.condition("account_id", 2);
+    let sql = format!(
+        concat!("SELECT ", user_columns!(), " FROM users WHERE id = $1{}"),
+        cond
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id);
+    if let Some(b) = bind {
+        q = q.bind(b);
+    }
+    q.fetch_optional(&db.pool)
+        .await?
+        .map(|r| UserRow::from_row(&r))
+        .transpose()
+}
+
 /// A user to create.
 #[derive(Debug, Clone)]
 pub struct NewUser {
@@ -169,14 +191,24 @@ pub async fn record_sign_in(db: &Db, id: &str) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-/// Sets a user's status (deactivation also ends their sessions: see `sessions::end_all`).
-pub async fn set_status(db: &Db, id: &str, status: UserStatus) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("UPDATE users SET status = $1, updated_at = $2 WHERE id = $3")
+/// Sets the status of a user within `scope` (deactivation also ends their sessions: see
+/// `sessions::end_all`). False when there is no such user in scope.
+pub async fn set_status(
+    db: &Db,
+    scope: &Scope,
+    id: &str,
+    status: UserStatus,
+) -> Result<bool, sqlx::Error> {
+    let (cond, bind) = scope.condition("account_id", 4);
+    let sql = format!("UPDATE users SET status = $1, updated_at = $2 WHERE id = $3{cond}");
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(status.as_str())
         .bind(time::now())
-        .bind(id)
-        .execute(&db.pool)
-        .await?;
+        .bind(id);
+    if let Some(b) = bind {
+        q = q.bind(b);
+    }
+    let done = q.execute(&db.pool).await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -223,51 +255,64 @@ macro_rules! admin_columns {
     };
 }
 
-/// Users matching `f`, after `cursor`, oldest first.
+/// Users within `scope` matching `f`, after `cursor`, oldest first.
 pub async fn list(
     db: &Db,
+    scope: &Scope,
     f: &UserFilter,
     cursor: Option<&str>,
     limit: i64,
 ) -> Result<Vec<portcullis_shared::admin::User>, sqlx::Error> {
-    sqlx::query(concat!(
-        "SELECT ",
-        admin_columns!(),
-        " FROM users WHERE ($1 IS NULL OR (CASE WHEN role = 'customer_user' THEN 'customer' \
-         WHEN role IN ('partner_user', 'partner_admin') THEN 'partner' ELSE 'internal' END) = $1) \
-         AND ($2 IS NULL OR account_id = $2) AND ($3 IS NULL OR status = $3) \
-         AND ($4 IS NULL OR role = $4) AND ($5 IS NULL OR id > $5) \
-         AND ($7 = 0 OR stale_since IS NOT NULL) ORDER BY id LIMIT $6"
-    ))
-    .bind(&f.portal_type)
-    .bind(&f.account_id)
-    .bind(&f.status)
-    .bind(&f.role)
-    .bind(cursor)
-    .bind(limit)
-    .bind(i64::from(f.stale))
-    .fetch_all(&db.pool)
-    .await?
-    .iter()
-    .map(admin_view)
-    .collect()
+    let (cond, bind) = scope.condition("account_id", 8);
+    let sql = format!(
+        concat!(
+            "SELECT ",
+            admin_columns!(),
+            " FROM users WHERE ($1 IS NULL OR (CASE WHEN role = 'customer_user' THEN 'customer' \
+             WHEN role IN ('partner_user', 'partner_admin') THEN 'partner' ELSE 'internal' END) = $1) \
+             AND ($2 IS NULL OR account_id = $2) AND ($3 IS NULL OR status = $3) \
+             AND ($4 IS NULL OR role = $4) AND ($5 IS NULL OR id > $5) \
+             AND ($7 = 0 OR stale_since IS NOT NULL){} ORDER BY id LIMIT $6"
+        ),
+        cond
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(&f.portal_type)
+        .bind(&f.account_id)
+        .bind(&f.status)
+        .bind(&f.role)
+        .bind(cursor)
+        .bind(limit)
+        .bind(i64::from(f.stale));
+    if let Some(b) = bind {
+        q = q.bind(b);
+    }
+    q.fetch_all(&db.pool)
+        .await?
+        .iter()
+        .map(admin_view)
+        .collect()
 }
 
-/// One user, as administrators see it.
+/// One user within `scope`, as administrators see it.
 pub async fn get_admin_view(
     db: &Db,
+    scope: &Scope,
     id: &str,
 ) -> Result<Option<portcullis_shared::admin::User>, sqlx::Error> {
-    sqlx::query(concat!(
-        "SELECT ",
-        admin_columns!(),
-        " FROM users WHERE id = $1"
-    ))
-    .bind(id)
-    .fetch_optional(&db.pool)
-    .await?
-    .map(|r| admin_view(&r))
-    .transpose()
+    let (cond, bind) = scope.condition("account_id", 2);
+    let sql = format!(
+        concat!("SELECT ", admin_columns!(), " FROM users WHERE id = $1{}"),
+        cond
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id);
+    if let Some(b) = bind {
+        q = q.bind(b);
+    }
+    q.fetch_optional(&db.pool)
+        .await?
+        .map(|r| admin_view(&r))
+        .transpose()
 }
 
 /// Moves an external user to another account.

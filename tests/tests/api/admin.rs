@@ -554,6 +554,65 @@ async fn the_audit_log_reads_filters_exports_and_verifies(app: TestApp) {
     );
 }
 
+async fn an_account_edit_changes_only_what_it_names_and_checks_every_field(app: TestApp) {
+    app.seed_demo().await;
+    let admin = app.login_demo(ADMIN).await;
+    let globex = portcullis::storage::accounts::find_id_by_name(&app.db, "Globex Corporation")
+        .await
+        .expect("db")
+        .expect("account");
+    let path = format!("/api/v1/admin/accounts/{globex}");
+    let before: serde_json::Value = app
+        .get_as(&admin.token, &path)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let res = app
+        .client
+        .patch(app.url(&path))
+        .bearer_auth(&admin.token)
+        .json(&json!({"region": "APAC", "domain": null}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(res.status(), 200);
+    let after: serde_json::Value = res.json().await.expect("json");
+    assert_eq!(after["region"], "APAC");
+    assert_eq!(after["domain"], serde_json::Value::Null);
+    assert_eq!(after["name"], before["name"], "untouched fields stay");
+    // Every bad field is named and nothing is written.
+    let res = app
+        .client
+        .patch(app.url(&path))
+        .bearer_auth(&admin.token)
+        .json(&json!({"name": " ", "domain": "Not A Domain", "parent_id": globex, "owner_user_id": "nobody"}))
+        .send()
+        .await
+        .expect("sent");
+    let problem = assert_problem(res, 422, "validation_failed").await;
+    let mut named = fields(&problem);
+    named.sort();
+    named.dedup();
+    assert_eq!(named, ["domain", "name", "owner_user_id", "parent_id"]);
+    let unchanged: serde_json::Value = app
+        .get_as(&admin.token, &path)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(unchanged, after);
+    let missing = app
+        .client
+        .patch(app.url("/api/v1/admin/accounts/01900000-0000-7000-8000-000000000000"))
+        .bearer_auth(&admin.token)
+        .json(&json!({"region": "EMEA"}))
+        .send()
+        .await
+        .expect("sent");
+    assert_problem(missing, 404, "not_found").await;
+}
+
 on_both_backends!(
     a_created_portal_is_served_publicly_once_published,
     a_bad_portal_names_every_bad_field_and_writes_nothing,
@@ -569,4 +628,5 @@ on_both_backends!(
     users_filter_by_portal_type_status_and_account,
     overrides_set_through_the_api_reach_the_users_permissions,
     the_audit_log_reads_filters_exports_and_verifies,
+    an_account_edit_changes_only_what_it_names_and_checks_every_field,
 );

@@ -317,9 +317,14 @@ async fn deactivation_takes_effect_on_the_next_request(app: TestApp) {
         .await
         .expect("db")
         .expect("user");
-    users::set_status(&app.db, &user.id, users::UserStatus::Deactivated)
-        .await
-        .expect("deactivate");
+    users::set_status(
+        &app.db,
+        &portcullis::storage::Scope::All,
+        &user.id,
+        users::UserStatus::Deactivated,
+    )
+    .await
+    .expect("deactivate");
     assert_eq!(app.get_as(&s.token, "/api/v1/me").await.status(), 401);
     assert_eq!(refresh(&app, &s.refresh_cookie).await.status(), 401);
     assert_eq!(

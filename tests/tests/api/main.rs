@@ -7,5 +7,6 @@ mod auth;
 mod authz_matrix;
 mod foundation;
 mod invitations;
+mod partner_admin;
 mod portals;
 mod throttle;

@@ -18,6 +18,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(accounts::list)
         .service(accounts::create)
         .service(accounts::get)
+        .service(accounts::update)
         .service(users::list)
         .service(users::bulk_deactivate)
         .service(users::get)

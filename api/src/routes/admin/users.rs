@@ -11,14 +11,14 @@ use portcullis_shared::{FieldError, PortalKind, Role, TokenResponse};
 use serde::Deserialize;
 
 use crate::audit::{self, AuditNote};
-use crate::auth::guards::AdminUser;
+use crate::auth::guards::{AdminUser, UserManager};
 use crate::auth::tokens::Keys;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::routes::admin::page_limit;
 use crate::routes::auth::new_session;
 use crate::storage::users::{self, UserFilter, UserStatus};
-use crate::storage::{accounts, portals, sessions};
+use crate::storage::{Scope, accounts, portals, sessions};
 use crate::time;
 
 type Problem = portcullis_shared::Problem;
@@ -61,7 +61,7 @@ fn note(req: &HttpRequest, action: &str, user_id: &str, details: Option<serde_js
 ))]
 #[get("/admin/users")]
 pub async fn list(
-    _admin: AdminUser,
+    manager: UserManager,
     db: web::Data<Db>,
     q: web::Query<UserQuery>,
 ) -> Result<web::Json<UserPage>, ApiError> {
@@ -97,7 +97,14 @@ pub async fn list(
         role: q.role.map(|r| r.as_str().to_owned()),
         stale: q.stale.unwrap_or(false),
     };
-    let mut items = users::list(&db, &filter, q.cursor.as_deref(), limit + 1).await?;
+    let mut items = users::list(
+        &db,
+        &manager.scope(),
+        &filter,
+        q.cursor.as_deref(),
+        limit + 1,
+    )
+    .await?;
     let next_cursor = if items.len() as i64 > limit {
         items.truncate(limit as usize);
         items.last().map(|u| u.id.clone())
@@ -114,12 +121,12 @@ pub async fn list(
 ))]
 #[get("/admin/users/{id}")]
 pub async fn get(
-    _admin: AdminUser,
+    manager: UserManager,
     db: web::Data<Db>,
     id: web::Path<String>,
 ) -> Result<web::Json<User>, ApiError> {
     Ok(web::Json(
-        users::get_admin_view(&db, &id)
+        users::get_admin_view(&db, &manager.scope(), &id)
             .await?
             .ok_or(ApiError::NotFound)?,
     ))
@@ -134,14 +141,18 @@ pub async fn get(
 #[post("/admin/users/{id}/deactivate")]
 pub async fn deactivate(
     req: HttpRequest,
-    admin: AdminUser,
+    manager: UserManager,
     db: web::Data<Db>,
     id: web::Path<String>,
 ) -> Result<web::Json<User>, ApiError> {
-    if admin.0.user_id == *id {
+    let scope = manager.scope();
+    if users::find_in_scope(&db, &scope, &id).await?.is_none() {
+        return Err(ApiError::NotFound);
+    }
+    if manager.0.user_id == *id {
         return Err(ApiError::Conflict("You cannot deactivate yourself.".into()));
     }
-    if !users::set_status(&db, &id, UserStatus::Deactivated).await? {
+    if !users::set_status(&db, &scope, &id, UserStatus::Deactivated).await? {
         return Err(ApiError::NotFound);
     }
     let ended = sessions::end_all(&db, &id, "deactivated").await?;
@@ -152,7 +163,7 @@ pub async fn deactivate(
         Some(serde_json::json!({ "sessions_ended": ended })),
     );
     Ok(web::Json(
-        users::get_admin_view(&db, &id)
+        users::get_admin_view(&db, &scope, &id)
             .await?
             .ok_or(ApiError::NotFound)?,
     ))
@@ -167,11 +178,12 @@ pub async fn deactivate(
 #[post("/admin/users/{id}/reactivate")]
 pub async fn reactivate(
     req: HttpRequest,
-    _admin: AdminUser,
+    manager: UserManager,
     db: web::Data<Db>,
     id: web::Path<String>,
 ) -> Result<web::Json<User>, ApiError> {
-    let user = users::find_by_id(&db, &id)
+    let scope = manager.scope();
+    let user = users::find_in_scope(&db, &scope, &id)
         .await?
         .ok_or(ApiError::NotFound)?;
     if user.status != UserStatus::Deactivated {
@@ -179,10 +191,10 @@ pub async fn reactivate(
             "Only a deactivated user can be reactivated.".into(),
         ));
     }
-    users::set_status(&db, &id, UserStatus::Active).await?;
+    users::set_status(&db, &scope, &id, UserStatus::Active).await?;
     note(&req, "user.reactivate", &id, None);
     Ok(web::Json(
-        users::get_admin_view(&db, &id)
+        users::get_admin_view(&db, &scope, &id)
             .await?
             .ok_or(ApiError::NotFound)?,
     ))
@@ -235,7 +247,7 @@ pub async fn transfer(
         ),
     );
     Ok(web::Json(
-        users::get_admin_view(&db, &id)
+        users::get_admin_view(&db, &Scope::All, &id)
             .await?
             .ok_or(ApiError::NotFound)?,
     ))
@@ -283,7 +295,7 @@ pub async fn set_access_expiry(
         Some(serde_json::json!({ "access_expires_at": body.access_expires_at })),
     );
     Ok(web::Json(
-        users::get_admin_view(&db, &id)
+        users::get_admin_view(&db, &Scope::All, &id)
             .await?
             .ok_or(ApiError::NotFound)?,
     ))
@@ -296,11 +308,11 @@ pub async fn set_access_expiry(
 ))]
 #[get("/admin/users/{id}/sessions")]
 pub async fn list_sessions(
-    _admin: AdminUser,
+    manager: UserManager,
     db: web::Data<Db>,
     id: web::Path<String>,
 ) -> Result<web::Json<SessionList>, ApiError> {
-    users::find_by_id(&db, &id)
+    users::find_in_scope(&db, &manager.scope(), &id)
         .await?
         .ok_or(ApiError::NotFound)?;
     Ok(web::Json(SessionList {
@@ -316,11 +328,17 @@ pub async fn list_sessions(
 #[delete("/admin/users/{id}/sessions/{session_id}")]
 pub async fn end_session(
     req: HttpRequest,
-    _admin: AdminUser,
+    manager: UserManager,
     db: web::Data<Db>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, session_id) = path.into_inner();
+    if users::find_in_scope(&db, &manager.scope(), &id)
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::NotFound);
+    }
     if !sessions::end_for_user(&db, &id, &session_id, "ended_by_admin").await? {
         return Err(ApiError::NotFound);
     }
@@ -400,7 +418,9 @@ pub async fn bulk_deactivate(
     let mut deactivated = 0;
     let mut skipped = Vec::new();
     for id in ids {
-        if id == admin.0.user_id || !users::set_status(&db, &id, UserStatus::Deactivated).await? {
+        if id == admin.0.user_id
+            || !users::set_status(&db, &Scope::All, &id, UserStatus::Deactivated).await?
+        {
             skipped.push(id);
             continue;
         }
