@@ -1,7 +1,7 @@
 //! The typed API client: every call the SPA makes, in one place. Failures come back as the
 //! server's problem document (or one made up for network errors).
 
-use gloo_net::http::{Request, Response};
+use gloo_net::http::{Request, RequestBuilder, Response};
 use portcullis_shared::auth::{
     AcceptInvitation, InvitationInfo, NotificationPrefs, OnboardingComplete, ProfilePatch,
 };
@@ -188,6 +188,134 @@ pub async fn complete_onboarding(token: &str, tour_skipped: bool) -> Result<Me, 
     let res = Request::post("/api/v1/me/onboarding")
         .header("authorization", &bearer(token))
         .json(&OnboardingComplete { tour_skipped })
+        .map_err(ApiError::network)?
+        .send()
+        .await
+        .map_err(ApiError::network)?;
+    decode(res).await
+}
+
+/// Adds the non-empty `query` pairs to a request's address, encoded.
+fn with_query(builder: RequestBuilder, query: &[(&str, String)]) -> RequestBuilder {
+    builder.query(
+        query
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| (*k, v.as_str())),
+    )
+}
+
+/// An authenticated call with a JSON answer; `query` pairs are encoded onto the address.
+pub async fn call<T: DeserializeOwned>(
+    method: gloo_net::http::Method,
+    token: &str,
+    url: &str,
+    query: &[(&str, String)],
+    body: Option<&serde_json::Value>,
+) -> Result<T, ApiError> {
+    let builder = with_query(
+        RequestBuilder::new(url)
+            .method(method)
+            .header("authorization", &bearer(token)),
+        query,
+    );
+    let res = match body {
+        Some(b) => builder.json(b).map_err(ApiError::network)?.send().await,
+        None => builder.send().await,
+    }
+    .map_err(ApiError::network)?;
+    decode(res).await
+}
+
+/// A GET of a JSON resource.
+pub async fn get<T: DeserializeOwned>(
+    token: &str,
+    url: &str,
+    query: &[(&str, String)],
+) -> Result<T, ApiError> {
+    call(gloo_net::http::Method::GET, token, url, query, None).await
+}
+
+/// A POST, PUT, PATCH or DELETE whose answer may be empty (204).
+pub async fn act(
+    method: gloo_net::http::Method,
+    token: &str,
+    url: &str,
+    body: Option<&serde_json::Value>,
+) -> Result<(), ApiError> {
+    let builder = RequestBuilder::new(url)
+        .method(method)
+        .header("authorization", &bearer(token));
+    let res = match body {
+        Some(b) => builder.json(b).map_err(ApiError::network)?.send().await,
+        None => builder.send().await,
+    }
+    .map_err(ApiError::network)?;
+    empty(res).await
+}
+
+/// A resource with its `ETag`, for an update that must not overwrite someone else's edit.
+pub async fn get_tagged<T: DeserializeOwned>(
+    token: &str,
+    url: &str,
+) -> Result<(T, Option<String>), ApiError> {
+    let res = Request::get(url)
+        .header("authorization", &bearer(token))
+        .send()
+        .await
+        .map_err(ApiError::network)?;
+    let etag = res.headers().get("etag");
+    decode(res).await.map(|t| (t, etag))
+}
+
+/// A PATCH guarded by `If-Match`.
+pub async fn patch_if_match<T: DeserializeOwned>(
+    token: &str,
+    url: &str,
+    etag: &str,
+    body: &serde_json::Value,
+) -> Result<T, ApiError> {
+    let res = Request::patch(url)
+        .header("authorization", &bearer(token))
+        .header("if-match", etag)
+        .json(body)
+        .map_err(ApiError::network)?
+        .send()
+        .await
+        .map_err(ApiError::network)?;
+    decode(res).await
+}
+
+/// A text resource (CSV exports).
+pub async fn get_text(token: &str, url: &str, query: &[(&str, String)]) -> Result<String, ApiError> {
+    let res = with_query(
+        Request::get(url).header("authorization", &bearer(token)),
+        query,
+    )
+    .send()
+        .await
+        .map_err(ApiError::network)?;
+    if res.ok() {
+        res.text().await.map_err(ApiError::network)
+    } else {
+        decode::<serde_json::Value>(res).await.map(|_| String::new())
+    }
+}
+
+/// Uploads a CSV file and returns the JSON report.
+pub async fn post_csv<T: DeserializeOwned>(
+    token: &str,
+    url: &str,
+    query: &[(&str, String)],
+    file: web_sys::File,
+) -> Result<T, ApiError> {
+    let res = with_query(
+        Request::post(url)
+            .header("authorization", &bearer(token))
+            .header("content-type", "text/csv"),
+        query,
+    )
+    .body(wasm_bindgen::JsValue::from(file))
         .map_err(ApiError::network)?
         .send()
         .await

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
-use crate::pages::{home::Home, invite::InvitePage, not_found::NotFound, portal::PortalPage};
+use crate::pages::{admin::AdminPage, home::Home, invite::InvitePage, not_found::NotFound, portal::PortalPage};
 
 fn main() {
     console_error_panic_hook::set_once();
@@ -23,6 +23,8 @@ fn App() -> impl IntoView {
         <Router>
             <Routes fallback=|| view! { <NotFound/> }>
                 <Route path=path!("/") view=Home/>
+                <Route path=path!("/admin") view=AdminPage/>
+                <Route path=path!("/admin/*rest") view=AdminPage/>
                 <Route path=path!("/invite/:token") view=InvitePage/>
                 <Route path=path!("/p/:slug/invite/:token") view=InvitePage/>
                 <Route path=path!("/p/:slug") view=PortalPage/>

@@ -208,7 +208,7 @@ fn quick_actions(role: Role) -> Vec<(&'static str, &'static str)> {
     }
 }
 
-fn role_label(role: Role) -> &'static str {
+pub fn role_label(role: Role) -> &'static str {
     match role {
         Role::Admin => "Administrator",
         Role::Manager => "Manager",

@@ -1,0 +1,145 @@
+//! Accounts: the customer and partner organisations. Everyone internal can read them;
+//! administrators and managers create and edit them.
+
+use gloo_net::http::Method;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use portcullis_shared::admin::{Account, AccountPage};
+use portcullis_shared::{PortalKind, Role};
+use serde_json::json;
+
+use super::{Notice, NoticeView, failed, kind_label, optional};
+use crate::api;
+use crate::session::use_session;
+
+#[component]
+pub fn Accounts(token: String, role: Role) -> impl IntoView {
+    let session = use_session();
+    let may_edit = matches!(role, Role::Admin | Role::Manager);
+    let token = StoredValue::new(token);
+    let kind = RwSignal::new(String::new());
+    let cursor = RwSignal::new(String::new());
+    let version = RwSignal::new(0u32);
+    let notice: Notice = RwSignal::new(None);
+    let editing = RwSignal::new(None::<Account>);
+    let page = LocalResource::new(move || {
+        version.track();
+        let q = vec![("type", kind.get()), ("cursor", cursor.get())];
+        let t = token.get_value();
+        async move { api::get::<AccountPage>(&t, "/api/v1/admin/accounts", &q).await }
+    });
+    let saved = Callback::new(move |message: String| {
+        notice.set(Some(Ok(message)));
+        editing.set(None);
+        version.update(|v| *v += 1);
+    });
+    view! {
+        <section aria-labelledby="accounts-title">
+            <h1 id="accounts-title">"Accounts"</h1>
+            <div class="filters">
+                <div>
+                    <label for="acc-type">"Type"</label>
+                    <select id="acc-type" on:change=move |ev| { kind.set(event_target_value(&ev)); cursor.set(String::new()); }>
+                        <option value="">"All"</option>
+                        <option value="customer">"Customers"</option>
+                        <option value="partner">"Partners"</option>
+                    </select>
+                </div>
+            </div>
+            <NoticeView notice=notice/>
+            {move || match page.get() {
+                None => view! { <p class="loading" aria-busy="true">"Loading accounts…"</p> }.into_any(),
+                Some(Err(e)) => { failed(session, notice, e); ().into_any() }
+                Some(Ok(p)) => {
+                    let next = p.next_cursor.clone();
+                    view! {
+                        <div class="table-wrap"><table>
+                            <caption class="sr-only">"Accounts"</caption>
+                            <thead><tr><th scope="col">"Name"</th><th scope="col">"Type"</th><th scope="col">"Domain"</th><th scope="col">"Region"</th>
+                                {may_edit.then(|| view! { <th scope="col"></th> })}</tr></thead>
+                            <tbody>{p.items.into_iter().map(|a| {
+                                let edit_label = format!("Edit {}", a.name);
+                                let account = a.clone();
+                                view! { <tr>
+                                    <td>{a.name.clone()}</td><td>{kind_label(a.kind)}</td>
+                                    <td>{a.domain.clone().unwrap_or_default()}</td><td>{a.region.clone().unwrap_or_default()}</td>
+                                    {may_edit.then(|| view! { <td><button class="button small" aria-label=edit_label on:click=move |_| editing.set(Some(account.clone()))>"Edit"</button></td> })}
+                                </tr> }
+                            }).collect_view()}</tbody>
+                        </table></div>
+                        <div class="actions">
+                            {next.map(|n| view! { <button class="button" on:click=move |_| cursor.set(n.clone())>"Next page"</button> })}
+                        </div>
+                    }.into_any()
+                }
+            }}
+            {move || may_edit.then(|| view! {
+                <AccountForm token=token.get_value() account=editing.get() saved=saved cancel=Callback::new(move |()| editing.set(None))/>
+            })}
+        </section>
+    }
+}
+
+/// Creates an account, or edits `account`.
+#[component]
+fn AccountForm(
+    token: String,
+    account: Option<Account>,
+    saved: Callback<String>,
+    cancel: Callback<()>,
+) -> impl IntoView {
+    let session = use_session();
+    let notice: Notice = RwSignal::new(None);
+    let editing = account.is_some();
+    let id = account.as_ref().map(|a| a.id.clone());
+    let kind = RwSignal::new(account.as_ref().map_or(PortalKind::Customer, |a| a.kind));
+    let name = RwSignal::new(account.as_ref().map(|a| a.name.clone()).unwrap_or_default());
+    let domain = RwSignal::new(account.as_ref().and_then(|a| a.domain.clone()).unwrap_or_default());
+    let region = RwSignal::new(account.as_ref().and_then(|a| a.region.clone()).unwrap_or_default());
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let t = token.clone();
+        let id = id.clone();
+        let mut body = json!({
+            "name": name.get_untracked(),
+            "domain": optional(domain.get_untracked()),
+            "region": optional(region.get_untracked()),
+        });
+        spawn_local(async move {
+            let result = match &id {
+                Some(id) => api::call::<Account>(Method::PATCH, &t, &format!("/api/v1/admin/accounts/{id}"), &[], Some(&body)).await,
+                None => {
+                    body["type"] = json!(kind.get_untracked());
+                    api::call::<Account>(Method::POST, &t, "/api/v1/admin/accounts", &[], Some(&body)).await
+                }
+            };
+            match result {
+                Ok(a) => saved.run(format!("Saved {}.", a.name)),
+                Err(e) => failed(session, notice, e),
+            }
+        });
+    };
+    view! {
+        <form class="card" on:submit=on_submit aria-labelledby="account-form-title">
+            <h2 id="account-form-title">{if editing { "Edit account" } else { "New account" }}</h2>
+            {(!editing).then(|| view! {
+                <label for="acc-kind">"Type"</label>
+                <select id="acc-kind" on:change=move |ev| kind.set(PortalKind::parse(&event_target_value(&ev)).unwrap_or(PortalKind::Customer))>
+                    <option value="customer">"Customer"</option>
+                    <option value="partner">"Partner"</option>
+                </select>
+            })}
+            <label for="acc-name">"Name"</label>
+            <input id="acc-name" required prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
+            <label for="acc-domain">"Email domain"</label>
+            <input id="acc-domain" placeholder="example.com" prop:value=move || domain.get() on:input=move |ev| domain.set(event_target_value(&ev))/>
+            <label for="acc-region">"Region or territory"</label>
+            <input id="acc-region" prop:value=move || region.get() on:input=move |ev| region.set(event_target_value(&ev))/>
+            <NoticeView notice=notice/>
+            <div class="actions">
+                <button type="submit" class="button primary">{if editing { "Save account" } else { "Create account" }}</button>
+                {editing.then(|| view! { <button type="button" class="button" on:click=move |_| cancel.run(())>"Cancel"</button> })}
+            </div>
+        </form>
+    }
+}

@@ -1,0 +1,354 @@
+//! The administration console at `/admin`: internal users run portals, accounts, users,
+//! invitations, approvals, permissions, the outbox and the audit log; partner administrators
+//! manage their own organisation's users. Each screen shows only what the caller's role may
+//! use, and the server checks every call again.
+
+mod accounts;
+mod approvals;
+mod audit;
+mod invite;
+mod outbox;
+mod permissions;
+mod portals;
+mod users;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+use portcullis_shared::admin::{AccountPage, PortalList};
+use portcullis_shared::{LoginRequest, Me, PortalKind, Role};
+
+use crate::api::{self, ApiError};
+use crate::pages::portal::role_label;
+use crate::session::{Session, probably_signed_in, remember_signed_in, use_session};
+
+/// A screen of the console.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Section {
+    Users,
+    Invite,
+    Approvals,
+    Accounts,
+    Portals,
+    Permissions,
+    Outbox,
+    Audit,
+}
+
+impl Section {
+    const ALL: [Section; 8] = [
+        Section::Users,
+        Section::Invite,
+        Section::Approvals,
+        Section::Accounts,
+        Section::Portals,
+        Section::Permissions,
+        Section::Outbox,
+        Section::Audit,
+    ];
+
+    fn path(self) -> &'static str {
+        match self {
+            Section::Users => "users",
+            Section::Invite => "invite",
+            Section::Approvals => "approvals",
+            Section::Accounts => "accounts",
+            Section::Portals => "portals",
+            Section::Permissions => "permissions",
+            Section::Outbox => "outbox",
+            Section::Audit => "audit",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Section::Users => "Users",
+            Section::Invite => "Invite",
+            Section::Approvals => "Approvals",
+            Section::Accounts => "Accounts",
+            Section::Portals => "Portals",
+            Section::Permissions => "Permissions",
+            Section::Outbox => "Outbox",
+            Section::Audit => "Audit log",
+        }
+    }
+
+    /// Whether a role may use this screen (the server enforces the same rules).
+    fn open_to(self, role: Role) -> bool {
+        match self {
+            Section::Users | Section::Invite => matches!(role, Role::Admin | Role::PartnerAdmin),
+            Section::Accounts | Section::Portals => role.is_internal(),
+            Section::Approvals | Section::Permissions | Section::Outbox | Section::Audit => {
+                role == Role::Admin
+            }
+        }
+    }
+}
+
+/// A message shown after an action: `Ok` for confirmations, `Err` for failures.
+pub type Notice = RwSignal<Option<Result<String, String>>>;
+
+/// Shows a notice: a polite status or an alert.
+#[component]
+pub fn NoticeView(notice: Notice) -> impl IntoView {
+    move || {
+        notice.get().map(|n| match n {
+            Ok(m) => view! { <p class="notice" role="status">{m}</p> }.into_any(),
+            Err(m) => view! { <p class="error" role="alert">{m}</p> }.into_any(),
+        })
+    }
+}
+
+/// Reports a failed call: an ended session goes back to sign-in, anything else is shown.
+pub fn failed(session: Session, notice: Notice, e: ApiError) {
+    if e.is_unauthenticated() {
+        session.ended();
+    } else {
+        notice.set(Some(Err(e.message())));
+    }
+}
+
+/// `2026-11-25T13:02:11.123Z` as `2026-11-25 13:02` (UTC).
+pub fn when(rfc3339: &str) -> String {
+    rfc3339.get(..16).unwrap_or(rfc3339).replace('T', " ")
+}
+
+/// A form's text as JSON: trimmed, and `null` when empty (which clears an optional field).
+pub fn optional(s: String) -> serde_json::Value {
+    let s = s.trim().to_owned();
+    if s.is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::Value::String(s)
+    }
+}
+
+pub fn kind_label(kind: PortalKind) -> &'static str {
+    match kind {
+        PortalKind::Customer => "Customer",
+        PortalKind::Partner => "Partner",
+    }
+}
+
+/// Every portal (few enough for one page).
+pub async fn load_portals(token: &str) -> Result<PortalList, ApiError> {
+    api::get(token, "/api/v1/admin/portals", &[]).await
+}
+
+/// Accounts, optionally of one kind (the first 200, for pickers).
+pub async fn load_accounts(token: &str, kind: Option<PortalKind>) -> Result<AccountPage, ApiError> {
+    api::get(
+        token,
+        "/api/v1/admin/accounts",
+        &[
+            ("type", kind.map(|k| k.as_str().to_owned()).unwrap_or_default()),
+            ("limit", "200".into()),
+        ],
+    )
+    .await
+}
+
+/// `/admin` and everything under it.
+#[component]
+pub fn AdminPage() -> impl IntoView {
+    let session = use_session();
+    let restoring = RwSignal::new(session.0.get_untracked().is_none() && probably_signed_in());
+    if restoring.get_untracked() {
+        spawn_local(async move {
+            match api::refresh().await {
+                Ok(t) => session.0.set(Some(t.access_token)),
+                Err(_) => remember_signed_in(false),
+            }
+            restoring.set(false);
+        });
+    }
+    if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+        doc.set_title("Portcullis administration");
+    }
+    view! {
+        <div class="admin">
+            {move || {
+                if restoring.get() {
+                    view! { <main class="centered"><p class="loading" aria-busy="true">"Checking your session…"</p></main> }.into_any()
+                } else if let Some(token) = session.0.get() {
+                    view! { <Console token=token/> }.into_any()
+                } else {
+                    view! { <AdminSignIn/> }.into_any()
+                }
+            }}
+        </div>
+    }
+}
+
+/// Sign-in for staff (no portal).
+#[component]
+fn AdminSignIn() -> impl IntoView {
+    let session = use_session();
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        let body = LoginRequest {
+            email: email.get_untracked(),
+            password: password.get_untracked(),
+            portal: None,
+        };
+        spawn_local(async move {
+            match api::login(&body).await {
+                Ok(t) => {
+                    password.set(String::new());
+                    remember_signed_in(true);
+                    session.1.set(None);
+                    session.0.set(Some(t.access_token));
+                }
+                Err(e) => error.set(Some(e.message())),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <main class="centered">
+            <section class="card narrow" aria-labelledby="admin-signin-title">
+                <h1 id="admin-signin-title">"Portcullis administration"</h1>
+                <p class="muted">"Sign in with your company account. Customers and partners sign in at their portal."</p>
+                {move || session.1.get().map(|m| view! { <p class="notice" role="status">{m}</p> })}
+                <form on:submit=on_submit novalidate>
+                    <label for="admin-email">"Email"</label>
+                    <input id="admin-email" type="email" autocomplete="username" required
+                        prop:value=move || email.get() on:input=move |ev| email.set(event_target_value(&ev))/>
+                    <label for="admin-password">"Password"</label>
+                    <input id="admin-password" type="password" autocomplete="current-password" required
+                        prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev))/>
+                    {move || error.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
+                    <button type="submit" class="button primary" prop:disabled=move || busy.get()>
+                        {move || if busy.get() { "Signing in…" } else { "Sign in" }}
+                    </button>
+                </form>
+            </section>
+        </main>
+    }
+}
+
+/// The signed-in console: who is here, the screens they may use, and the current screen.
+#[component]
+fn Console(token: String) -> impl IntoView {
+    let session = use_session();
+    let t = token.clone();
+    let me = LocalResource::new(move || {
+        let t = t.clone();
+        async move { api::me(&t).await }
+    });
+    let token = StoredValue::new(token);
+    view! {
+        {move || match me.get() {
+            None => view! { <main class="centered"><p class="loading" aria-busy="true">"Loading…"</p></main> }.into_any(),
+            Some(Err(e)) if e.is_unauthenticated() => {
+                session.ended();
+                view! { <p class="loading">"Your session has ended."</p> }.into_any()
+            }
+            Some(Err(e)) => view! { <main class="centered"><p class="error" role="alert">{e.message()}</p></main> }.into_any(),
+            Some(Ok(m)) if m.viewed_by.is_some() => {
+                // Back from "view as": return to the administrator's own session.
+                spawn_local(async move {
+                    match api::refresh().await {
+                        Ok(t) => session.0.set(Some(t.access_token)),
+                        Err(_) => session.ended(),
+                    }
+                });
+                view! { <main class="centered"><p class="loading" aria-busy="true">"Returning to administration…"</p></main> }.into_any()
+            }
+            Some(Ok(m)) => view! { <Shell me=m token=token.get_value()/> }.into_any(),
+        }}
+    }
+}
+
+#[component]
+fn Shell(me: Me, token: String) -> impl IntoView {
+    let session = use_session();
+    let params = use_params_map();
+    let role = me.user.role;
+    let sections: Vec<Section> = Section::ALL
+        .into_iter()
+        .filter(|s| s.open_to(role))
+        .collect();
+    if sections.is_empty() {
+        let portal = me.portal.clone().map(|p| format!("/p/{}", p.slug));
+        return view! {
+            <main class="centered">
+                <section class="card narrow">
+                    <h1>"This area is for administrators"</h1>
+                    <p>"Your account has nothing to manage here."</p>
+                    {portal.map(|href| view! { <A href=href attr:class="button">"Go to your portal"</A> })}
+                </section>
+            </main>
+        }
+        .into_any();
+    }
+    let first = sections[0];
+    let available = StoredValue::new(sections.clone());
+    let current = Memo::new(move |_| {
+        let rest = params.read().get("rest").unwrap_or_default();
+        let wanted = rest.split('/').next().unwrap_or_default().to_owned();
+        available
+            .get_value()
+            .into_iter()
+            .find(|s| s.path() == wanted)
+            .unwrap_or(first)
+    });
+    let sign_out = {
+        let token = token.clone();
+        move |_| {
+            let token = token.clone();
+            spawn_local(async move {
+                let _ = api::logout(&token).await;
+                remember_signed_in(false);
+                session.0.set(None);
+            });
+        }
+    };
+    let token = StoredValue::new(token);
+    let who = format!("{} · {}", me.user.email, role_label(role));
+    view! {
+        <header class="admin-header">
+            <div class="admin-brand">
+                <strong>"Portcullis"</strong>
+                <span class="muted">{who}</span>
+            </div>
+            <button class="button" on:click=sign_out>"Sign out"</button>
+        </header>
+        <nav class="admin-nav" aria-label="Administration">
+            <ul>
+                {sections.into_iter().map(|s| {
+                    let href = format!("/admin/{}", s.path());
+                    view! {
+                        <li><A href=href attr:aria-current=move || (current.get() == s).then_some("page")>{s.label()}</A></li>
+                    }
+                }).collect_view()}
+            </ul>
+        </nav>
+        <main class="admin-main">
+            {move || {
+                let token = token.get_value();
+                match current.get() {
+                    Section::Users => view! { <users::Users token=token role=role/> }.into_any(),
+                    Section::Invite => view! { <invite::Invite token=token role=role/> }.into_any(),
+                    Section::Approvals => view! { <approvals::Approvals token=token/> }.into_any(),
+                    Section::Accounts => view! { <accounts::Accounts token=token role=role/> }.into_any(),
+                    Section::Portals => view! { <portals::Portals token=token role=role/> }.into_any(),
+                    Section::Permissions => view! { <permissions::Permissions token=token/> }.into_any(),
+                    Section::Outbox => view! { <outbox::Outbox token=token/> }.into_any(),
+                    Section::Audit => view! { <audit::Audit token=token/> }.into_any(),
+                }
+            }}
+        </main>
+    }
+    .into_any()
+}

@@ -1,0 +1,68 @@
+//! The outbox: every email Portcullis has queued, with its delivery state, readable here so
+//! that invitations work with no mail server.
+
+use leptos::prelude::*;
+use portcullis_shared::admin::OutboxPage;
+
+use super::{Notice, NoticeView, failed, when};
+use crate::api;
+use crate::session::use_session;
+
+#[component]
+pub fn Outbox(token: String) -> impl IntoView {
+    let session = use_session();
+    let token = StoredValue::new(token);
+    let to = RwSignal::new(String::new());
+    let cursor = RwSignal::new(String::new());
+    let notice: Notice = RwSignal::new(None);
+    let page = LocalResource::new(move || {
+        let q = vec![("to", to.get()), ("cursor", cursor.get())];
+        let t = token.get_value();
+        async move { api::get::<OutboxPage>(&t, "/api/v1/admin/outbox", &q).await }
+    });
+    view! {
+        <section aria-labelledby="outbox-title">
+            <h1 id="outbox-title">"Outbox"</h1>
+            <form class="filters" on:submit=|ev| ev.prevent_default()>
+                <div>
+                    <label for="ob-to">"Recipient"</label>
+                    <input id="ob-to" type="search" placeholder="someone@example.com"
+                        on:change=move |ev| { to.set(event_target_value(&ev)); cursor.set(String::new()); }/>
+                </div>
+            </form>
+            <NoticeView notice=notice/>
+            {move || match page.get() {
+                None => view! { <p class="loading" aria-busy="true">"Loading emails…"</p> }.into_any(),
+                Some(Err(e)) => { failed(session, notice, e); ().into_any() }
+                Some(Ok(p)) if p.items.is_empty() => view! { <p class="muted">"No emails."</p> }.into_any(),
+                Some(Ok(p)) => {
+                    let next = p.next_cursor.clone();
+                    view! {
+                        <ul class="cards">
+                            {p.items.into_iter().map(|m| {
+                                let state = match (&m.sent_at, &m.last_error) {
+                                    (Some(at), _) => format!("sent {}", when(at)),
+                                    (None, Some(err)) => format!("not delivered after {} attempt(s): {err}", m.attempts),
+                                    (None, None) => "queued".to_owned(),
+                                };
+                                view! { <li class="card email">
+                                    <details>
+                                        <summary>
+                                            <strong>{m.subject.clone()}</strong>
+                                            <span class="muted">{format!(" to {} · {} · {state}", m.to, when(&m.created_at))}</span>
+                                        </summary>
+                                        <pre class="email-body">{m.body_text.clone()}</pre>
+                                    </details>
+                                </li> }
+                            }).collect_view()}
+                        </ul>
+                        <div class="actions">
+                            {move || (!cursor.get().is_empty()).then(|| view! { <button class="button" on:click=move |_| cursor.set(String::new())>"Newest"</button> })}
+                            {next.map(|n| view! { <button class="button" on:click=move |_| cursor.set(n.clone())>"Older"</button> })}
+                        </div>
+                    }.into_any()
+                }
+            }}
+        </section>
+    }
+}
