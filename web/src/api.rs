@@ -287,18 +287,24 @@ pub async fn patch_if_match<T: DeserializeOwned>(
 }
 
 /// A text resource (CSV exports).
-pub async fn get_text(token: &str, url: &str, query: &[(&str, String)]) -> Result<String, ApiError> {
+pub async fn get_text(
+    token: &str,
+    url: &str,
+    query: &[(&str, String)],
+) -> Result<String, ApiError> {
     let res = with_query(
         Request::get(url).header("authorization", &bearer(token)),
         query,
     )
     .send()
-        .await
-        .map_err(ApiError::network)?;
+    .await
+    .map_err(ApiError::network)?;
     if res.ok() {
         res.text().await.map_err(ApiError::network)
     } else {
-        decode::<serde_json::Value>(res).await.map(|_| String::new())
+        decode::<serde_json::Value>(res)
+            .await
+            .map(|_| String::new())
     }
 }
 
@@ -316,9 +322,9 @@ pub async fn post_csv<T: DeserializeOwned>(
         query,
     )
     .body(wasm_bindgen::JsValue::from(file))
-        .map_err(ApiError::network)?
-        .send()
-        .await
-        .map_err(ApiError::network)?;
+    .map_err(ApiError::network)?
+    .send()
+    .await
+    .map_err(ApiError::network)?;
     decode(res).await
 }

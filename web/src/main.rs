@@ -8,7 +8,9 @@ use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
-use crate::pages::{admin::AdminPage, home::Home, invite::InvitePage, not_found::NotFound, portal::PortalPage};
+use crate::pages::{
+    admin::AdminPage, home::Home, invite::InvitePage, not_found::NotFound, portal::PortalPage,
+};
 
 fn main() {
     console_error_panic_hook::set_once();

@@ -76,8 +76,12 @@ impl FromRequest for Principal {
                 portal_id: live.portal_id,
                 viewed_by: live.viewed_by,
             };
-            // "View as" shows exactly what the user sees, and changes nothing.
-            if principal.viewed_by.is_some() && !matches!(req.method().as_str(), "GET" | "HEAD") {
+            // "View as" shows exactly what the user sees, and changes nothing (but may end
+            // itself).
+            if principal.viewed_by.is_some()
+                && !matches!(req.method().as_str(), "GET" | "HEAD")
+                && req.path() != "/api/v1/auth/logout"
+            {
                 return Err(ApiError::Forbidden);
             }
             // The audit middleware names the actor from here.

@@ -308,6 +308,11 @@ pub async fn refresh(
 #[post("/auth/logout")]
 pub async fn logout(principal: Principal, db: web::Data<Db>) -> Result<HttpResponse, ApiError> {
     sessions::end(&db, &principal.session_id, "logout").await?;
+    if principal.viewed_by.is_some() {
+        // A "view as" session has no cookie of its own: the browser's cookie is the
+        // administrator's, whose session goes on.
+        return Ok(HttpResponse::NoContent().finish());
+    }
     Ok(HttpResponse::NoContent().cookie(cleared_cookie()).finish())
 }
 

@@ -237,6 +237,15 @@ async fn view_as_shows_the_users_view_and_changes_nothing(app: TestApp) {
         .await
         .expect("json");
     assert_eq!(log["items"].as_array().expect("items").len(), 1);
+    // The view can end itself, and is then gone; the administrator's session stays.
+    let res = app.post_as(&token, "/api/v1/auth/logout", &json!({})).await;
+    assert_eq!(res.status(), 204);
+    assert!(
+        res.headers().get("set-cookie").is_none(),
+        "the administrator's refresh cookie is left alone"
+    );
+    assert_eq!(app.get_as(&token, "/api/v1/me").await.status(), 401);
+    assert_eq!(app.get_as(&admin.token, "/api/v1/me").await.status(), 200);
     // Internal users cannot be viewed as.
     let rep = users::find_by_email(&app.db, "rep@portcullis.example")
         .await

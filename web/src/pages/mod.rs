@@ -1,8 +1,8 @@
 //! One module per screen.
 
+pub mod admin;
 pub mod home;
 pub mod invite;
 pub mod not_found;
 pub mod onboarding;
 pub mod portal;
-pub mod admin;

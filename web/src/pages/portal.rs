@@ -200,9 +200,14 @@ fn quick_actions(role: Role) -> Vec<(&'static str, &'static str)> {
             ("View your active deals", "deals"),
             ("Open shared documents", "documents"),
         ],
-        Role::PartnerUser | Role::PartnerAdmin => vec![
+        Role::PartnerUser => vec![
             ("Register your first deal", "registrations/new"),
             ("View your pipeline", "deals"),
+        ],
+        Role::PartnerAdmin => vec![
+            ("Register your first deal", "registrations/new"),
+            ("View your pipeline", "deals"),
+            ("Manage your organisation's users", "/admin/users"),
         ],
         _ => vec![("Open the deal pipeline", "deals")],
     }
@@ -269,7 +274,10 @@ fn SignedIn(token: String, portal: PortalPublic) -> impl IntoView {
                     view! {
                         {move || current.get().map(|m| {
                             let banner = m.viewed_by.clone().map(|admin| view! {
-                                <p class="banner" role="status">{format!("Read-only view as {} (opened by {admin})", m.user.email)}</p>
+                                <p class="banner" role="status">
+                                    {format!("Read-only view as {} (opened by {admin}). ", m.user.email)}
+                                    <A href="/admin/users">"Back to administration"</A>
+                                </p>
                             });
                             let body = if m.onboarding_complete {
                                 view! {
@@ -281,7 +289,10 @@ fn SignedIn(token: String, portal: PortalPublic) -> impl IntoView {
                             };
                             view! { {banner} {body} }
                         })}
-                        <button class="button signout" on:click=sign_out>"Sign out"</button>
+                        {move || current.get().is_some_and(|m| m.viewed_by.is_none()).then(|| {
+                            let sign_out = sign_out.clone();
+                            view! { <button class="button signout" on:click=sign_out>"Sign out"</button> }
+                        })}
                     }.into_any()
                 })
             }}
@@ -360,7 +371,7 @@ fn Welcome(me: Me, portal_name: String, slug: String) -> impl IntoView {
             <h3>"Quick actions"</h3>
             <ul class="quick-actions">
                 {quick_actions(me.user.role).into_iter().map(|(label, path)| {
-                    let href = format!("/p/{slug}/{path}");
+                    let href = if path.starts_with('/') { path.to_owned() } else { format!("/p/{slug}/{path}") };
                     view! { <li><a href=href>{label}</a></li> }
                 }).collect_view()}
             </ul>

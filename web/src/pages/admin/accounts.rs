@@ -53,10 +53,10 @@ pub fn Accounts(token: String, role: Role) -> impl IntoView {
                 Some(Ok(p)) => {
                     let next = p.next_cursor.clone();
                     view! {
-                        <div class="table-wrap"><table>
+                        <div class="table-wrap"><table class="stack">
                             <caption class="sr-only">"Accounts"</caption>
                             <thead><tr><th scope="col">"Name"</th><th scope="col">"Type"</th><th scope="col">"Domain"</th><th scope="col">"Region"</th>
-                                {may_edit.then(|| view! { <th scope="col"></th> })}</tr></thead>
+                                {may_edit.then(|| view! { <th scope="col"><span class="sr-only">"Actions"</span></th> })}</tr></thead>
                             <tbody>{p.items.into_iter().map(|a| {
                                 let edit_label = format!("Edit {}", a.name);
                                 let account = a.clone();
@@ -94,8 +94,18 @@ fn AccountForm(
     let id = account.as_ref().map(|a| a.id.clone());
     let kind = RwSignal::new(account.as_ref().map_or(PortalKind::Customer, |a| a.kind));
     let name = RwSignal::new(account.as_ref().map(|a| a.name.clone()).unwrap_or_default());
-    let domain = RwSignal::new(account.as_ref().and_then(|a| a.domain.clone()).unwrap_or_default());
-    let region = RwSignal::new(account.as_ref().and_then(|a| a.region.clone()).unwrap_or_default());
+    let domain = RwSignal::new(
+        account
+            .as_ref()
+            .and_then(|a| a.domain.clone())
+            .unwrap_or_default(),
+    );
+    let region = RwSignal::new(
+        account
+            .as_ref()
+            .and_then(|a| a.region.clone())
+            .unwrap_or_default(),
+    );
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let t = token.clone();
@@ -107,10 +117,26 @@ fn AccountForm(
         });
         spawn_local(async move {
             let result = match &id {
-                Some(id) => api::call::<Account>(Method::PATCH, &t, &format!("/api/v1/admin/accounts/{id}"), &[], Some(&body)).await,
+                Some(id) => {
+                    api::call::<Account>(
+                        Method::PATCH,
+                        &t,
+                        &format!("/api/v1/admin/accounts/{id}"),
+                        &[],
+                        Some(&body),
+                    )
+                    .await
+                }
                 None => {
                     body["type"] = json!(kind.get_untracked());
-                    api::call::<Account>(Method::POST, &t, "/api/v1/admin/accounts", &[], Some(&body)).await
+                    api::call::<Account>(
+                        Method::POST,
+                        &t,
+                        "/api/v1/admin/accounts",
+                        &[],
+                        Some(&body),
+                    )
+                    .await
                 }
             };
             match result {

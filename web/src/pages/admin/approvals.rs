@@ -80,8 +80,14 @@ fn RequestCard(
     let session = use_session();
     let notice: Notice = RwSignal::new(None);
     let kind = portal.as_ref().map(|p| p.kind);
-    let accounts: Vec<Account> = accounts.into_iter().filter(|a| Some(a.kind) == kind).collect();
-    let roles: Vec<Role> = Role::ALL.into_iter().filter(|r| r.portal_kind().is_some() && r.portal_kind() == kind).collect();
+    let accounts: Vec<Account> = accounts
+        .into_iter()
+        .filter(|a| Some(a.kind) == kind)
+        .collect();
+    let roles: Vec<Role> = Role::ALL
+        .into_iter()
+        .filter(|r| r.portal_kind().is_some() && r.portal_kind() == kind)
+        .collect();
     let account = RwSignal::new(accounts.first().map(|a| a.id.clone()).unwrap_or_default());
     let role = RwSignal::new(roles.first().copied());
     let reason = RwSignal::new(String::new());
@@ -96,7 +102,10 @@ fn RequestCard(
         let url = format!("{}/approve", base.get_value());
         spawn_local(async move {
             match api::act(Method::POST, &t, &url, Some(&body)).await {
-                Ok(()) => done.run(format!("Approved {}; their invitation is on its way.", email.get_value())),
+                Ok(()) => done.run(format!(
+                    "Approved {}; their invitation is on its way.",
+                    email.get_value()
+                )),
                 Err(e) => failed(session, notice, e),
             }
         });
@@ -114,7 +123,11 @@ fn RequestCard(
     };
     let pending = request.status == "pending";
     let sfx = request.id.clone();
-    let (acc_id, role_id, reason_id) = (format!("ar-acc-{sfx}"), format!("ar-role-{sfx}"), format!("ar-reason-{sfx}"));
+    let (acc_id, role_id, reason_id) = (
+        format!("ar-acc-{sfx}"),
+        format!("ar-role-{sfx}"),
+        format!("ar-reason-{sfx}"),
+    );
     view! {
         <article class="card" aria-label=format!("Request from {}", request.email)>
             <h2>{request.name.clone()} " · " {request.company.clone()}</h2>

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use portcullis_shared::admin::{AuditPage, AuditVerification};
+use portcullis_shared::admin::{AuditPage, AuditVerification, UserPage};
 use wasm_bindgen::JsCast;
 
 use super::{Notice, NoticeView, failed, when};
@@ -37,13 +37,38 @@ pub fn Audit(token: String) -> impl IntoView {
     let notice: Notice = RwSignal::new(None);
     let verification = RwSignal::new(None::<AuditVerification>);
     let query = move || {
-        let day = |d: String, time: &str| if d.is_empty() { d } else { format!("{d}T{time}Z") };
+        let day = |d: String, time: &str| {
+            if d.is_empty() {
+                d
+            } else {
+                format!("{d}T{time}Z")
+            }
+        };
         vec![
             ("action", action.get()),
             ("outcome", outcome.get()),
             ("since", day(since.get(), "00:00:00")),
             ("until", day(until.get(), "23:59:59.999999")),
         ]
+    };
+    // Actors by email rather than id (the first 200 users; others show their id).
+    let people = LocalResource::new(move || {
+        let t = token.get_value();
+        async move {
+            api::get::<UserPage>(&t, "/api/v1/admin/users", &[("limit", "200".into())])
+                .await
+                .map(|p| p.items)
+                .unwrap_or_default()
+        }
+    });
+    let actor = move |id: Option<&str>| -> String {
+        let Some(id) = id else {
+            return "anonymous".into();
+        };
+        people
+            .get()
+            .and_then(|l| l.into_iter().find(|u| u.id == id).map(|u| u.email))
+            .unwrap_or_else(|| id.to_owned())
     };
     let page = LocalResource::new(move || {
         let mut q = query();
@@ -122,7 +147,7 @@ pub fn Audit(token: String) -> impl IntoView {
                 Some(Ok(p)) => {
                     let next = p.next_cursor.clone();
                     view! {
-                        <div class="table-wrap"><table>
+                        <div class="table-wrap"><table class="stack">
                             <caption class="sr-only">"Audit entries"</caption>
                             <thead><tr><th scope="col">"#"</th><th scope="col">"Time (UTC)"</th><th scope="col">"Action"</th><th scope="col">"Object"</th>
                                 <th scope="col">"Outcome"</th><th scope="col">"Actor"</th><th scope="col">"From"</th></tr></thead>
@@ -132,7 +157,7 @@ pub fn Audit(token: String) -> impl IntoView {
                                 <td><code>{e.action.clone()}</code></td>
                                 <td>{e.object_type.clone().unwrap_or_default()} " " <span class="muted small">{e.object_id.clone().unwrap_or_default()}</span></td>
                                 <td><span class=format!("badge {}", e.outcome)>{e.outcome.clone()}</span></td>
-                                <td class="small">{e.actor_id.clone().unwrap_or_else(|| "anonymous".into())}</td>
+                                <td class="small">{actor(e.actor_id.as_deref())}</td>
                                 <td>{e.ip.clone().unwrap_or_default()}</td>
                             </tr> }).collect_view()}</tbody>
                         </table></div>

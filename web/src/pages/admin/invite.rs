@@ -4,8 +4,8 @@
 use gloo_net::http::Method;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use portcullis_shared::admin::{ImportReport, InvitationResults};
 use portcullis_shared::Role;
+use portcullis_shared::admin::{ImportReport, InvitationResults};
 use serde_json::json;
 
 use super::{Notice, NoticeView, failed, load_accounts, load_portals};
@@ -18,7 +18,11 @@ pub fn Invite(token: String, role: Role) -> impl IntoView {
     let session = use_session();
     let is_admin = role == Role::Admin;
     let token = StoredValue::new(token);
-    let new_role = RwSignal::new(if is_admin { Role::CustomerUser } else { Role::PartnerUser });
+    let new_role = RwSignal::new(if is_admin {
+        Role::CustomerUser
+    } else {
+        Role::PartnerUser
+    });
     let account = RwSignal::new(String::new());
     let portal = RwSignal::new(String::new());
     let emails = RwSignal::new(String::new());
@@ -82,10 +86,21 @@ pub fn Invite(token: String, role: Role) -> impl IntoView {
         busy.set(true);
         notice.set(None);
         spawn_local(async move {
-            match api::call::<InvitationResults>(Method::POST, &t, "/api/v1/admin/invitations", &[], Some(&body)).await {
+            match api::call::<InvitationResults>(
+                Method::POST,
+                &t,
+                "/api/v1/admin/invitations",
+                &[],
+                Some(&body),
+            )
+            .await
+            {
                 Ok(r) => {
                     let invited = r.results.iter().filter(|x| x.status == "invited").count();
-                    notice.set(Some(Ok(format!("{invited} invitation(s) sent; {} already had an account.", r.results.len() - invited))));
+                    notice.set(Some(Ok(format!(
+                        "{invited} invitation(s) sent; {} already had an account.",
+                        r.results.len() - invited
+                    ))));
                     emails.set(String::new());
                     results.set(Some(r));
                 }
@@ -115,7 +130,9 @@ pub fn Invite(token: String, role: Role) -> impl IntoView {
         busy.set(true);
         notice.set(None);
         spawn_local(async move {
-            match api::post_csv::<ImportReport>(&t, "/api/v1/admin/invitations/import", &q, file).await {
+            match api::post_csv::<ImportReport>(&t, "/api/v1/admin/invitations/import", &q, file)
+                .await
+            {
                 Ok(r) => {
                     notice.set(Some(Ok(format!(
                         "Imported: {} invited, {} already had an account, {} rejected.",
@@ -206,4 +223,3 @@ pub fn Invite(token: String, role: Role) -> impl IntoView {
         </section>
     }
 }
-

@@ -142,7 +142,10 @@ pub async fn load_accounts(token: &str, kind: Option<PortalKind>) -> Result<Acco
         token,
         "/api/v1/admin/accounts",
         &[
-            ("type", kind.map(|k| k.as_str().to_owned()).unwrap_or_default()),
+            (
+                "type",
+                kind.map(|k| k.as_str().to_owned()).unwrap_or_default(),
+            ),
             ("limit", "200".into()),
         ],
     )
@@ -256,8 +259,11 @@ fn Console(token: String) -> impl IntoView {
             }
             Some(Err(e)) => view! { <main class="centered"><p class="error" role="alert">{e.message()}</p></main> }.into_any(),
             Some(Ok(m)) if m.viewed_by.is_some() => {
-                // Back from "view as": return to the administrator's own session.
+                // Back from "view as": end the read-only session and return to the
+                // administrator's own.
+                let view_token = token.get_value();
                 spawn_local(async move {
+                    let _ = api::logout(&view_token).await;
                     match api::refresh().await {
                         Ok(t) => session.0.set(Some(t.access_token)),
                         Err(_) => session.ended(),
@@ -316,13 +322,17 @@ fn Shell(me: Me, token: String) -> impl IntoView {
     };
     let token = StoredValue::new(token);
     let who = format!("{} · {}", me.user.email, role_label(role));
+    let home = me.portal.as_ref().map(|p| format!("/p/{}", p.slug));
     view! {
         <header class="admin-header">
             <div class="admin-brand">
                 <strong>"Portcullis"</strong>
                 <span class="muted">{who}</span>
             </div>
-            <button class="button" on:click=sign_out>"Sign out"</button>
+            <div class="actions">
+                {home.map(|href| view! { <A href=href attr:class="button">"Your portal"</A> })}
+                <button class="button" on:click=sign_out>"Sign out"</button>
+            </div>
         </header>
         <nav class="admin-nav" aria-label="Administration">
             <ul>

@@ -53,12 +53,17 @@ pub fn Permissions(token: String) -> impl IntoView {
         let k = kind.get();
         let t = token.get_value();
         async move {
-            let Some(k) = k else { return Ok((Vec::new(), Vec::new())) };
+            let Some(k) = k else {
+                return Ok((Vec::new(), Vec::new()));
+            };
             let accounts = load_accounts(&t, Some(k)).await?.items;
             let users: UserPage = api::get(
                 &t,
                 "/api/v1/admin/users",
-                &[("portal_type", k.as_str().to_owned()), ("limit", "200".into())],
+                &[
+                    ("portal_type", k.as_str().to_owned()),
+                    ("limit", "200".into()),
+                ],
             )
             .await?;
             Ok::<_, api::ApiError>((accounts, users.items))
@@ -77,7 +82,10 @@ pub fn Permissions(token: String) -> impl IntoView {
                 .map(Some)
         }
     });
-    let set = move |scope: &'static str, scope_id: String, permission: portcullis_shared::Permission, value: String| {
+    let set = move |scope: &'static str,
+                    scope_id: String,
+                    permission: portcullis_shared::Permission,
+                    value: String| {
         let allowed = match value.as_str() {
             "allow" => json!(true),
             "deny" => json!(false),

@@ -8,7 +8,7 @@ use portcullis_shared::admin::Portal;
 use portcullis_shared::{PortalKind, Role};
 use serde_json::json;
 
-use super::{Notice, NoticeView, failed, kind_label, optional, load_portals};
+use super::{Notice, NoticeView, failed, kind_label, load_portals, optional};
 use crate::api;
 use crate::session::use_session;
 
@@ -72,7 +72,12 @@ pub fn Portals(token: String, role: Role) -> impl IntoView {
 
 /// Loads a portal with its ETag and edits it.
 #[component]
-fn PortalEditor(token: String, id: String, saved: Callback<String>, cancel: Callback<()>) -> impl IntoView {
+fn PortalEditor(
+    token: String,
+    id: String,
+    saved: Callback<String>,
+    cancel: Callback<()>,
+) -> impl IntoView {
     let t = token.clone();
     let url = format!("/api/v1/admin/portals/{id}");
     let u = url.clone();
@@ -120,7 +125,12 @@ fn PortalForm(
     let reg_domains = RwSignal::new(portal.registration_domains.join(", "));
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let number = |s: String| s.trim().parse::<i64>().map(|n| json!(n)).unwrap_or(json!(s));
+        let number = |s: String| {
+            s.trim()
+                .parse::<i64>()
+                .map(|n| json!(n))
+                .unwrap_or(json!(s))
+        };
         let body = json!({
             "name": name.get_untracked(),
             "branding": {
@@ -150,7 +160,10 @@ fn PortalForm(
             }
         });
     };
-    let field = |id: &'static str, label: &'static str, sig: RwSignal<String>, hint: Option<&'static str>| {
+    let field = |id: &'static str,
+                 label: &'static str,
+                 sig: RwSignal<String>,
+                 hint: Option<&'static str>| {
         let hint_id = format!("{id}-hint");
         view! {
             <label for=id>{label}</label>
@@ -212,7 +225,9 @@ fn NewPortal(token: String, saved: Callback<String>) -> impl IntoView {
         });
         let t = token.clone();
         spawn_local(async move {
-            match api::call::<Portal>(Method::POST, &t, "/api/v1/admin/portals", &[], Some(&body)).await {
+            match api::call::<Portal>(Method::POST, &t, "/api/v1/admin/portals", &[], Some(&body))
+                .await
+            {
                 Ok(p) => {
                     slug.set(String::new());
                     name.set(String::new());

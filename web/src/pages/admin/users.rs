@@ -30,13 +30,42 @@ pub fn Users(token: String, role: Role) -> impl IntoView {
     let open = RwSignal::new(None::<User>);
     let notice: Notice = RwSignal::new(None);
     let token = StoredValue::new(token);
+    // Account names for the list (partner administrators see only their own).
+    let names = LocalResource::new(move || {
+        let t = token.get_value();
+        async move {
+            if is_admin {
+                load_accounts(&t, None)
+                    .await
+                    .map(|p| p.items)
+                    .unwrap_or_default()
+            } else {
+                Vec::new()
+            }
+        }
+    });
+    let account_name = move |id: Option<&str>| -> String {
+        id.and_then(|id| {
+            names
+                .get()
+                .and_then(|l| l.into_iter().find(|a| a.id == id).map(|a| a.name))
+        })
+        .unwrap_or_default()
+    };
     let page = LocalResource::new(move || {
         version.track();
         let q = vec![
             ("portal_type", portal_type.get()),
             ("status", status.get()),
             ("role", role_filter.get()),
-            ("stale", if stale.get() { "true".into() } else { String::new() }),
+            (
+                "stale",
+                if stale.get() {
+                    "true".into()
+                } else {
+                    String::new()
+                },
+            ),
             ("cursor", cursor.get()),
         ];
         let t = token.get_value();
@@ -125,12 +154,12 @@ pub fn Users(token: String, role: Role) -> impl IntoView {
                     view! {
                         {empty.then(|| view! { <p class="muted">"No users match these filters."</p> })}
                         <div class="table-wrap">
-                            <table>
+                            <table class="stack">
                                 <caption class="sr-only">"Users"</caption>
                                 <thead><tr>
                                     {is_admin.then(|| view! { <th scope="col"><span class="sr-only">"Select"</span></th> })}
-                                    <th scope="col">"User"</th><th scope="col">"Role"</th>
-                                    <th scope="col">"Status"</th><th scope="col">"Last sign-in"</th><th scope="col"></th>
+                                    <th scope="col">"User"</th><th scope="col">"Account"</th><th scope="col">"Role"</th>
+                                    <th scope="col">"Status"</th><th scope="col">"Last sign-in"</th><th scope="col"><span class="sr-only">"Actions"</span></th>
                                 </tr></thead>
                                 <tbody>
                                     {p.items.into_iter().map(|u| {
@@ -151,10 +180,11 @@ pub fn Users(token: String, role: Role) -> impl IntoView {
                                                         }/></td>
                                                 })}
                                                 <td><strong>{if u.name.is_empty() { "—".to_owned() } else { u.name.clone() }}</strong><br/><span class="muted">{u.email.clone()}</span></td>
+                                                <td>{account_name(u.account_id.as_deref())}</td>
                                                 <td>{role_label(u.role)}</td>
                                                 <td><span class=format!("badge {}", u.status)>{u.status.clone()}</span>
                                                     {u.stale.then(|| view! { " " <span class="badge stale">"stale"</span> })}</td>
-                                                <td>{u.last_sign_in_at.as_deref().map(when).unwrap_or_else(|| "never".into())}</td>
+                                                <td>{u.last_sign_in_at.as_deref().map(when).unwrap_or_else(|| "never signed in".into())}</td>
                                                 <td><button class="button small" aria-label=manage_label
                                                     on:click=move |_| open.set(Some(user.clone()))>"Manage"</button></td>
                                             </tr>
@@ -181,7 +211,7 @@ pub fn Users(token: String, role: Role) -> impl IntoView {
                 }
             }}
             {move || open.get().map(|u| view! {
-                <UserPanel token=token.get_value() user=u role=role
+                <UserPanel token=token.get_value() user=u role=role notice=notice
                     changed=Callback::new(move |u: Option<User>| { open.set(u); refresh.run(()); })/>
             })}
         </section>
@@ -190,11 +220,17 @@ pub fn Users(token: String, role: Role) -> impl IntoView {
 
 /// One user: actions that fit their state and the caller's role.
 #[component]
-fn UserPanel(token: String, user: User, role: Role, changed: Callback<Option<User>>) -> impl IntoView {
+fn UserPanel(
+    token: String,
+    user: User,
+    role: Role,
+    /// The list's notice, so that a confirmation outlives the panel it came from.
+    notice: Notice,
+    changed: Callback<Option<User>>,
+) -> impl IntoView {
     let session = use_session();
     let navigate = use_navigate();
     let is_admin = role == Role::Admin;
-    let notice: Notice = RwSignal::new(None);
     let token = StoredValue::new(token);
     let base = format!("/api/v1/admin/users/{}", user.id);
     let base = StoredValue::new(base);
@@ -216,7 +252,9 @@ fn UserPanel(token: String, user: User, role: Role, changed: Callback<Option<Use
         let url = format!("{}/resend-invitation", base.get_value());
         spawn_local(async move {
             match api::act(Method::POST, &t, &url, None).await {
-                Ok(()) => notice.set(Some(Ok("A new invitation is on its way; the old link no longer works.".into()))),
+                Ok(()) => notice.set(Some(Ok(
+                    "A new invitation is on its way; the old link no longer works.".into(),
+                ))),
                 Err(e) => failed(session, notice, e),
             }
         });
@@ -264,9 +302,19 @@ fn UserPanel(token: String, user: User, role: Role, changed: Callback<Option<Use
         let url = format!("{}/transfer", base.get_value());
         let to = transfer_to.get_untracked();
         spawn_local(async move {
-            match api::call::<User>(Method::POST, &t, &url, &[], Some(&json!({ "account_id": to }))).await {
+            match api::call::<User>(
+                Method::POST,
+                &t,
+                &url,
+                &[],
+                Some(&json!({ "account_id": to })),
+            )
+            .await
+            {
                 Ok(u) => {
-                    notice.set(Some(Ok("Transferred; the user's sessions were ended.".into())));
+                    notice.set(Some(Ok(
+                        "Transferred; the user's sessions were ended.".into()
+                    )));
                     changed.run(Some(u));
                 }
                 Err(e) => failed(session, notice, e),
@@ -290,7 +338,15 @@ fn UserPanel(token: String, user: User, role: Role, changed: Callback<Option<Use
             json!(format!("{date}T23:59:59Z"))
         };
         spawn_local(async move {
-            match api::call::<User>(Method::PUT, &t, &url, &[], Some(&json!({ "access_expires_at": at }))).await {
+            match api::call::<User>(
+                Method::PUT,
+                &t,
+                &url,
+                &[],
+                Some(&json!({ "access_expires_at": at })),
+            )
+            .await
+            {
                 Ok(u) => {
                     notice.set(Some(Ok("Access expiry saved.".into())));
                     changed.run(Some(u));
@@ -322,7 +378,11 @@ fn UserPanel(token: String, user: User, role: Role, changed: Callback<Option<Use
     };
     let external = !user.role.is_internal();
     let status = user.status.clone();
-    let title = if user.name.is_empty() { user.email.clone() } else { format!("{} ({})", user.name, user.email) };
+    let title = if user.name.is_empty() {
+        user.email.clone()
+    } else {
+        format!("{} ({})", user.name, user.email)
+    };
     view! {
         <section class="card panel" aria-labelledby="user-panel-title">
             <div class="panel-head">
@@ -334,7 +394,6 @@ fn UserPanel(token: String, user: User, role: Role, changed: Callback<Option<Use
                 {user.access_expires_at.as_deref().map(|a| format!(" · access until {}", when(a)))}
                 {format!(" · created {}", when(&user.created_at))}
             </p>
-            <NoticeView notice=notice/>
             <div class="actions">
                 {(status != "deactivated").then(|| view! {
                     <button class="button danger" on:click=move |_| user_action("deactivate", "Deactivated; every session of this user has ended.")>"Deactivate"</button>
@@ -382,7 +441,7 @@ fn UserPanel(token: String, user: User, role: Role, changed: Callback<Option<Use
                 Some(Ok(list)) => view! {
                     <div class="table-wrap"><table>
                         <caption class="sr-only">"Sessions"</caption>
-                        <thead><tr><th scope="col">"Started"</th><th scope="col">"Last seen"</th><th scope="col">"From"</th><th scope="col">"State"</th><th scope="col"></th></tr></thead>
+                        <thead><tr><th scope="col">"Started"</th><th scope="col">"Last seen"</th><th scope="col">"From"</th><th scope="col">"State"</th><th scope="col"><span class="sr-only">"Actions"</span></th></tr></thead>
                         <tbody>
                             {list.items.into_iter().map(|s| {
                                 let sid = s.id.clone();
