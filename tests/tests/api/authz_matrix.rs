@@ -2,7 +2,7 @@
 //! and a missing one → the expected status. Forbidden functions answer 403, objects a caller
 //! may not see answer 404, and no credentials answer 401.
 
-use portcullis::storage::{accounts, portals, users};
+use portcullis::storage::{access_requests, accounts, portals, users};
 use portcullis_shared::Role;
 use portcullis_tests::{TestApp, on_both_backends};
 use reqwest::Method;
@@ -41,11 +41,16 @@ struct Ids {
     account: String,
     other_account: String,
     target_user: String,
+    /// A live session of the target user.
+    session: String,
+    /// Two pending access requests: one to approve, one to reject.
+    requests: [String; 2],
 }
 
 struct Case {
     method: Method,
-    /// `{portal}`, `{account}`, `{user}` are replaced by the object under test.
+    /// `{portal}`, `{account}`, `{user}`, `{session}`, `{request}`, `{request2}` are replaced
+    /// by the object under test. A body that is a JSON string is sent as `text/csv`.
     path: &'static str,
     body: fn(&str) -> Option<Value>,
     allowed: Allowed,
@@ -135,6 +140,14 @@ fn cases() -> Vec<Case> {
             "/api/v1/admin/users/{user}",
             UserManagers,
             200,
+            none,
+        ),
+        // Before the deactivation below ends every session of the target.
+        case(
+            Method::DELETE,
+            "/api/v1/admin/users/{user}/sessions/{session}",
+            UserManagers,
+            204,
             none,
         ),
         case(
@@ -258,6 +271,36 @@ fn cases() -> Vec<Case> {
             200,
             none,
         ),
+        case(
+            Method::POST,
+            "/api/v1/admin/access-requests/{request}/approve",
+            Admins,
+            200,
+            |_| Some(json!({"account_id": "{other_account}", "role": "customer_user"})),
+        ),
+        case(
+            Method::POST,
+            "/api/v1/admin/access-requests/{request2}/reject",
+            Admins,
+            200,
+            |_| Some(json!({"reason": "Not a customer of ours"})),
+        ),
+        Case {
+            // The account and portal are query parameters: a missing one is a 422, tried in
+            // the invitation tests.
+            has_object: false,
+            ..case(
+                Method::POST,
+                "/api/v1/admin/invitations/import?role=customer_user&account_id={account}&portal_id={portal}",
+                Admins,
+                200,
+                |who| {
+                    Some(Value::String(format!(
+                        "email,name\nmatrix-{who}@csv.example,Matrix {who}\n"
+                    )))
+                },
+            )
+        },
         case(Method::POST, "/api/v1/auth/logout-all", Anyone, 204, none),
         case(Method::POST, "/api/v1/auth/logout", Anyone, 204, none),
     ]
@@ -290,6 +333,9 @@ fn fill(template: &str, ids: &Ids, missing: bool) -> String {
         .replace("{account}", &pick(&ids.account))
         .replace("{other_account}", &ids.other_account)
         .replace("{user}", &pick(&ids.target_user))
+        .replace("{session}", &ids.session)
+        .replace("{request2}", &pick(&ids.requests[1]))
+        .replace("{request}", &pick(&ids.requests[0]))
 }
 
 async fn every_endpoint_answers_every_role_as_the_matrix_says(app: TestApp) {
@@ -310,6 +356,41 @@ async fn every_endpoint_answers_every_role_as_the_matrix_says(app: TestApp) {
             .expect("db")
             .expect("account"),
         target_user: target.id.clone(),
+        session: String::new(),
+        requests: [String::new(), String::new()],
+    };
+    let admin = app.login_demo(caller(Role::Admin)).await;
+    app.login_demo("customer@initech.example").await;
+    let sessions: Value = app
+        .get_as(
+            &admin.token,
+            &format!("/api/v1/admin/users/{}/sessions", target.id),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    let session = sessions["items"][0]["id"]
+        .as_str()
+        .expect("a session")
+        .to_owned();
+    for email in ["first@applicant.example", "second@applicant.example"] {
+        access_requests::create(
+            &app.db,
+            &ids.portal,
+            email,
+            "Applicant",
+            "Applicant Ltd",
+            None,
+        )
+        .await
+        .expect("request");
+    }
+    let pending = access_requests::list(&app.db, "pending").await.expect("db");
+    let ids = Ids {
+        session,
+        requests: [pending[0].id.clone(), pending[1].id.clone()],
+        ..ids
     };
     let mut checked = 0;
     let mut failures = Vec::new();
@@ -330,11 +411,19 @@ async fn every_endpoint_answers_every_role_as_the_matrix_says(app: TestApp) {
                 if let Some(t) = &token {
                     req = req.bearer_auth(t);
                 }
-                if let Some(body) = (c.body)(name) {
-                    req = req.json(
-                        &serde_json::from_str::<Value>(&fill(&body.to_string(), &ids, missing))
-                            .expect("json"),
-                    );
+                match (c.body)(name) {
+                    Some(Value::String(csv)) => {
+                        req = req
+                            .header("content-type", "text/csv")
+                            .body(fill(&csv, &ids, missing));
+                    }
+                    Some(body) => {
+                        req = req.json(
+                            &serde_json::from_str::<Value>(&fill(&body.to_string(), &ids, missing))
+                                .expect("json"),
+                        );
+                    }
+                    None => {}
                 }
                 let status = req.send().await.expect("sent").status().as_u16();
                 let expected = match who {
