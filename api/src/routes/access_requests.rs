@@ -17,6 +17,7 @@ use crate::db::Db;
 use crate::domain::portal::check_name;
 use crate::error::ApiError;
 use crate::routes::invitations::send_invitation;
+use crate::storage::Scope;
 use crate::storage::users::{self, NewUser, UserStatus};
 use crate::storage::{access_requests, accounts, portals};
 
@@ -115,7 +116,7 @@ pub struct RequestQuery {
 ))]
 #[get("/admin/access-requests")]
 pub async fn list(
-    _admin: AdminUser,
+    admin: AdminUser,
     db: web::Data<Db>,
     q: web::Query<RequestQuery>,
 ) -> Result<web::Json<AccessRequestList>, ApiError> {
@@ -128,7 +129,7 @@ pub async fn list(
         ));
     }
     Ok(web::Json(AccessRequestList {
-        items: access_requests::list(&db, status).await?,
+        items: access_requests::list(&db, &Scope::admin_of(&admin.0), status).await?,
     }))
 }
 
@@ -174,7 +175,7 @@ pub async fn approve(
             message: format!("must be a role of a {} portal", portal.kind.as_str()),
         });
     }
-    if accounts::get(&db, &input.account_id)
+    if accounts::get(&db, &Scope::admin_of(&admin.0), &input.account_id)
         .await?
         .is_none_or(|a| a.kind != portal.kind)
     {

@@ -23,7 +23,7 @@ use crate::error::ApiError;
 use crate::routes::admin::page_limit;
 use crate::routes::auth::open_session;
 use crate::storage::users::{self, NewUser, UserStatus};
-use crate::storage::{accounts, invitations, outbox, portals};
+use crate::storage::{Scope, accounts, invitations, outbox, portals};
 use crate::time;
 
 type Problem = portcullis_shared::Problem;
@@ -130,6 +130,7 @@ pub async fn invite(
             });
         }
     }
+    let scope = Scope::records_of(&manager.0);
     let (account_id, portal_id) = match input.role.portal_kind() {
         None => {
             if input.account_id.is_some() {
@@ -150,7 +151,9 @@ pub async fn invite(
         }
         Some(kind) => {
             let account = match &input.account_id {
-                Some(id) => accounts::get(&db, id).await?.filter(|a| a.kind == kind),
+                Some(id) => accounts::get(&db, &scope, id)
+                    .await?
+                    .filter(|a| a.kind == kind),
                 None => None,
             };
             if account.is_none() {
@@ -280,12 +283,19 @@ pub struct OutboxQuery {
 #[utoipa::path(tag = "admin", security(("bearer" = [])), params(OutboxQuery), responses((status = 200, body = OutboxPage)))]
 #[get("/admin/outbox")]
 pub async fn list_outbox(
-    _admin: AdminUser,
+    admin: AdminUser,
     db: web::Data<Db>,
     q: web::Query<OutboxQuery>,
 ) -> Result<web::Json<OutboxPage>, ApiError> {
     let limit = page_limit(q.limit);
-    let mut items = outbox::list(&db, q.to.as_deref(), q.cursor.as_deref(), limit + 1).await?;
+    let mut items = outbox::list(
+        &db,
+        &Scope::admin_of(&admin.0),
+        q.to.as_deref(),
+        q.cursor.as_deref(),
+        limit + 1,
+    )
+    .await?;
     let next_cursor = if items.len() as i64 > limit {
         items.truncate(limit as usize);
         items.last().map(|e| e.id.clone())
@@ -438,11 +448,14 @@ pub async fn import_csv(
             "The file exceeds 4 MiB; split it.".into(),
         ));
     }
+    let scope = Scope::records_of(&admin.0);
     let (account_id, portal) = match q.role.portal_kind() {
         None => (None, None),
         Some(kind) => {
             let account = match &q.account_id {
-                Some(id) => accounts::get(&db, id).await?.filter(|a| a.kind == kind),
+                Some(id) => accounts::get(&db, &scope, id)
+                    .await?
+                    .filter(|a| a.kind == kind),
                 None => None,
             };
             let portal = match &q.portal_id {

@@ -5,6 +5,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::db::Db;
+use crate::storage::Scope;
 use crate::time;
 
 fn dto(r: &AnyRow) -> Result<AccessRequest, sqlx::Error> {
@@ -57,7 +58,10 @@ pub async fn create(
 }
 
 /// Requests with a status, oldest first (at most 500).
-pub async fn list(db: &Db, status: &str) -> Result<Vec<AccessRequest>, sqlx::Error> {
+pub async fn list(db: &Db, scope: &Scope, status: &str) -> Result<Vec<AccessRequest>, sqlx::Error> {
+    if !scope.whole_company() {
+        return Ok(Vec::new());
+    }
     sqlx::query(
         "SELECT id, portal_id, email, name, company, message, status, reason, created_at \
          FROM access_requests WHERE status = $1 ORDER BY id LIMIT 500",

@@ -6,6 +6,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::db::Db;
+use crate::storage::Scope;
 use crate::time;
 
 /// An account to create.
@@ -85,37 +86,48 @@ fn account_from_row(r: &AnyRow) -> Result<Account, sqlx::Error> {
     })
 }
 
-/// An account, whole.
-pub async fn get(db: &Db, id: &str) -> Result<Option<Account>, sqlx::Error> {
-    sqlx::query(
-        "SELECT id, kind, name, domain, region, parent_id, owner_user_id FROM accounts WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&db.pool)
-    .await?
-    .map(|r| account_from_row(&r))
-    .transpose()
+/// An account within `scope`, whole.
+pub async fn get(db: &Db, scope: &Scope, id: &str) -> Result<Option<Account>, sqlx::Error> {
+    let (cond, bind) = scope.condition("id", 2);
+    let sql = format!(
+        "SELECT id, kind, name, domain, region, parent_id, owner_user_id FROM accounts \
+         WHERE id = $1{cond}"
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id);
+    if let Some(b) = bind {
+        q = q.bind(b);
+    }
+    q.fetch_optional(&db.pool)
+        .await?
+        .map(|r| account_from_row(&r))
+        .transpose()
 }
 
-/// Accounts after `cursor` (ids are time-ordered), optionally of one kind.
+/// Accounts within `scope` after `cursor` (ids are time-ordered), optionally of one kind.
 pub async fn list(
     db: &Db,
+    scope: &Scope,
     kind: Option<PortalKind>,
     cursor: Option<&str>,
     limit: i64,
 ) -> Result<Vec<Account>, sqlx::Error> {
-    sqlx::query(
+    let (cond, bind) = scope.condition("id", 4);
+    let sql = format!(
         "SELECT id, kind, name, domain, region, parent_id, owner_user_id FROM accounts \
-         WHERE ($1 IS NULL OR kind = $1) AND ($2 IS NULL OR id > $2) ORDER BY id LIMIT $3",
-    )
-    .bind(kind.map(|k| k.as_str()))
-    .bind(cursor)
-    .bind(limit)
-    .fetch_all(&db.pool)
-    .await?
-    .iter()
-    .map(account_from_row)
-    .collect()
+         WHERE ($1 IS NULL OR kind = $1) AND ($2 IS NULL OR id > $2){cond} ORDER BY id LIMIT $3"
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(kind.map(|k| k.as_str()))
+        .bind(cursor)
+        .bind(limit);
+    if let Some(b) = bind {
+        q = q.bind(b);
+    }
+    q.fetch_all(&db.pool)
+        .await?
+        .iter()
+        .map(account_from_row)
+        .collect()
 }
 
 /// Replaces an account's editable fields.

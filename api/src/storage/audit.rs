@@ -7,6 +7,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::db::Db;
+use crate::storage::Scope;
 use crate::time::{self, Micros};
 
 /// How a recorded action ended.
@@ -182,8 +183,17 @@ pub struct Filter {
     pub until: Option<Micros>,
 }
 
-/// Entries matching `filter`, newest first, at most `limit`.
-pub async fn list(db: &Db, filter: &Filter, limit: i64) -> Result<Vec<Entry>, sqlx::Error> {
+/// Entries matching `filter`, newest first, at most `limit`; only for a scope that reaches
+/// the whole company.
+pub async fn list(
+    db: &Db,
+    scope: &Scope,
+    filter: &Filter,
+    limit: i64,
+) -> Result<Vec<Entry>, sqlx::Error> {
+    if !scope.whole_company() {
+        return Ok(Vec::new());
+    }
     let rows = sqlx::query(concat!(
         "SELECT ",
         entry_columns!(),

@@ -5,6 +5,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::db::Db;
+use crate::storage::Scope;
 use crate::time;
 
 /// An email to send.
@@ -56,13 +57,18 @@ fn dto(r: &AnyRow) -> Result<portcullis_shared::admin::OutboxEmail, sqlx::Error>
     })
 }
 
-/// Emails, newest first, optionally to one address.
+/// Emails, newest first, optionally to one address; only for a scope that reaches the whole
+/// company (emails are not owned by one organisation).
 pub async fn list(
     db: &Db,
+    scope: &Scope,
     to: Option<&str>,
     before_id: Option<&str>,
     limit: i64,
 ) -> Result<Vec<portcullis_shared::admin::OutboxEmail>, sqlx::Error> {
+    if !scope.whole_company() {
+        return Ok(Vec::new());
+    }
     sqlx::query(
         "SELECT id, kind, to_email, subject, body_text, body_html, portal_id, created_at, sent_at, \
          attempts, last_error FROM outbox WHERE ($1 IS NULL OR to_email = $1) \

@@ -6,6 +6,7 @@ use sqlx::any::AnyRow;
 
 use crate::db::Db;
 use crate::domain::portal::NewPortal;
+use crate::storage::Scope;
 use crate::storage::flag;
 use crate::time;
 
@@ -152,8 +153,11 @@ pub async fn find_by_slug(db: &Db, slug: &str) -> Result<Option<PortalRow>, sqlx
     .transpose()
 }
 
-/// Every portal, by name.
-pub async fn list_all(db: &Db) -> Result<Vec<PortalRow>, sqlx::Error> {
+/// Every portal, by name, for a scope that reaches the whole company.
+pub async fn list_all(db: &Db, scope: &Scope) -> Result<Vec<PortalRow>, sqlx::Error> {
+    if !scope.whole_company() {
+        return Ok(Vec::new());
+    }
     sqlx::query(concat!(
         "SELECT ",
         portal_columns!(),

@@ -6,12 +6,16 @@ use portcullis_shared::Role;
 
 use crate::auth::Principal;
 
-/// The rows a caller may reach.
+/// The rows a caller may reach. Its variants are private: a scope comes from a `Principal`
+/// by the rules below, or is the operator's (the command line, background jobs, tests).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Scope {
-    /// The whole company's records (administrators).
+pub struct Scope(Reach);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Reach {
+    /// The whole company's records.
     All,
-    /// One organisation's records: a partner administrator's own organisation.
+    /// One organisation's records.
     Account(String),
     /// Nothing of anyone else's.
     Nothing,
@@ -21,31 +25,62 @@ impl Scope {
     /// The user-administration scope of a caller: administrators reach every user, partner
     /// administrators the users of their own organisation, everyone else no one.
     pub fn users_of(p: &Principal) -> Scope {
-        match (p.role, &p.account_id) {
-            (Role::Admin, _) => Scope::All,
-            (Role::PartnerAdmin, Some(account)) => Scope::Account(account.clone()),
-            _ => Scope::Nothing,
-        }
+        Scope(match (p.role, &p.account_id) {
+            (Role::Admin, _) => Reach::All,
+            (Role::PartnerAdmin, Some(account)) => Reach::Account(account.clone()),
+            _ => Reach::Nothing,
+        })
     }
 
-    /// A SQL condition limiting `column` to this scope, with the bind it needs (as `$n`).
-    /// Appended to a `WHERE` clause; the caller binds the returned value when it is `Some`.
+    /// The accounts and portals a caller may read: staff reach the whole company, a customer
+    /// or partner user only their own organisation.
+    pub fn records_of(p: &Principal) -> Scope {
+        Scope(match (p.role.is_internal(), &p.account_id) {
+            (true, _) => Reach::All,
+            (false, Some(account)) => Reach::Account(account.clone()),
+            (false, None) => Reach::Nothing,
+        })
+    }
+
+    /// The administration records (audit log, outbox, access requests): administrators only.
+    pub fn admin_of(p: &Principal) -> Scope {
+        Scope(if p.role == Role::Admin {
+            Reach::All
+        } else {
+            Reach::Nothing
+        })
+    }
+
+    /// The operator's scope: the command line, background jobs and tests act for the company
+    /// as a whole. Request handlers take their scope from the caller instead.
+    pub fn operator() -> Scope {
+        Scope(Reach::All)
+    }
+
+    /// A SQL condition limiting `column` (an account id) to this scope, with the bind it needs
+    /// (as `$n`). Appended to a `WHERE` clause; the caller binds the value when it is `Some`.
     /// Built from constant fragments only, so the SQL it joins stays free of input.
     pub fn condition(&self, column: &'static str, n: usize) -> (String, Option<&str>) {
-        match self {
-            Scope::All => (" AND 1 = 1".to_owned(), None),
-            Scope::Account(id) => (format!(" AND {column} = ${n}"), Some(id.as_str())),
-            Scope::Nothing => (" AND 1 = 0".to_owned(), None),
+        match &self.0 {
+            Reach::All => (" AND 1 = 1".to_owned(), None),
+            Reach::Account(id) => (format!(" AND {column} = ${n}"), Some(id.as_str())),
+            Reach::Nothing => (" AND 1 = 0".to_owned(), None),
         }
     }
 
     /// Whether an object of `account_id` lies within this scope.
     pub fn contains(&self, account_id: Option<&str>) -> bool {
-        match self {
-            Scope::All => true,
-            Scope::Account(id) => account_id == Some(id.as_str()),
-            Scope::Nothing => false,
+        match &self.0 {
+            Reach::All => true,
+            Reach::Account(id) => account_id == Some(id.as_str()),
+            Reach::Nothing => false,
         }
+    }
+
+    /// Whether this scope reaches records that belong to the company as a whole rather than
+    /// to one organisation (the audit log, the outbox, access requests).
+    pub fn whole_company(&self) -> bool {
+        self.0 == Reach::All
     }
 }
 
@@ -66,10 +101,13 @@ mod tests {
 
     #[test]
     fn only_admins_and_partner_admins_reach_users() {
-        assert_eq!(Scope::users_of(&principal(Role::Admin, None)), Scope::All);
+        assert_eq!(
+            Scope::users_of(&principal(Role::Admin, None)),
+            Scope::operator()
+        );
         assert_eq!(
             Scope::users_of(&principal(Role::PartnerAdmin, Some("a1"))),
-            Scope::Account("a1".into())
+            Scope(Reach::Account("a1".into()))
         );
         for role in [
             Role::Manager,
@@ -80,24 +118,43 @@ mod tests {
         ] {
             assert_eq!(
                 Scope::users_of(&principal(role, Some("a1"))),
-                Scope::Nothing
+                Scope(Reach::Nothing)
             );
         }
         // A partner administrator without an organisation reaches no one.
         assert_eq!(
             Scope::users_of(&principal(Role::PartnerAdmin, None)),
-            Scope::Nothing
+            Scope(Reach::Nothing)
         );
     }
 
     #[test]
+    fn staff_read_the_company_and_externals_their_organisation() {
+        for role in [
+            Role::Admin,
+            Role::Manager,
+            Role::ChannelManager,
+            Role::SalesRep,
+        ] {
+            assert!(Scope::records_of(&principal(role, None)).whole_company());
+        }
+        let customer = Scope::records_of(&principal(Role::CustomerUser, Some("a1")));
+        assert!(customer.contains(Some("a1")) && !customer.contains(Some("a2")));
+        assert!(!customer.whole_company());
+        assert!(Scope::admin_of(&principal(Role::Admin, None)).whole_company());
+        for role in [Role::Manager, Role::PartnerAdmin, Role::CustomerUser] {
+            assert!(!Scope::admin_of(&principal(role, Some("a1"))).whole_company());
+        }
+    }
+
+    #[test]
     fn an_account_scope_contains_only_its_account() {
-        let s = Scope::Account("a1".into());
+        let s = Scope(Reach::Account("a1".into()));
         assert!(s.contains(Some("a1")));
         assert!(!s.contains(Some("a2")));
         assert!(!s.contains(None));
-        assert!(Scope::All.contains(None));
-        assert!(!Scope::Nothing.contains(Some("a1")));
+        assert!(Scope::operator().contains(None));
+        assert!(!Scope(Reach::Nothing).contains(Some("a1")));
         assert_eq!(s.condition("account_id", 3).0, " AND account_id = $3");
     }
 }

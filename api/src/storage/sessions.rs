@@ -5,6 +5,7 @@ use portcullis_shared::Role;
 use sqlx::Row;
 
 use crate::db::Db;
+use crate::storage::Scope;
 use crate::time::{self, Micros};
 
 /// A session to open.
@@ -185,20 +186,25 @@ pub async fn end_all(db: &Db, user_id: &str, reason: &str) -> Result<u64, sqlx::
     Ok(done.rows_affected())
 }
 
-/// Every session of a user, newest first (at most 200).
+/// Every session of a user within `scope`, newest first (at most 200).
 pub async fn list_for_user(
     db: &Db,
+    scope: &Scope,
     user_id: &str,
 ) -> Result<Vec<portcullis_shared::admin::SessionInfo>, sqlx::Error> {
     let now = time::now();
-    let rows = sqlx::query(
+    let (cond, bind) = scope.condition("account_id", 2);
+    let sql = format!(
         "SELECT id, created_at, last_seen_at, expires_at, idle_timeout_secs, ip, user_agent, \
          portal_id, ended_at, end_reason FROM sessions WHERE user_id = $1 \
-         ORDER BY created_at DESC LIMIT 200",
-    )
-    .bind(user_id)
-    .fetch_all(&db.pool)
-    .await?;
+         AND user_id IN (SELECT id FROM users WHERE id = $1{cond}) \
+         ORDER BY created_at DESC LIMIT 200"
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(user_id);
+    if let Some(b) = bind {
+        q = q.bind(b);
+    }
+    let rows = q.fetch_all(&db.pool).await?;
     rows.iter()
         .map(|r| {
             let last_seen: i64 = r.try_get("last_seen_at")?;

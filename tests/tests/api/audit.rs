@@ -5,9 +5,14 @@ use portcullis::storage::audit;
 use portcullis_tests::{TestApp, on_both_backends};
 
 async fn entries(app: &TestApp) -> Vec<audit::Entry> {
-    let mut e = audit::list(&app.db, &audit::Filter::default(), 1000)
-        .await
-        .expect("list");
+    let mut e = audit::list(
+        &app.db,
+        &portcullis::storage::Scope::operator(),
+        &audit::Filter::default(),
+        1000,
+    )
+    .await
+    .expect("list");
     e.reverse();
     e
 }

@@ -319,7 +319,7 @@ async fn deactivation_takes_effect_on_the_next_request(app: TestApp) {
         .expect("user");
     users::set_status(
         &app.db,
-        &portcullis::storage::Scope::All,
+        &portcullis::storage::Scope::operator(),
         &user.id,
         users::UserStatus::Deactivated,
     )

@@ -386,7 +386,10 @@ async fn every_endpoint_answers_every_role_as_the_matrix_says(app: TestApp) {
         .await
         .expect("request");
     }
-    let pending = access_requests::list(&app.db, "pending").await.expect("db");
+    let pending =
+        access_requests::list(&app.db, &portcullis::storage::Scope::operator(), "pending")
+            .await
+            .expect("db");
     let ids = Ids {
         session,
         requests: [pending[0].id.clone(), pending[1].id.clone()],

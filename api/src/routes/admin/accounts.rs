@@ -12,7 +12,7 @@ use crate::db::Db;
 use crate::domain::portal::{check_name, is_valid_hostname};
 use crate::error::ApiError;
 use crate::routes::admin::page_limit;
-use crate::storage::{accounts, users};
+use crate::storage::{Scope, accounts, users};
 
 type Problem = portcullis_shared::Problem;
 
@@ -37,12 +37,19 @@ pub struct AccountQuery {
 ))]
 #[get("/admin/accounts")]
 pub async fn list(
-    _staff: Staff,
+    staff: Staff,
     db: web::Data<Db>,
     q: web::Query<AccountQuery>,
 ) -> Result<web::Json<AccountPage>, ApiError> {
     let limit = page_limit(q.limit);
-    let mut rows = accounts::list(&db, q.kind, q.cursor.as_deref(), limit + 1).await?;
+    let mut rows = accounts::list(
+        &db,
+        &Scope::records_of(&staff.0),
+        q.kind,
+        q.cursor.as_deref(),
+        limit + 1,
+    )
+    .await?;
     let next_cursor = (rows.len() as i64 > limit)
         .then(|| {
             rows.truncate(limit as usize);
@@ -62,12 +69,14 @@ pub async fn list(
 ))]
 #[get("/admin/accounts/{id}")]
 pub async fn get(
-    _staff: Staff,
+    staff: Staff,
     db: web::Data<Db>,
     id: web::Path<String>,
 ) -> Result<web::Json<Account>, ApiError> {
     Ok(web::Json(
-        accounts::get(&db, &id).await?.ok_or(ApiError::NotFound)?,
+        accounts::get(&db, &Scope::records_of(&staff.0), &id)
+            .await?
+            .ok_or(ApiError::NotFound)?,
     ))
 }
 
@@ -79,12 +88,13 @@ pub async fn get(
 #[post("/admin/accounts")]
 pub async fn create(
     req: HttpRequest,
-    _who: PortalManager,
+    who: PortalManager,
     db: web::Data<Db>,
     body: web::Json<AccountInput>,
 ) -> Result<HttpResponse, ApiError> {
     let input = body.into_inner();
-    let errors = check(&db, &input, None).await?;
+    let scope = Scope::records_of(&who.0);
+    let errors = check(&db, &scope, &input, None).await?;
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
@@ -109,7 +119,9 @@ pub async fn create(
             ..AuditNote::default()
         },
     );
-    let account = accounts::get(&db, &id).await?.ok_or(ApiError::NotFound)?;
+    let account = accounts::get(&db, &scope, &id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/admin/accounts/{id}")))
         .json(account))
@@ -118,6 +130,7 @@ pub async fn create(
 /// Every problem with an account's fields; `id` is the account being edited, if any.
 async fn check(
     db: &Db,
+    scope: &Scope,
     input: &AccountInput,
     id: Option<&str>,
 ) -> Result<Vec<FieldError>, ApiError> {
@@ -146,7 +159,7 @@ async fn check(
         });
     }
     if let Some(parent) = &input.parent_id {
-        let ok = accounts::get(db, parent)
+        let ok = accounts::get(db, scope, parent)
             .await?
             .is_some_and(|p| p.kind == input.kind);
         if !ok {
@@ -188,12 +201,15 @@ async fn check(
 #[patch("/admin/accounts/{id}")]
 pub async fn update(
     req: HttpRequest,
-    _who: PortalManager,
+    who: PortalManager,
     db: web::Data<Db>,
     id: web::Path<String>,
     body: web::Json<AccountPatch>,
 ) -> Result<web::Json<Account>, ApiError> {
-    let current = accounts::get(&db, &id).await?.ok_or(ApiError::NotFound)?;
+    let scope = Scope::records_of(&who.0);
+    let current = accounts::get(&db, &scope, &id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     let patch = body.into_inner();
     let input = AccountInput {
         kind: current.kind,
@@ -203,7 +219,7 @@ pub async fn update(
         parent_id: patch.parent_id.unwrap_or(current.parent_id),
         owner_user_id: patch.owner_user_id.unwrap_or(current.owner_user_id),
     };
-    let errors = check(&db, &input, Some(&id)).await?;
+    let errors = check(&db, &scope, &input, Some(&id)).await?;
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
@@ -230,6 +246,8 @@ pub async fn update(
         },
     );
     Ok(web::Json(
-        accounts::get(&db, &id).await?.ok_or(ApiError::NotFound)?,
+        accounts::get(&db, &scope, &id)
+            .await?
+            .ok_or(ApiError::NotFound)?,
     ))
 }

@@ -10,6 +10,7 @@ use crate::auth::guards::AdminUser;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::routes::admin::page_limit;
+use crate::storage::Scope;
 use crate::storage::audit::{self, Filter};
 use crate::time;
 
@@ -103,13 +104,13 @@ fn to_dto(e: audit::Entry) -> AuditEntry {
 ))]
 #[get("/admin/audit")]
 pub async fn list(
-    _admin: AdminUser,
+    admin: AdminUser,
     db: web::Data<Db>,
     q: web::Query<AuditQuery>,
 ) -> Result<web::Json<AuditPage>, ApiError> {
     let f = filter(&q)?;
     let limit = page_limit(q.limit);
-    let mut entries = audit::list(&db, &f, limit + 1).await?;
+    let mut entries = audit::list(&db, &Scope::admin_of(&admin.0), &f, limit + 1).await?;
     let next_cursor = if entries.len() as i64 > limit {
         entries.truncate(limit as usize);
         entries.last().map(|e| e.seq.to_string())
@@ -129,12 +130,12 @@ pub async fn list(
 ))]
 #[get("/admin/audit/export.csv")]
 pub async fn export_csv(
-    _admin: AdminUser,
+    admin: AdminUser,
     db: web::Data<Db>,
     q: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let f = filter(&q)?;
-    let entries = audit::list(&db, &f, 100_000).await?;
+    let entries = audit::list(&db, &Scope::admin_of(&admin.0), &f, 100_000).await?;
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
         "seq",

@@ -12,7 +12,7 @@ use crate::auth::guards::AdminUser;
 use crate::db::Db;
 use crate::domain::permissions::OverrideLevel;
 use crate::error::ApiError;
-use crate::storage::{accounts, permissions, portals, users};
+use crate::storage::{Scope, accounts, permissions, portals, users};
 
 type Problem = portcullis_shared::Problem;
 
@@ -78,7 +78,7 @@ pub async fn matrix(
 #[put("/admin/permissions")]
 pub async fn set_override(
     req: HttpRequest,
-    _admin: AdminUser,
+    admin: AdminUser,
     db: web::Data<Db>,
     body: web::Json<OverrideInput>,
 ) -> Result<web::Json<PermissionMatrix>, ApiError> {
@@ -90,17 +90,19 @@ pub async fn set_override(
             .await?
             .filter(|p| p.kind == kind)
             .map(|p| p.id),
-        OverrideScope::Account => match accounts::get(&db, &input.scope_id)
-            .await?
-            .filter(|a| a.kind == kind)
-        {
-            Some(_) => portals::list_all(&db)
+        OverrideScope::Account => {
+            match accounts::get(&db, &Scope::admin_of(&admin.0), &input.scope_id)
                 .await?
-                .into_iter()
-                .find(|p| p.kind == kind)
-                .map(|p| p.id),
-            None => None,
-        },
+                .filter(|a| a.kind == kind)
+            {
+                Some(_) => portals::list_all(&db, &Scope::admin_of(&admin.0))
+                    .await?
+                    .into_iter()
+                    .find(|p| p.kind == kind)
+                    .map(|p| p.id),
+                None => None,
+            }
+        }
         OverrideScope::User => users::find_by_id(&db, &input.scope_id)
             .await?
             .filter(|u| u.role.portal_kind() == Some(kind))

@@ -10,7 +10,7 @@ use crate::auth::guards::{PortalManager, Staff};
 use crate::db::Db;
 use crate::domain::portal::{self, NewPortal, Slug};
 use crate::error::ApiError;
-use crate::storage::portals;
+use crate::storage::{Scope, portals};
 
 type Problem = portcullis_shared::Problem;
 
@@ -21,8 +21,8 @@ type Problem = portcullis_shared::Problem;
     (status = 403, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/admin/portals")]
-pub async fn list(_staff: Staff, db: web::Data<Db>) -> Result<web::Json<PortalList>, ApiError> {
-    let items = portals::list_all(&db)
+pub async fn list(staff: Staff, db: web::Data<Db>) -> Result<web::Json<PortalList>, ApiError> {
+    let items = portals::list_all(&db, &Scope::records_of(&staff.0))
         .await?
         .iter()
         .map(|p| p.to_admin())

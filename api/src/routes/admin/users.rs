@@ -209,7 +209,7 @@ pub async fn reactivate(
 #[post("/admin/users/{id}/transfer")]
 pub async fn transfer(
     req: HttpRequest,
-    _admin: AdminUser,
+    admin: AdminUser,
     db: web::Data<Db>,
     id: web::Path<String>,
     body: web::Json<TransferRequest>,
@@ -224,7 +224,7 @@ pub async fn transfer(
             "internal users belong to no account",
         ));
     };
-    let target = accounts::get(&db, &body.account_id).await?;
+    let target = accounts::get(&db, &Scope::records_of(&admin.0), &body.account_id).await?;
     if target.as_ref().is_none_or(|a| a.kind != kind) {
         let wanted = match kind {
             PortalKind::Customer => "customer",
@@ -247,7 +247,7 @@ pub async fn transfer(
         ),
     );
     Ok(web::Json(
-        users::get_admin_view(&db, &Scope::All, &id)
+        users::get_admin_view(&db, &Scope::users_of(&admin.0), &id)
             .await?
             .ok_or(ApiError::NotFound)?,
     ))
@@ -263,7 +263,7 @@ pub async fn transfer(
 #[put("/admin/users/{id}/access-expiry")]
 pub async fn set_access_expiry(
     req: HttpRequest,
-    _admin: AdminUser,
+    admin: AdminUser,
     db: web::Data<Db>,
     id: web::Path<String>,
     body: web::Json<AccessExpiryRequest>,
@@ -295,7 +295,7 @@ pub async fn set_access_expiry(
         Some(serde_json::json!({ "access_expires_at": body.access_expires_at })),
     );
     Ok(web::Json(
-        users::get_admin_view(&db, &Scope::All, &id)
+        users::get_admin_view(&db, &Scope::users_of(&admin.0), &id)
             .await?
             .ok_or(ApiError::NotFound)?,
     ))
@@ -316,7 +316,7 @@ pub async fn list_sessions(
         .await?
         .ok_or(ApiError::NotFound)?;
     Ok(web::Json(SessionList {
-        items: sessions::list_for_user(&db, &id).await?,
+        items: sessions::list_for_user(&db, &manager.scope(), &id).await?,
     }))
 }
 
@@ -419,7 +419,13 @@ pub async fn bulk_deactivate(
     let mut skipped = Vec::new();
     for id in ids {
         if id == admin.0.user_id
-            || !users::set_status(&db, &Scope::All, &id, UserStatus::Deactivated).await?
+            || !users::set_status(
+                &db,
+                &Scope::users_of(&admin.0),
+                &id,
+                UserStatus::Deactivated,
+            )
+            .await?
         {
             skipped.push(id);
             continue;
