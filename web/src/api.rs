@@ -205,6 +205,27 @@ fn with_query(builder: RequestBuilder, query: &[(&str, String)]) -> RequestBuild
     )
 }
 
+/// Sends an authenticated request with an optional JSON body.
+async fn send(
+    method: gloo_net::http::Method,
+    token: &str,
+    url: &str,
+    query: &[(&str, String)],
+    body: Option<&serde_json::Value>,
+) -> Result<Response, ApiError> {
+    let builder = with_query(
+        RequestBuilder::new(url)
+            .method(method)
+            .header("authorization", &bearer(token)),
+        query,
+    );
+    match body {
+        Some(b) => builder.json(b).map_err(ApiError::network)?.send().await,
+        None => builder.send().await,
+    }
+    .map_err(ApiError::network)
+}
+
 /// An authenticated call with a JSON answer; `query` pairs are encoded onto the address.
 pub async fn call<T: DeserializeOwned>(
     method: gloo_net::http::Method,
@@ -213,18 +234,7 @@ pub async fn call<T: DeserializeOwned>(
     query: &[(&str, String)],
     body: Option<&serde_json::Value>,
 ) -> Result<T, ApiError> {
-    let builder = with_query(
-        RequestBuilder::new(url)
-            .method(method)
-            .header("authorization", &bearer(token)),
-        query,
-    );
-    let res = match body {
-        Some(b) => builder.json(b).map_err(ApiError::network)?.send().await,
-        None => builder.send().await,
-    }
-    .map_err(ApiError::network)?;
-    decode(res).await
+    decode(send(method, token, url, query, body).await?).await
 }
 
 /// A GET of a JSON resource.
@@ -243,15 +253,7 @@ pub async fn act(
     url: &str,
     body: Option<&serde_json::Value>,
 ) -> Result<(), ApiError> {
-    let builder = RequestBuilder::new(url)
-        .method(method)
-        .header("authorization", &bearer(token));
-    let res = match body {
-        Some(b) => builder.json(b).map_err(ApiError::network)?.send().await,
-        None => builder.send().await,
-    }
-    .map_err(ApiError::network)?;
-    empty(res).await
+    empty(send(method, token, url, &[], body).await?).await
 }
 
 /// A resource with its `ETag`, for an update that must not overwrite someone else's edit.

@@ -2,6 +2,9 @@
 //! could read later); a reload restores it from the HttpOnly refresh cookie.
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::api;
 
 /// The current access token, if signed in, and a notice for the sign-in screen (such as
 /// "your session has ended").
@@ -51,4 +54,21 @@ pub fn remember_signed_in(signed_in: bool) {
             s.remove_item(HINT)
         };
     }
+}
+
+/// On a fresh page load, brings the session back from the refresh cookie when this browser
+/// signed in before; the signal is true while that is under way.
+pub fn restore() -> RwSignal<bool> {
+    let session = use_session();
+    let restoring = RwSignal::new(session.0.get_untracked().is_none() && probably_signed_in());
+    if restoring.get_untracked() {
+        spawn_local(async move {
+            match api::refresh().await {
+                Ok(t) => session.0.set(Some(t.access_token)),
+                Err(_) => remember_signed_in(false),
+            }
+            restoring.set(false);
+        });
+    }
+    restoring
 }

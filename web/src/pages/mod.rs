@@ -6,3 +6,4 @@ pub mod invite;
 pub mod not_found;
 pub mod onboarding;
 pub mod portal;
+pub mod signin;

@@ -6,11 +6,12 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use portcullis_shared::auth::ProfilePatch;
 use portcullis_shared::permission::PERMISSION_TABLE;
-use portcullis_shared::{LoginRequest, Me, PortalKind, PortalPublic, Role};
+use portcullis_shared::{Me, PortalKind, PortalPublic, Role};
 
 use crate::api;
 use crate::pages::onboarding::Onboarding;
-use crate::session::{probably_signed_in, remember_signed_in, use_session};
+use crate::pages::signin::SignInForm;
+use crate::session::{remember_signed_in, restore, use_session};
 
 /// Loads the portal named in the address and shows it, or a not-found or error state.
 #[component]
@@ -86,17 +87,7 @@ fn Branded(portal: PortalPublic) -> impl IntoView {
         portal.branding.primary_color, portal.branding.background_color
     );
     let session = use_session();
-    // A reload keeps the session: the refresh cookie brings back an access token.
-    let restoring = RwSignal::new(session.0.get_untracked().is_none() && probably_signed_in());
-    if restoring.get_untracked() {
-        spawn_local(async move {
-            match api::refresh().await {
-                Ok(t) => session.0.set(Some(t.access_token)),
-                Err(_) => remember_signed_in(false),
-            }
-            restoring.set(false);
-        });
-    }
+    let restoring = restore();
     let kind_label = match portal.kind {
         PortalKind::Customer => "Customer portal",
         PortalKind::Partner => "Partner portal",
@@ -132,63 +123,20 @@ fn Branded(portal: PortalPublic) -> impl IntoView {
     }
 }
 
-/// The sign-in form.
+/// The sign-in card.
 #[component]
 fn SignIn(portal: PortalPublic) -> impl IntoView {
-    let session = use_session();
-    let email = RwSignal::new(String::new());
-    let password = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
-    let slug = portal.slug.clone();
     let intro = match portal.kind {
         PortalKind::Customer => "Follow your deals, documents and requests with your account team.",
         PortalKind::Partner => {
             "Register deals, track referrals and commissions, and co-sell with our team."
         }
     };
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if busy.get_untracked() {
-            return;
-        }
-        busy.set(true);
-        error.set(None);
-        let body = LoginRequest {
-            email: email.get_untracked(),
-            password: password.get_untracked(),
-            portal: Some(slug.clone()),
-        };
-        spawn_local(async move {
-            match api::login(&body).await {
-                Ok(t) => {
-                    password.set(String::new());
-                    remember_signed_in(true);
-                    session.1.set(None);
-                    session.0.set(Some(t.access_token));
-                }
-                Err(e) => error.set(Some(e.message())),
-            }
-            busy.set(false);
-        });
-    };
     view! {
         <section class="card" aria-labelledby="signin-title">
             <h2 id="signin-title">"Sign in"</h2>
             <p class="muted">{intro}</p>
-            {move || session.1.get().map(|m| view! { <p class="notice" role="status">{m}</p> })}
-            <form on:submit=on_submit novalidate>
-                <label for="email">"Email"</label>
-                <input id="email" name="email" type="email" autocomplete="username" required
-                    prop:value=move || email.get() on:input=move |ev| email.set(event_target_value(&ev))/>
-                <label for="password">"Password"</label>
-                <input id="password" name="password" type="password" autocomplete="current-password" required
-                    prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev))/>
-                {move || error.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
-                <button type="submit" class="button primary" prop:disabled=move || busy.get()>
-                    {move || if busy.get() { "Signing in…" } else { "Sign in" }}
-                </button>
-            </form>
+            <SignInForm portal=Some(portal.slug)/>
         </section>
     }
 }

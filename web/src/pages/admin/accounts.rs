@@ -8,7 +8,7 @@ use portcullis_shared::admin::{Account, AccountPage};
 use portcullis_shared::{PortalKind, Role};
 use serde_json::json;
 
-use super::{Notice, NoticeView, failed, kind_label, optional};
+use super::{Notice, NoticeView, Pager, failed, kind_label, optional};
 use crate::api;
 use crate::session::use_session;
 
@@ -68,7 +68,7 @@ pub fn Accounts(token: String, role: Role) -> impl IntoView {
                             }).collect_view()}</tbody>
                         </table></div>
                         <div class="actions">
-                            {next.map(|n| view! { <button class="button" on:click=move |_| cursor.set(n.clone())>"Next page"</button> })}
+                            <Pager cursor=cursor next=next/>
                         </div>
                     }.into_any()
                 }

@@ -6,7 +6,7 @@ use leptos::task::spawn_local;
 use portcullis_shared::admin::{AuditPage, AuditVerification, UserPage};
 use wasm_bindgen::JsCast;
 
-use super::{Notice, NoticeView, failed, when};
+use super::{Notice, NoticeView, Pager, failed, when};
 use crate::api;
 use crate::session::use_session;
 
@@ -162,8 +162,7 @@ pub fn Audit(token: String) -> impl IntoView {
                             </tr> }).collect_view()}</tbody>
                         </table></div>
                         <div class="actions">
-                            {move || (!cursor.get().is_empty()).then(|| view! { <button class="button" on:click=move |_| cursor.set(String::new())>"Newest"</button> })}
-                            {next.map(|n| view! { <button class="button" on:click=move |_| cursor.set(n.clone())>"Older"</button> })}
+                            <Pager cursor=cursor next=next first_label="Newest" next_label="Older"/>
                         </div>
                     }.into_any()
                 }

@@ -17,11 +17,12 @@ use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use portcullis_shared::admin::{AccountPage, PortalList};
-use portcullis_shared::{LoginRequest, Me, PortalKind, Role};
+use portcullis_shared::{Me, PortalKind, Role};
 
 use crate::api::{self, ApiError};
 use crate::pages::portal::role_label;
-use crate::session::{Session, probably_signed_in, remember_signed_in, use_session};
+use crate::pages::signin::SignInForm;
+use crate::session::{Session, remember_signed_in, restore, use_session};
 
 /// A screen of the console.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -100,6 +101,24 @@ pub fn NoticeView(notice: Notice) -> impl IntoView {
     }
 }
 
+/// Paging through a cursor-paginated list: back to the start, and on to `next`.
+#[component]
+pub fn Pager(
+    cursor: RwSignal<String>,
+    next: Option<String>,
+    #[prop(default = "First page")] first_label: &'static str,
+    #[prop(default = "Next page")] next_label: &'static str,
+) -> impl IntoView {
+    view! {
+        {move || (!cursor.get().is_empty()).then(|| view! {
+            <button class="button" on:click=move |_| cursor.set(String::new())>{first_label}</button>
+        })}
+        {next.map(|n| view! {
+            <button class="button" on:click=move |_| cursor.set(n.clone())>{next_label}</button>
+        })}
+    }
+}
+
 /// Reports a failed call: an ended session goes back to sign-in, anything else is shown.
 pub fn failed(session: Session, notice: Notice, e: ApiError) {
     if e.is_unauthenticated() {
@@ -156,16 +175,7 @@ pub async fn load_accounts(token: &str, kind: Option<PortalKind>) -> Result<Acco
 #[component]
 pub fn AdminPage() -> impl IntoView {
     let session = use_session();
-    let restoring = RwSignal::new(session.0.get_untracked().is_none() && probably_signed_in());
-    if restoring.get_untracked() {
-        spawn_local(async move {
-            match api::refresh().await {
-                Ok(t) => session.0.set(Some(t.access_token)),
-                Err(_) => remember_signed_in(false),
-            }
-            restoring.set(false);
-        });
-    }
+    let restoring = restore();
     if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
         doc.set_title("Portcullis administration");
     }
@@ -187,54 +197,12 @@ pub fn AdminPage() -> impl IntoView {
 /// Sign-in for staff (no portal).
 #[component]
 fn AdminSignIn() -> impl IntoView {
-    let session = use_session();
-    let email = RwSignal::new(String::new());
-    let password = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if busy.get_untracked() {
-            return;
-        }
-        busy.set(true);
-        error.set(None);
-        let body = LoginRequest {
-            email: email.get_untracked(),
-            password: password.get_untracked(),
-            portal: None,
-        };
-        spawn_local(async move {
-            match api::login(&body).await {
-                Ok(t) => {
-                    password.set(String::new());
-                    remember_signed_in(true);
-                    session.1.set(None);
-                    session.0.set(Some(t.access_token));
-                }
-                Err(e) => error.set(Some(e.message())),
-            }
-            busy.set(false);
-        });
-    };
     view! {
         <main class="centered">
             <section class="card narrow" aria-labelledby="admin-signin-title">
                 <h1 id="admin-signin-title">"Portcullis administration"</h1>
                 <p class="muted">"Sign in with your company account. Customers and partners sign in at their portal."</p>
-                {move || session.1.get().map(|m| view! { <p class="notice" role="status">{m}</p> })}
-                <form on:submit=on_submit novalidate>
-                    <label for="admin-email">"Email"</label>
-                    <input id="admin-email" type="email" autocomplete="username" required
-                        prop:value=move || email.get() on:input=move |ev| email.set(event_target_value(&ev))/>
-                    <label for="admin-password">"Password"</label>
-                    <input id="admin-password" type="password" autocomplete="current-password" required
-                        prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev))/>
-                    {move || error.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
-                    <button type="submit" class="button primary" prop:disabled=move || busy.get()>
-                        {move || if busy.get() { "Signing in…" } else { "Sign in" }}
-                    </button>
-                </form>
+                <SignInForm portal=None/>
             </section>
         </main>
     }

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use portcullis_shared::admin::OutboxPage;
 
-use super::{Notice, NoticeView, failed, when};
+use super::{Notice, NoticeView, Pager, failed, when};
 use crate::api;
 use crate::session::use_session;
 
@@ -57,8 +57,7 @@ pub fn Outbox(token: String) -> impl IntoView {
                             }).collect_view()}
                         </ul>
                         <div class="actions">
-                            {move || (!cursor.get().is_empty()).then(|| view! { <button class="button" on:click=move |_| cursor.set(String::new())>"Newest"</button> })}
-                            {next.map(|n| view! { <button class="button" on:click=move |_| cursor.set(n.clone())>"Older"</button> })}
+                            <Pager cursor=cursor next=next first_label="Newest" next_label="Older"/>
                         </div>
                     }.into_any()
                 }

@@ -11,7 +11,7 @@ use portcullis_shared::admin::{BulkResult, SessionList, User, UserPage};
 use portcullis_shared::{Role, TokenResponse};
 use serde_json::json;
 
-use super::{Notice, NoticeView, failed, load_accounts, load_portals, when};
+use super::{Notice, NoticeView, Pager, failed, load_accounts, load_portals, when};
 use crate::api;
 use crate::pages::portal::role_label;
 use crate::session::use_session;
@@ -200,12 +200,7 @@ pub fn Users(token: String, role: Role) -> impl IntoView {
                                     {move || format!("Deactivate selected ({})", selected.with(|s| s.len()))}
                                 </button>
                             })}
-                            {move || (!cursor.get().is_empty()).then(|| view! {
-                                <button class="button" on:click=move |_| cursor.set(String::new())>"First page"</button>
-                            })}
-                            {next.map(|n| view! {
-                                <button class="button" on:click=move |_| cursor.set(n.clone())>"Next page"</button>
-                            })}
+                            <Pager cursor=cursor next=next/>
                         </div>
                     }.into_any()
                 }
