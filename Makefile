@@ -89,5 +89,5 @@ openapi:
 fmt:
 	cargo fmt --all
 
-bench:
+bench: spa
 	cargo run --release -q -p portcullis-tests --bin bench

@@ -132,8 +132,64 @@ async fn bench(backend: Backend) {
     );
 }
 
+/// What a first visit downloads, as served (brotli): the page, its script, WebAssembly and
+/// styles. The design's budget is 300 KB.
+async fn spa_weight() {
+    let Some(app) = TestApp::spawn(Backend::Sqlite).await else {
+        return;
+    };
+    let fetch = |path: String| {
+        let client = app.client.clone();
+        let url = app.url(&path);
+        async move {
+            let res = client
+                .get(&url)
+                .header("accept-encoding", "br")
+                .send()
+                .await
+                .expect("sent");
+            assert_eq!(res.status(), 200, "{url}");
+            res.bytes().await.expect("body")
+        }
+    };
+    let index = fetch("/p/acme".into()).await;
+    let html = String::from_utf8_lossy(&index).into_owned();
+    if !html.contains(".wasm") && !html.contains(".js") {
+        println!(
+            "{:<44} not built (run `make spa` first)",
+            "web app, first visit (brotli)"
+        );
+        return;
+    }
+    let mut assets: Vec<String> = html
+        .split(['"', '\''])
+        .filter(|s| {
+            s.starts_with('/')
+                && (s.ends_with(".js") || s.ends_with(".wasm") || s.ends_with(".css"))
+        })
+        .map(str::to_owned)
+        .collect();
+    assets.sort();
+    assets.dedup();
+    let mut total = index.len();
+    let mut parts = Vec::new();
+    for a in assets {
+        let n = fetch(a.clone()).await.len();
+        parts.push(format!("{} {n}", a.rsplit('.').next().unwrap_or("")));
+        total += n;
+    }
+    println!(
+        "{:<44} {} bytes ({}; html {}), budget 300 KB",
+        "web app, first visit (brotli)",
+        total,
+        parts.join(", "),
+        index.len()
+    );
+}
+
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
+    spa_weight().await;
     bench(Backend::Sqlite).await;
     bench(Backend::Postgres).await;
 }
