@@ -98,18 +98,7 @@ pub async fn create(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let id = accounts::insert(
-        &db,
-        &accounts::NewAccount {
-            kind: input.kind,
-            name: input.name.trim().to_owned(),
-            domain: input.domain,
-            region: input.region.map(|r| r.trim().to_owned()),
-            parent_id: input.parent_id,
-            owner_user_id: input.owner_user_id,
-        },
-    )
-    .await?;
+    let id = accounts::insert(&db, &stored(input)).await?;
     audit::note(
         &req,
         AuditNote {
@@ -125,6 +114,18 @@ pub async fn create(
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/admin/accounts/{id}")))
         .json(account))
+}
+
+/// A checked account as stored: names trimmed.
+fn stored(input: AccountInput) -> accounts::NewAccount {
+    accounts::NewAccount {
+        kind: input.kind,
+        name: input.name.trim().to_owned(),
+        domain: input.domain,
+        region: input.region.map(|r| r.trim().to_owned()),
+        parent_id: input.parent_id,
+        owner_user_id: input.owner_user_id,
+    }
 }
 
 /// Every problem with an account's fields; `id` is the account being edited, if any.
@@ -223,19 +224,7 @@ pub async fn update(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    accounts::update(
-        &db,
-        &id,
-        &accounts::NewAccount {
-            kind: input.kind,
-            name: input.name.trim().to_owned(),
-            domain: input.domain,
-            region: input.region.map(|r| r.trim().to_owned()),
-            parent_id: input.parent_id,
-            owner_user_id: input.owner_user_id,
-        },
-    )
-    .await?;
+    accounts::update(&db, &id, &stored(input)).await?;
     audit::note(
         &req,
         AuditNote {
