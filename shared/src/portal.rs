@@ -39,4 +39,7 @@ pub struct PortalPublic {
     pub kind: PortalKind,
     /// Colours and images.
     pub branding: Branding,
+    /// Whether people may ask to join (an administrator approves each request).
+    #[serde(default)]
+    pub self_registration: bool,
 }

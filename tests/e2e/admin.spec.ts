@@ -166,3 +166,36 @@ test('a partner administrator manages only their own organisation', async ({ pag
   await expect(page.getByText('They join your organisation and your portal.')).toBeVisible();
   await page.screenshot({ path: `${ARTIFACTS}/admin-partner-admin.png`, fullPage: true });
 });
+
+test('self-registration switched on in the console: a request from the portal is approved and invited', async ({ page, browser }) => {
+  await signIn(page, 'admin@portcullis.example');
+  await screen(page, 'Portals').click();
+  await page.getByRole('button', { name: 'Edit Partner Central' }).click();
+  await page.getByLabel('Let people ask to join (self-registration)').check();
+  await page.getByLabel('Only from these email domains').fill('fabrikam.example');
+  await page.getByRole('button', { name: 'Save portal' }).click();
+  await expect(page.getByRole('status')).toContainText('Saved Partner Central');
+
+  const visitor = await (await browser.newContext()).newPage();
+  await visitor.goto('/p/partners');
+  await visitor.getByRole('button', { name: 'Request access' }).click();
+  await visitor.getByLabel('Work email').fill('rae@elsewhere.example');
+  await visitor.getByLabel('Your name').fill('Rae Request');
+  await visitor.getByLabel('Company').fill('Fabrikam');
+  await visitor.getByRole('button', { name: 'Send request' }).click();
+  await expect(visitor.getByRole('alert')).toContainText('approved company domain');
+  await visitor.getByLabel('Work email').fill('rae@fabrikam.example');
+  await visitor.getByRole('button', { name: 'Send request' }).click();
+  await expect(visitor.getByRole('status')).toContainText('We will email you an invitation');
+  await visitor.screenshot({ path: `${ARTIFACTS}/portal-request-access.png`, fullPage: true });
+
+  await screen(page, 'Approvals').click();
+  const request = page.getByRole('article', { name: 'Request from rae@fabrikam.example' });
+  await request.getByLabel('Account').selectOption({ label: 'Northwind Partners' });
+  await request.getByRole('button', { name: 'Approve' }).click();
+  await expect(page.getByRole('status')).toContainText('Approved rae@fabrikam.example');
+  await screen(page, 'Outbox').click();
+  await page.getByLabel('Recipient').fill('rae@fabrikam.example');
+  await page.getByLabel('Recipient').press('Enter');
+  await expect(page.locator('.email summary', { hasText: 'rae@fabrikam.example' })).toHaveCount(1);
+});

@@ -80,6 +80,20 @@ pub async fn portal(slug: &str) -> Result<PortalPublic, ApiError> {
     decode(res).await
 }
 
+/// Asks to join a portal that allows self-registration.
+pub async fn request_access(
+    slug: &str,
+    body: &portcullis_shared::auth::AccessRequestInput,
+) -> Result<(), ApiError> {
+    let res = Request::post(&format!("/api/v1/portals/{slug}/access-requests"))
+        .json(body)
+        .map_err(ApiError::network)?
+        .send()
+        .await
+        .map_err(ApiError::network)?;
+    empty(res).await
+}
+
 /// Signs in; the refresh cookie is set by the server.
 pub async fn login(body: &LoginRequest) -> Result<TokenResponse, ApiError> {
     let res = Request::post("/api/v1/auth/login")

@@ -96,6 +96,7 @@ impl PortalRow {
             name: self.name.clone(),
             kind: self.kind,
             branding: self.branding.clone(),
+            self_registration: self.self_registration,
         }
     }
 }

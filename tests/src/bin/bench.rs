@@ -64,21 +64,25 @@ async fn bench(backend: Backend) {
     app.seed_demo().await;
     println!("== {backend:?}");
 
-    let client = app.client.clone();
-    let url = app.url("/api/v1/auth/login");
-    let (times, wall) = load(8, 25, move || {
-        let client = client.clone();
-        let url = url.clone();
-        async move {
-            client
-                .post(&url)
-                .json(&serde_json::json!({"email": "admin@portcullis.example", "password": DEMO_PASSWORD}))
-                .send()
-                .await
-                .is_ok_and(|r| r.status() == 200)
-        }
-    })
-    .await;
+    let sign_in = |clients: usize, per_client: usize| {
+        let client = app.client.clone();
+        let url = app.url("/api/v1/auth/login");
+        load(clients, per_client, move || {
+            let client = client.clone();
+            let url = url.clone();
+            async move {
+                client
+                    .post(&url)
+                    .json(&serde_json::json!({"email": "admin@portcullis.example", "password": DEMO_PASSWORD}))
+                    .send()
+                    .await
+                    .is_ok_and(|r| r.status() == 200)
+            }
+        })
+    };
+    let (times, wall) = sign_in(1, 50).await;
+    report("sign-in, one client at a time", &times, wall);
+    let (times, wall) = sign_in(8, 25).await;
     report("sign-in, 8 concurrent clients", &times, wall);
 
     let token = app.login_demo("partner@northwind.example").await.token;

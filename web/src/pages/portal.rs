@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
-use portcullis_shared::auth::ProfilePatch;
+use portcullis_shared::auth::{AccessRequestInput, ProfilePatch};
 use portcullis_shared::permission::PERMISSION_TABLE;
 use portcullis_shared::{Me, PortalKind, PortalPublic, Role};
 
@@ -132,11 +132,80 @@ fn SignIn(portal: PortalPublic) -> impl IntoView {
             "Register deals, track referrals and commissions, and co-sell with our team."
         }
     };
+    let asking = RwSignal::new(false);
+    let open = portal.self_registration;
+    let slug = portal.slug.clone();
     view! {
         <section class="card" aria-labelledby="signin-title">
             <h2 id="signin-title">"Sign in"</h2>
             <p class="muted">{intro}</p>
-            <SignInForm portal=Some(portal.slug)/>
+            <SignInForm portal=Some(portal.slug.clone())/>
+        </section>
+        {open.then(|| view! {
+            {move || (!asking.get()).then(|| view! {
+                <p class="request-link">"New here? "
+                    <button type="button" class="link" on:click=move |_| asking.set(true)>"Request access"</button>
+                </p>
+            })}
+            {move || asking.get().then(|| view! { <RequestAccess slug=slug.clone()/> })}
+        })}
+    }
+}
+
+/// Asking to join: an administrator approves the request and the invitation follows by email.
+#[component]
+fn RequestAccess(slug: String) -> impl IntoView {
+    let email = RwSignal::new(String::new());
+    let name = RwSignal::new(String::new());
+    let company = RwSignal::new(String::new());
+    let message = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let sent = RwSignal::new(false);
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let body = AccessRequestInput {
+            email: email.get_untracked(),
+            name: name.get_untracked(),
+            company: company.get_untracked(),
+            message: Some(message.get_untracked()).filter(|m| !m.trim().is_empty()),
+        };
+        let slug = slug.clone();
+        spawn_local(async move {
+            match api::request_access(&slug, &body).await {
+                Ok(()) => sent.set(true),
+                Err(e) => error.set(Some(e.message())),
+            }
+        });
+    };
+    let field = |id: &'static str,
+                 label: &'static str,
+                 kind: &'static str,
+                 auto: &'static str,
+                 sig: RwSignal<String>| {
+        view! {
+            <label for=id>{label}</label>
+            <input id=id type=kind autocomplete=auto required prop:value=move || sig.get() on:input=move |ev| sig.set(event_target_value(&ev))/>
+        }
+    };
+    view! {
+        <section class="card" aria-labelledby="request-title">
+            <h2 id="request-title">"Request access"</h2>
+            {move || if sent.get() {
+                view! { <p class="notice" role="status">"Thank you. We will email you an invitation once your request is approved."</p> }.into_any()
+            } else {
+                let on_submit = on_submit.clone();
+                view! {
+                    <form on:submit=on_submit novalidate>
+                        {field("ra-email", "Work email", "email", "email", email)}
+                        {field("ra-name", "Your name", "text", "name", name)}
+                        {field("ra-company", "Company", "text", "organization", company)}
+                        <label for="ra-message">"Anything we should know (optional)"</label>
+                        <textarea id="ra-message" rows="3" prop:value=move || message.get() on:input=move |ev| message.set(event_target_value(&ev))></textarea>
+                        {move || error.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
+                        <button type="submit" class="button primary">"Send request"</button>
+                    </form>
+                }.into_any()
+            }}
         </section>
     }
 }
