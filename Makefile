@@ -50,8 +50,15 @@ chromium:
 
 ## ---- build and run ----
 
-spa: tools
+# The web app is rebuilt only when its sources change, so that an unchanged dist/ does not
+# make the server (which embeds it) rebuild either.
+SPA_SOURCES := $(shell find web shared/src -type f 2>/dev/null) Trunk.toml Cargo.toml Cargo.lock .cargo/config.toml
+
+dist/index.html: $(SPA_SOURCES) | tools
 	trunk build --release
+	@touch dist/index.html
+
+spa: tools dist/index.html
 
 build-release: spa
 	cargo build --release -p portcullis-api
