@@ -238,6 +238,9 @@ pub struct AuditEntry {
     pub seq: i64,
     pub at: String,
     pub actor_id: Option<String>,
+    /// The actor's email, when the actor is a user who still exists.
+    #[serde(default)]
+    pub actor_email: Option<String>,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
     pub action: String,

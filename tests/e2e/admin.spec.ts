@@ -88,6 +88,9 @@ test('an invitation sent from the console is read in the outbox, accepted, and t
 
   await screen(page, 'Users').click();
   await page.getByLabel('Status').selectOption('active');
+  await page.getByLabel('Name or email').fill('casey');
+  await page.getByLabel('Name or email').press('Enter');
+  await expect(page.getByRole('button', { name: /^Manage / })).toHaveCount(1);
   await page.getByRole('button', { name: `Manage ${email}` }).click();
   const panel = page.locator('.panel');
   await expect(panel.getByRole('cell', { name: 'live' })).toBeVisible();

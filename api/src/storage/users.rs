@@ -222,6 +222,21 @@ pub struct UserFilter {
     pub account_id: Option<String>,
     pub status: Option<String>,
     pub role: Option<String>,
+    /// Text the email or name contains, any case.
+    pub text: Option<String>,
+}
+
+/// A `LIKE` pattern matching `text` anywhere, with its wildcards escaped (`\` escapes).
+fn contains_pattern(text: &str) -> String {
+    let mut p = String::from("%");
+    for c in text.trim().to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
 }
 
 fn admin_view(r: &AnyRow) -> Result<portcullis_shared::admin::User, sqlx::Error> {
@@ -263,7 +278,7 @@ pub async fn list(
     cursor: Option<&str>,
     limit: i64,
 ) -> Result<Vec<portcullis_shared::admin::User>, sqlx::Error> {
-    let (cond, bind) = scope.condition("account_id", 8);
+    let (cond, bind) = scope.condition("account_id", 9);
     let sql = format!(
         concat!(
             "SELECT ",
@@ -272,7 +287,9 @@ pub async fn list(
              WHEN role IN ('partner_user', 'partner_admin') THEN 'partner' ELSE 'internal' END) = $1) \
              AND ($2 IS NULL OR account_id = $2) AND ($3 IS NULL OR status = $3) \
              AND ($4 IS NULL OR role = $4) AND ($5 IS NULL OR id > $5) \
-             AND ($7 = 0 OR stale_since IS NOT NULL){} ORDER BY id LIMIT $6"
+             AND ($7 = 0 OR stale_since IS NOT NULL) \
+             AND ($8 IS NULL OR email_normalized LIKE $8 ESCAPE '\\' \
+                  OR LOWER(name) LIKE $8 ESCAPE '\\'){} ORDER BY id LIMIT $6"
         ),
         cond
     );
@@ -283,7 +300,8 @@ pub async fn list(
         .bind(&f.role)
         .bind(cursor)
         .bind(limit)
-        .bind(i64::from(f.stale));
+        .bind(i64::from(f.stale))
+        .bind(f.text.as_deref().map(contains_pattern));
     if let Some(b) = bind {
         q = q.bind(b);
     }
@@ -313,6 +331,35 @@ pub async fn get_admin_view(
         .await?
         .map(|r| admin_view(&r))
         .transpose()
+}
+
+/// The emails of the users among `ids` within `scope` (those that still exist).
+pub async fn emails(
+    db: &Db,
+    scope: &Scope,
+    ids: &[&str],
+) -> Result<std::collections::HashMap<String, String>, sqlx::Error> {
+    let mut found = std::collections::HashMap::new();
+    // A few hundred at a time keeps every backend well inside its bind-parameter limit.
+    for chunk in ids.chunks(500) {
+        let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+        let (cond, bind) = scope.condition("account_id", chunk.len() + 1);
+        let sql = format!(
+            "SELECT id, email FROM users WHERE id IN ({}){cond}",
+            placeholders.join(", ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        if let Some(b) = bind {
+            q = q.bind(b);
+        }
+        for r in q.fetch_all(&db.pool).await? {
+            found.insert(r.try_get("id")?, r.try_get("email")?);
+        }
+    }
+    Ok(found)
 }
 
 /// Moves an external user to another account.

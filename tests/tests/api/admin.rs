@@ -535,8 +535,20 @@ async fn the_audit_log_reads_filters_exports_and_verifies(app: TestApp) {
             .starts_with("text/csv")
     );
     let csv = res.text().await.expect("csv");
-    assert!(csv.starts_with("seq,at,actor_id,ip,user_agent,action"));
+    assert!(csv.starts_with("seq,at,actor_id,actor_email,ip,user_agent,action"));
     assert_eq!(csv.lines().count(), 3, "{csv}");
+    // The successful sign-in names its actor by email, in the list and in the export.
+    assert!(csv.contains(&format!(",{ADMIN},")), "{csv}");
+    let page: serde_json::Value = app
+        .get_as(
+            &admin.token,
+            "/api/v1/admin/audit?action=auth.login&outcome=success",
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(page["items"][0]["actor_email"], ADMIN);
     let v: serde_json::Value = app
         .get_as(&admin.token, "/api/v1/admin/audit/verify")
         .await
@@ -613,6 +625,42 @@ async fn an_account_edit_changes_only_what_it_names_and_checks_every_field(app: 
     assert_problem(missing, 404, "not_found").await;
 }
 
+async fn users_are_found_by_part_of_their_email_or_name(app: TestApp) {
+    app.seed_demo().await;
+    let admin = app.login_demo(ADMIN).await;
+    let emails = |page: serde_json::Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|u| u["email"].as_str().expect("email").to_owned())
+            .collect()
+    };
+    let find = |q: &str| {
+        let path = format!("/api/v1/admin/users?q={q}");
+        let app = &app;
+        let token = admin.token.clone();
+        async move {
+            app.get_as(&token, &path)
+                .await
+                .json::<serde_json::Value>()
+                .await
+                .expect("json")
+        }
+    };
+    assert_eq!(
+        emails(find("NORTHWIND").await),
+        [
+            "partner@northwind.example",
+            "partner-admin@northwind.example"
+        ]
+    );
+    assert_eq!(emails(find("gloria").await), ["customer@globex.example"]);
+    // Wildcards are text, not patterns.
+    assert_eq!(emails(find("%25").await), Vec::<String>::new());
+    assert_eq!(emails(find("_").await), Vec::<String>::new());
+}
+
 on_both_backends!(
     a_created_portal_is_served_publicly_once_published,
     a_bad_portal_names_every_bad_field_and_writes_nothing,
@@ -629,4 +677,5 @@ on_both_backends!(
     overrides_set_through_the_api_reach_the_users_permissions,
     the_audit_log_reads_filters_exports_and_verifies,
     an_account_edit_changes_only_what_it_names_and_checks_every_field,
+    users_are_found_by_part_of_their_email_or_name,
 );

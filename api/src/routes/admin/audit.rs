@@ -1,5 +1,7 @@
 //! The audit log for administrators: filtered pages, CSV export, and chain verification.
 
+use std::collections::HashMap;
+
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, web};
 use chrono::DateTime;
@@ -10,8 +12,8 @@ use crate::auth::guards::AdminUser;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::routes::admin::page_limit;
-use crate::storage::Scope;
 use crate::storage::audit::{self, Filter};
+use crate::storage::{Scope, users};
 use crate::time;
 
 type Problem = portcullis_shared::Problem;
@@ -79,10 +81,26 @@ fn filter(q: &AuditQuery) -> Result<Filter, ApiError> {
     })
 }
 
-fn to_dto(e: audit::Entry) -> AuditEntry {
+/// The emails of the entries' actors, for people to read.
+async fn actor_emails(
+    db: &Db,
+    admin: &AdminUser,
+    entries: &[audit::Entry],
+) -> Result<HashMap<String, String>, ApiError> {
+    let mut actors: Vec<&str> = entries
+        .iter()
+        .filter_map(|e| e.actor_id.as_deref())
+        .collect();
+    actors.sort_unstable();
+    actors.dedup();
+    Ok(users::emails(db, &Scope::users_of(&admin.0), &actors).await?)
+}
+
+fn to_dto(e: audit::Entry, emails: &HashMap<String, String>) -> AuditEntry {
     AuditEntry {
         seq: e.seq,
         at: time::to_rfc3339(e.at),
+        actor_email: e.actor_id.as_ref().and_then(|id| emails.get(id).cloned()),
         actor_id: e.actor_id,
         ip: e.ip,
         user_agent: e.user_agent,
@@ -110,15 +128,17 @@ pub async fn list(
 ) -> Result<web::Json<AuditPage>, ApiError> {
     let f = filter(&q)?;
     let limit = page_limit(q.limit);
-    let mut entries = audit::list(&db, &Scope::admin_of(&admin.0), &f, limit + 1).await?;
+    let scope = Scope::admin_of(&admin.0);
+    let mut entries = audit::list(&db, &scope, &f, limit + 1).await?;
     let next_cursor = if entries.len() as i64 > limit {
         entries.truncate(limit as usize);
         entries.last().map(|e| e.seq.to_string())
     } else {
         None
     };
+    let emails = actor_emails(&db, &admin, &entries).await?;
     Ok(web::Json(AuditPage {
-        items: entries.into_iter().map(to_dto).collect(),
+        items: entries.into_iter().map(|e| to_dto(e, &emails)).collect(),
         next_cursor,
     }))
 }
@@ -136,11 +156,13 @@ pub async fn export_csv(
 ) -> Result<HttpResponse, ApiError> {
     let f = filter(&q)?;
     let entries = audit::list(&db, &Scope::admin_of(&admin.0), &f, 100_000).await?;
+    let emails = actor_emails(&db, &admin, &entries).await?;
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
         "seq",
         "at",
         "actor_id",
+        "actor_email",
         "ip",
         "user_agent",
         "action",
@@ -152,12 +174,13 @@ pub async fn export_csv(
         "hash",
     ])
     .map_err(|e| ApiError::Internal(e.into()))?;
-    for e in entries.into_iter().map(to_dto) {
+    for e in entries.into_iter().map(|e| to_dto(e, &emails)) {
         let opt = |o: &Option<String>| o.clone().unwrap_or_default();
         w.write_record([
             e.seq.to_string(),
             e.at.clone(),
             opt(&e.actor_id),
+            opt(&e.actor_email),
             opt(&e.ip),
             opt(&e.user_agent),
             e.action.clone(),

@@ -34,6 +34,8 @@ pub struct UserQuery {
     pub role: Option<Role>,
     /// `true`: only users flagged by the 90-day access review.
     pub stale: Option<bool>,
+    /// Text the email or name contains, any case.
+    pub q: Option<String>,
     /// Page size, 1-200 (default 50).
     pub limit: Option<i64>,
     pub cursor: Option<String>,
@@ -96,6 +98,7 @@ pub async fn list(
         status: q.status.clone(),
         role: q.role.map(|r| r.as_str().to_owned()),
         stale: q.stale.unwrap_or(false),
+        text: q.q.clone().filter(|t| !t.trim().is_empty()),
     };
     let mut items = users::list(
         &db,

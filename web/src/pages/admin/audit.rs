@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use portcullis_shared::admin::{AuditPage, AuditVerification, UserPage};
+use portcullis_shared::admin::{AuditPage, AuditVerification};
 use wasm_bindgen::JsCast;
 
 use super::{Notice, NoticeView, Pager, failed, when};
@@ -51,25 +51,6 @@ pub fn Audit(token: String) -> impl IntoView {
             ("until", day(until.get(), "23:59:59.999999")),
         ]
     };
-    // Actors by email rather than id (the first 200 users; others show their id).
-    let people = LocalResource::new(move || {
-        let t = token.get_value();
-        async move {
-            api::get::<UserPage>(&t, "/api/v1/admin/users", &[("limit", "200".into())])
-                .await
-                .map(|p| p.items)
-                .unwrap_or_default()
-        }
-    });
-    let actor = move |id: Option<&str>| -> String {
-        let Some(id) = id else {
-            return "anonymous".into();
-        };
-        people
-            .get()
-            .and_then(|l| l.into_iter().find(|u| u.id == id).map(|u| u.email))
-            .unwrap_or_else(|| id.to_owned())
-    };
     let page = LocalResource::new(move || {
         let mut q = query();
         q.push(("cursor", cursor.get()));
@@ -110,7 +91,7 @@ pub fn Audit(token: String) -> impl IntoView {
             <form class="filters" on:submit=|ev| ev.prevent_default()>
                 <div>
                     <label for="au-action">"Action"</label>
-                    <input id="au-action" type="search" placeholder="auth.login" on:change=filter_input(action)/>
+                    <input id="au-action" type="search" placeholder="auth.login" on:input=filter_input(action)/>
                 </div>
                 <div>
                     <label for="au-outcome">"Outcome"</label>
@@ -157,7 +138,7 @@ pub fn Audit(token: String) -> impl IntoView {
                                 <td><code>{e.action.clone()}</code></td>
                                 <td>{e.object_type.clone().unwrap_or_default()} " " <span class="muted small">{e.object_id.clone().unwrap_or_default()}</span></td>
                                 <td><span class=format!("badge {}", e.outcome)>{e.outcome.clone()}</span></td>
-                                <td class="small">{actor(e.actor_id.as_deref())}</td>
+                                <td class="small">{e.actor_email.clone().or(e.actor_id.clone()).unwrap_or_else(|| "anonymous".into())}</td>
                                 <td>{e.ip.clone().unwrap_or_default()}</td>
                             </tr> }).collect_view()}</tbody>
                         </table></div>

@@ -27,7 +27,7 @@ pub fn Outbox(token: String) -> impl IntoView {
                 <div>
                     <label for="ob-to">"Recipient"</label>
                     <input id="ob-to" type="search" placeholder="someone@example.com"
-                        on:change=move |ev| { to.set(event_target_value(&ev)); cursor.set(String::new()); }/>
+                        on:input=move |ev| { to.set(event_target_value(&ev)); cursor.set(String::new()); }/>
                 </div>
             </form>
             <NoticeView notice=notice/>

@@ -24,6 +24,7 @@ pub fn Users(token: String, role: Role) -> impl IntoView {
     let status = RwSignal::new(String::new());
     let role_filter = RwSignal::new(String::new());
     let stale = RwSignal::new(false);
+    let text = RwSignal::new(String::new());
     let cursor = RwSignal::new(String::new());
     let version = RwSignal::new(0u32);
     let selected = RwSignal::new(BTreeSet::<String>::new());
@@ -66,6 +67,7 @@ pub fn Users(token: String, role: Role) -> impl IntoView {
                     String::new()
                 },
             ),
+            ("q", text.get()),
             ("cursor", cursor.get()),
         ];
         let t = token.get_value();
@@ -108,6 +110,10 @@ pub fn Users(token: String, role: Role) -> impl IntoView {
         <section aria-labelledby="users-title">
             <h1 id="users-title">"Users"</h1>
             <form class="filters" on:submit=|ev| ev.prevent_default()>
+                <div>
+                    <label for="f-text">"Name or email"</label>
+                    <input id="f-text" type="search" on:input=move |ev| { text.set(event_target_value(&ev)); reset_page(); }/>
+                </div>
                 <div>
                     <label for="f-type">"Portal type"</label>
                     <select id="f-type" on:change=move |ev| { portal_type.set(event_target_value(&ev)); reset_page(); }>
