@@ -1,7 +1,7 @@
 //! The typed API client: every call the SPA makes, in one place. Failures come back as the
 //! server's problem document (or one made up for network errors).
 
-use gloo_net::http::{Request, RequestBuilder, Response};
+use gloo_net::http::{Method, Request, RequestBuilder, Response};
 use portcullis_shared::auth::{
     AcceptInvitation, InvitationInfo, NotificationPrefs, OnboardingComplete, ProfilePatch,
 };
@@ -71,13 +71,15 @@ async fn empty(res: Response) -> Result<(), ApiError> {
     }
 }
 
+/// A value as a JSON body.
+fn json(value: &impl serde::Serialize) -> Result<serde_json::Value, ApiError> {
+    serde_json::to_value(value).map_err(ApiError::network)
+}
+
 /// The public face of a portal.
 pub async fn portal(slug: &str) -> Result<PortalPublic, ApiError> {
-    let res = Request::get(&format!("/api/v1/portals/{slug}/public"))
-        .send()
-        .await
-        .map_err(ApiError::network)?;
-    decode(res).await
+    let url = format!("/api/v1/portals/{slug}/public");
+    decode(send(Method::GET, None, &url, &[], None).await?).await
 }
 
 /// Asks to join a portal that allows self-registration.
@@ -85,53 +87,36 @@ pub async fn request_access(
     slug: &str,
     body: &portcullis_shared::auth::AccessRequestInput,
 ) -> Result<(), ApiError> {
-    let res = Request::post(&format!("/api/v1/portals/{slug}/access-requests"))
-        .json(body)
-        .map_err(ApiError::network)?
-        .send()
-        .await
-        .map_err(ApiError::network)?;
-    empty(res).await
+    let url = format!("/api/v1/portals/{slug}/access-requests");
+    empty(send(Method::POST, None, &url, &[], Some(&json(body)?)).await?).await
 }
 
 /// Signs in; the refresh cookie is set by the server.
 pub async fn login(body: &LoginRequest) -> Result<TokenResponse, ApiError> {
-    let res = Request::post("/api/v1/auth/login")
-        .json(body)
-        .map_err(ApiError::network)?
-        .send()
-        .await
-        .map_err(ApiError::network)?;
+    let res = send(
+        Method::POST,
+        None,
+        "/api/v1/auth/login",
+        &[],
+        Some(&json(body)?),
+    )
+    .await?;
     decode(res).await
 }
 
 /// A new access token from the refresh cookie, if a session is still open.
 pub async fn refresh() -> Result<TokenResponse, ApiError> {
-    let res = Request::post("/api/v1/auth/refresh")
-        .send()
-        .await
-        .map_err(ApiError::network)?;
-    decode(res).await
+    decode(send(Method::POST, None, "/api/v1/auth/refresh", &[], None).await?).await
 }
 
 /// The signed-in user.
 pub async fn me(token: &str) -> Result<Me, ApiError> {
-    let res = Request::get("/api/v1/me")
-        .header("authorization", &format!("Bearer {token}"))
-        .send()
-        .await
-        .map_err(ApiError::network)?;
-    decode(res).await
+    get(token, "/api/v1/me", &[]).await
 }
 
 /// Ends the session.
 pub async fn logout(token: &str) -> Result<(), ApiError> {
-    let res = Request::post("/api/v1/auth/logout")
-        .header("authorization", &format!("Bearer {token}"))
-        .send()
-        .await
-        .map_err(ApiError::network)?;
-    empty(res).await
+    act(Method::POST, token, "/api/v1/auth/logout", None).await
 }
 
 fn bearer(token: &str) -> String {
@@ -140,11 +125,8 @@ fn bearer(token: &str) -> String {
 
 /// Who an invitation is for.
 pub async fn invitation(token: &str) -> Result<InvitationInfo, ApiError> {
-    let res = Request::get(&format!("/api/v1/invitations/{token}"))
-        .send()
-        .await
-        .map_err(ApiError::network)?;
-    decode(res).await
+    let url = format!("/api/v1/invitations/{token}");
+    decode(send(Method::GET, None, &url, &[], None).await?).await
 }
 
 /// Accepts an invitation and signs in.
@@ -152,37 +134,32 @@ pub async fn accept_invitation(
     token: &str,
     body: &AcceptInvitation,
 ) -> Result<TokenResponse, ApiError> {
-    let res = Request::post(&format!("/api/v1/invitations/{token}/accept"))
-        .json(body)
-        .map_err(ApiError::network)?
-        .send()
-        .await
-        .map_err(ApiError::network)?;
-    decode(res).await
+    let url = format!("/api/v1/invitations/{token}/accept");
+    decode(send(Method::POST, None, &url, &[], Some(&json(body)?)).await?).await
 }
 
 /// Updates the caller's profile.
 pub async fn update_profile(token: &str, body: &ProfilePatch) -> Result<Me, ApiError> {
-    let res = Request::patch("/api/v1/me/profile")
-        .header("authorization", &bearer(token))
-        .json(body)
-        .map_err(ApiError::network)?
-        .send()
-        .await
-        .map_err(ApiError::network)?;
-    decode(res).await
+    call(
+        Method::PATCH,
+        token,
+        "/api/v1/me/profile",
+        &[],
+        Some(&json(body)?),
+    )
+    .await
 }
 
 /// Sets notification preferences.
 pub async fn set_notifications(token: &str, body: &NotificationPrefs) -> Result<Me, ApiError> {
-    let res = Request::put("/api/v1/me/notifications")
-        .header("authorization", &bearer(token))
-        .json(body)
-        .map_err(ApiError::network)?
-        .send()
-        .await
-        .map_err(ApiError::network)?;
-    decode(res).await
+    call(
+        Method::PUT,
+        token,
+        "/api/v1/me/notifications",
+        &[],
+        Some(&json(body)?),
+    )
+    .await
 }
 
 /// Uploads a profile photo (the server checks its type by content).
@@ -199,14 +176,15 @@ pub async fn upload_photo(token: &str, file: web_sys::File) -> Result<(), ApiErr
 
 /// Finishes onboarding.
 pub async fn complete_onboarding(token: &str, tour_skipped: bool) -> Result<Me, ApiError> {
-    let res = Request::post("/api/v1/me/onboarding")
-        .header("authorization", &bearer(token))
-        .json(&OnboardingComplete { tour_skipped })
-        .map_err(ApiError::network)?
-        .send()
-        .await
-        .map_err(ApiError::network)?;
-    decode(res).await
+    let body = json(&OnboardingComplete { tour_skipped })?;
+    call(
+        Method::POST,
+        token,
+        "/api/v1/me/onboarding",
+        &[],
+        Some(&body),
+    )
+    .await
 }
 
 /// Adds the non-empty `query` pairs to a request's address, encoded.
@@ -219,20 +197,18 @@ fn with_query(builder: RequestBuilder, query: &[(&str, String)]) -> RequestBuild
     )
 }
 
-/// Sends an authenticated request with an optional JSON body.
+/// Sends a request, signed in when `token` is given, with an optional JSON body.
 async fn send(
-    method: gloo_net::http::Method,
-    token: &str,
+    method: Method,
+    token: Option<&str>,
     url: &str,
     query: &[(&str, String)],
     body: Option<&serde_json::Value>,
 ) -> Result<Response, ApiError> {
-    let builder = with_query(
-        RequestBuilder::new(url)
-            .method(method)
-            .header("authorization", &bearer(token)),
-        query,
-    );
+    let mut builder = with_query(RequestBuilder::new(url).method(method), query);
+    if let Some(token) = token {
+        builder = builder.header("authorization", &bearer(token));
+    }
     match body {
         Some(b) => builder.json(b).map_err(ApiError::network)?.send().await,
         None => builder.send().await,
@@ -242,13 +218,13 @@ async fn send(
 
 /// An authenticated call with a JSON answer; `query` pairs are encoded onto the address.
 pub async fn call<T: DeserializeOwned>(
-    method: gloo_net::http::Method,
+    method: Method,
     token: &str,
     url: &str,
     query: &[(&str, String)],
     body: Option<&serde_json::Value>,
 ) -> Result<T, ApiError> {
-    decode(send(method, token, url, query, body).await?).await
+    decode(send(method, Some(token), url, query, body).await?).await
 }
 
 /// A GET of a JSON resource.
@@ -257,17 +233,17 @@ pub async fn get<T: DeserializeOwned>(
     url: &str,
     query: &[(&str, String)],
 ) -> Result<T, ApiError> {
-    call(gloo_net::http::Method::GET, token, url, query, None).await
+    call(Method::GET, token, url, query, None).await
 }
 
 /// A POST, PUT, PATCH or DELETE whose answer may be empty (204).
 pub async fn act(
-    method: gloo_net::http::Method,
+    method: Method,
     token: &str,
     url: &str,
     body: Option<&serde_json::Value>,
 ) -> Result<(), ApiError> {
-    empty(send(method, token, url, &[], body).await?).await
+    empty(send(method, Some(token), url, &[], body).await?).await
 }
 
 /// A resource with its `ETag`, for an update that must not overwrite someone else's edit.
@@ -275,11 +251,7 @@ pub async fn get_tagged<T: DeserializeOwned>(
     token: &str,
     url: &str,
 ) -> Result<(T, Option<String>), ApiError> {
-    let res = Request::get(url)
-        .header("authorization", &bearer(token))
-        .send()
-        .await
-        .map_err(ApiError::network)?;
+    let res = send(Method::GET, Some(token), url, &[], None).await?;
     let etag = res.headers().get("etag");
     decode(res).await.map(|t| (t, etag))
 }
@@ -308,13 +280,7 @@ pub async fn get_text(
     url: &str,
     query: &[(&str, String)],
 ) -> Result<String, ApiError> {
-    let res = with_query(
-        Request::get(url).header("authorization", &bearer(token)),
-        query,
-    )
-    .send()
-    .await
-    .map_err(ApiError::network)?;
+    let res = send(Method::GET, Some(token), url, query, None).await?;
     if res.ok() {
         res.text().await.map_err(ApiError::network)
     } else {

@@ -6,4 +6,4 @@ pub mod principal;
 pub mod throttle;
 pub mod tokens;
 
-pub use principal::Principal;
+pub use principal::{OwnSession, Principal};

@@ -39,54 +39,71 @@ fn bearer(req: &HttpRequest) -> Option<String> {
         .then(|| token.trim().to_owned())
 }
 
+/// Verifies the access token and the live session behind it, and records the caller for the
+/// audit log.
+async fn authenticate(req: HttpRequest) -> Result<Principal, ApiError> {
+    let (Some(keys), Some(db)) = (
+        req.app_data::<web::Data<Keys>>().cloned(),
+        req.app_data::<web::Data<Db>>().cloned(),
+    ) else {
+        return Err(ApiError::Internal(anyhow::anyhow!(
+            "authentication state is not configured"
+        )));
+    };
+    let token = bearer(&req).ok_or(ApiError::Unauthenticated("Sign in to continue."))?;
+    let claims = keys
+        .verify(&token)
+        .ok_or(ApiError::Unauthenticated("The access token is not valid."))?;
+    let now = time::now();
+    let live = sessions::live(&db, &tokens::hash_token(&claims.sid), now)
+        .await?
+        .filter(|s| s.user_id == claims.sub)
+        .ok_or(ApiError::Unauthenticated(
+            "The session has ended; sign in again.",
+        ))?;
+    if now - live.last_seen_at > TOUCH_AFTER_MICROS {
+        sessions::touch(&db, &live.session_id, now).await?;
+    }
+    let principal = Principal {
+        user_id: live.user_id,
+        session_id: live.session_id,
+        role: live.role,
+        account_id: live.account_id,
+        portal_id: live.portal_id,
+        viewed_by: live.viewed_by,
+    };
+    // The audit middleware names the actor from here.
+    req.extensions_mut().insert(principal.clone());
+    Ok(principal)
+}
+
 impl FromRequest for Principal {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Principal, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        let token = bearer(req);
         let req = req.clone();
-        let keys = req.app_data::<web::Data<Keys>>().cloned();
-        let db = req.app_data::<web::Data<Db>>().cloned();
         Box::pin(async move {
-            let (Some(keys), Some(db)) = (keys, db) else {
-                return Err(ApiError::Internal(anyhow::anyhow!(
-                    "authentication state is not configured"
-                )));
-            };
-            let token = token.ok_or(ApiError::Unauthenticated("Sign in to continue."))?;
-            let claims = keys
-                .verify(&token)
-                .ok_or(ApiError::Unauthenticated("The access token is not valid."))?;
-            let now = time::now();
-            let live = sessions::live(&db, &tokens::hash_token(&claims.sid), now)
-                .await?
-                .filter(|s| s.user_id == claims.sub)
-                .ok_or(ApiError::Unauthenticated(
-                    "The session has ended; sign in again.",
-                ))?;
-            if now - live.last_seen_at > TOUCH_AFTER_MICROS {
-                sessions::touch(&db, &live.session_id, now).await?;
-            }
-            let principal = Principal {
-                user_id: live.user_id,
-                session_id: live.session_id,
-                role: live.role,
-                account_id: live.account_id,
-                portal_id: live.portal_id,
-                viewed_by: live.viewed_by,
-            };
-            // "View as" shows exactly what the user sees, and changes nothing (but may end
-            // itself).
-            if principal.viewed_by.is_some()
-                && !matches!(req.method().as_str(), "GET" | "HEAD")
-                && req.path() != "/api/v1/auth/logout"
-            {
+            let principal = authenticate(req.clone()).await?;
+            // "View as" shows exactly what the user sees, and changes nothing.
+            if principal.viewed_by.is_some() && !matches!(req.method().as_str(), "GET" | "HEAD") {
                 return Err(ApiError::Forbidden);
             }
-            // The audit middleware names the actor from here.
-            req.extensions_mut().insert(principal.clone());
             Ok(principal)
         })
+    }
+}
+
+/// The caller's session, a read-only "view as" one included: what signing out ends.
+#[derive(Debug, Clone)]
+pub struct OwnSession(pub Principal);
+
+impl FromRequest for OwnSession {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<OwnSession, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { authenticate(req).await.map(OwnSession) })
     }
 }

@@ -6,10 +6,10 @@ use portcullis_shared::validate::{MAX_PASSWORD_BYTES, is_plausible_email, is_val
 use portcullis_shared::{FieldError, LoginRequest, TokenResponse};
 
 use crate::audit::{self, AuditNote};
-use crate::auth::Principal;
 use crate::auth::password::Hasher;
 use crate::auth::throttle::{self, IpLimiter};
 use crate::auth::tokens::{self, ACCESS_TOKEN_SECS, Keys};
+use crate::auth::{OwnSession, Principal};
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::storage::{portals, sessions, users};
@@ -306,7 +306,8 @@ pub async fn refresh(
     )
 )]
 #[post("/auth/logout")]
-pub async fn logout(principal: Principal, db: web::Data<Db>) -> Result<HttpResponse, ApiError> {
+pub async fn logout(session: OwnSession, db: web::Data<Db>) -> Result<HttpResponse, ApiError> {
+    let principal = session.0;
     sessions::end(&db, &principal.session_id, "logout").await?;
     if principal.viewed_by.is_some() {
         // A "view as" session has no cookie of its own: the browser's cookie is the

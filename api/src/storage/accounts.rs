@@ -88,15 +88,13 @@ fn account_from_row(r: &AnyRow) -> Result<Account, sqlx::Error> {
 
 /// An account within `scope`, whole.
 pub async fn get(db: &Db, scope: &Scope, id: &str) -> Result<Option<Account>, sqlx::Error> {
-    let (cond, bind) = scope.condition("id", 2);
+    let cond = scope.condition("id", 2);
     let sql = format!(
         "SELECT id, kind, name, domain, region, parent_id, owner_user_id FROM accounts \
          WHERE id = $1{cond}"
     );
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id);
-    if let Some(b) = bind {
-        q = q.bind(b);
-    }
+    let q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id);
+    let q = scope.bind(q);
     q.fetch_optional(&db.pool)
         .await?
         .map(|r| account_from_row(&r))
@@ -111,18 +109,16 @@ pub async fn list(
     cursor: Option<&str>,
     limit: i64,
 ) -> Result<Vec<Account>, sqlx::Error> {
-    let (cond, bind) = scope.condition("id", 4);
+    let cond = scope.condition("id", 4);
     let sql = format!(
         "SELECT id, kind, name, domain, region, parent_id, owner_user_id FROM accounts \
          WHERE ($1 IS NULL OR kind = $1) AND ($2 IS NULL OR id > $2){cond} ORDER BY id LIMIT $3"
     );
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let q = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(kind.map(|k| k.as_str()))
         .bind(cursor)
         .bind(limit);
-    if let Some(b) = bind {
-        q = q.bind(b);
-    }
+    let q = scope.bind(q);
     q.fetch_all(&db.pool)
         .await?
         .iter()

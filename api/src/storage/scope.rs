@@ -3,6 +3,8 @@
 //! touches. A scope is made only from a `Principal`, by the rules of DESIGN.md.
 
 use portcullis_shared::Role;
+use sqlx::any::{Any, AnyArguments};
+use sqlx::query::Query;
 
 use crate::auth::Principal;
 
@@ -57,14 +59,23 @@ impl Scope {
         Scope(Reach::All)
     }
 
-    /// A SQL condition limiting `column` (an account id) to this scope, with the bind it needs
-    /// (as `$n`). Appended to a `WHERE` clause; the caller binds the value when it is `Some`.
-    /// Built from constant fragments only, so the SQL it joins stays free of input.
-    pub fn condition(&self, column: &'static str, n: usize) -> (String, Option<&str>) {
+    /// A SQL condition limiting `column` (an account id) to this scope, appended to a `WHERE`
+    /// clause. When the scope is one organisation it refers to `$n`, which `bind` fills: call
+    /// `bind` after binding `$1`..`$(n-1)`. Built from constant fragments only, so the SQL it
+    /// joins stays free of input.
+    pub fn condition(&self, column: &'static str, n: usize) -> String {
         match &self.0 {
-            Reach::All => (" AND 1 = 1".to_owned(), None),
-            Reach::Account(id) => (format!(" AND {column} = ${n}"), Some(id.as_str())),
-            Reach::Nothing => (" AND 1 = 0".to_owned(), None),
+            Reach::All => String::new(),
+            Reach::Account(_) => format!(" AND {column} = ${n}"),
+            Reach::Nothing => " AND 1 = 0".to_owned(),
+        }
+    }
+
+    /// Binds the value `condition` refers to, if any.
+    pub fn bind<'q>(&self, q: Query<'q, Any, AnyArguments>) -> Query<'q, Any, AnyArguments> {
+        match &self.0 {
+            Reach::Account(id) => q.bind(id.clone()),
+            Reach::All | Reach::Nothing => q,
         }
     }
 
@@ -155,6 +166,11 @@ mod tests {
         assert!(!s.contains(None));
         assert!(Scope::operator().contains(None));
         assert!(!Scope(Reach::Nothing).contains(Some("a1")));
-        assert_eq!(s.condition("account_id", 3).0, " AND account_id = $3");
+        assert_eq!(s.condition("account_id", 3), " AND account_id = $3");
+        assert_eq!(Scope::operator().condition("account_id", 3), "");
+        assert_eq!(
+            Scope(Reach::Nothing).condition("account_id", 3),
+            " AND 1 = 0"
+        );
     }
 }

@@ -193,17 +193,15 @@ pub async fn list_for_user(
     user_id: &str,
 ) -> Result<Vec<portcullis_shared::admin::SessionInfo>, sqlx::Error> {
     let now = time::now();
-    let (cond, bind) = scope.condition("account_id", 2);
+    let cond = scope.condition("account_id", 2);
     let sql = format!(
         "SELECT id, created_at, last_seen_at, expires_at, idle_timeout_secs, ip, user_agent, \
          portal_id, ended_at, end_reason FROM sessions WHERE user_id = $1 \
          AND user_id IN (SELECT id FROM users WHERE id = $1{cond}) \
          ORDER BY created_at DESC LIMIT 200"
     );
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(user_id);
-    if let Some(b) = bind {
-        q = q.bind(b);
-    }
+    let q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(user_id);
+    let q = scope.bind(q);
     let rows = q.fetch_all(&db.pool).await?;
     rows.iter()
         .map(|r| {

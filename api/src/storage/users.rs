@@ -128,15 +128,13 @@ pub async fn find_in_scope(
     scope: &Scope,
     id: &str,
 ) -> Result<Option<UserRow>, sqlx::Error> {
-    let (cond, bind) = scope.condition("account_id", 2);
+    let cond = scope.condition("account_id", 2);
     let sql = format!(
         concat!("SELECT ", user_columns!(), " FROM users WHERE id = $1{}"),
         cond
     );
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id);
-    if let Some(b) = bind {
-        q = q.bind(b);
-    }
+    let q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id);
+    let q = scope.bind(q);
     q.fetch_optional(&db.pool)
         .await?
         .map(|r| UserRow::from_row(&r))
@@ -199,15 +197,13 @@ pub async fn set_status(
     id: &str,
     status: UserStatus,
 ) -> Result<bool, sqlx::Error> {
-    let (cond, bind) = scope.condition("account_id", 4);
+    let cond = scope.condition("account_id", 4);
     let sql = format!("UPDATE users SET status = $1, updated_at = $2 WHERE id = $3{cond}");
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let q = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(status.as_str())
         .bind(time::now())
         .bind(id);
-    if let Some(b) = bind {
-        q = q.bind(b);
-    }
+    let q = scope.bind(q);
     let done = q.execute(&db.pool).await?;
     Ok(done.rows_affected() == 1)
 }
@@ -278,7 +274,7 @@ pub async fn list(
     cursor: Option<&str>,
     limit: i64,
 ) -> Result<Vec<portcullis_shared::admin::User>, sqlx::Error> {
-    let (cond, bind) = scope.condition("account_id", 9);
+    let cond = scope.condition("account_id", 9);
     let sql = format!(
         concat!(
             "SELECT ",
@@ -293,7 +289,7 @@ pub async fn list(
         ),
         cond
     );
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let q = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(&f.portal_type)
         .bind(&f.account_id)
         .bind(&f.status)
@@ -302,9 +298,7 @@ pub async fn list(
         .bind(limit)
         .bind(i64::from(f.stale))
         .bind(f.text.as_deref().map(contains_pattern));
-    if let Some(b) = bind {
-        q = q.bind(b);
-    }
+    let q = scope.bind(q);
     q.fetch_all(&db.pool)
         .await?
         .iter()
@@ -318,15 +312,13 @@ pub async fn get_admin_view(
     scope: &Scope,
     id: &str,
 ) -> Result<Option<portcullis_shared::admin::User>, sqlx::Error> {
-    let (cond, bind) = scope.condition("account_id", 2);
+    let cond = scope.condition("account_id", 2);
     let sql = format!(
         concat!("SELECT ", admin_columns!(), " FROM users WHERE id = $1{}"),
         cond
     );
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id);
-    if let Some(b) = bind {
-        q = q.bind(b);
-    }
+    let q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id);
+    let q = scope.bind(q);
     q.fetch_optional(&db.pool)
         .await?
         .map(|r| admin_view(&r))
@@ -343,18 +335,15 @@ pub async fn emails(
     // A few hundred at a time keeps every backend well inside its bind-parameter limit.
     for chunk in ids.chunks(500) {
         let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
-        let (cond, bind) = scope.condition("account_id", chunk.len() + 1);
+        let cond = scope.condition("account_id", chunk.len() + 1);
         let sql = format!(
             "SELECT id, email FROM users WHERE id IN ({}){cond}",
             placeholders.join(", ")
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for id in chunk {
-            q = q.bind(*id);
-        }
-        if let Some(b) = bind {
-            q = q.bind(b);
-        }
+        let q = chunk
+            .iter()
+            .fold(sqlx::query(sqlx::AssertSqlSafe(sql)), |q, id| q.bind(*id));
+        let q = scope.bind(q);
         for r in q.fetch_all(&db.pool).await? {
             found.insert(r.try_get("id")?, r.try_get("email")?);
         }

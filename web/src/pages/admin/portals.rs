@@ -70,6 +70,30 @@ pub fn Portals(token: String, role: Role) -> impl IntoView {
     }
 }
 
+/// The brand's two colours, side by side.
+#[component]
+fn Colours(
+    prefix: &'static str,
+    primary: RwSignal<String>,
+    background: RwSignal<String>,
+) -> impl IntoView {
+    let picker = move |id: String, label: &'static str, sig: RwSignal<String>| {
+        view! {
+            <div>
+                <label for=id.clone()>{label}</label>
+                <input id=id type="color" class="color" prop:value=move || sig.get()
+                    on:input=move |ev| sig.set(event_target_value(&ev))/>
+            </div>
+        }
+    };
+    view! {
+        <div class="row">
+            {picker(format!("{prefix}-primary"), "Primary colour", primary)}
+            {picker(format!("{prefix}-background"), "Background colour", background)}
+        </div>
+    }
+}
+
 /// Loads a portal with its ETag and edits it.
 #[component]
 fn PortalEditor(
@@ -175,16 +199,7 @@ fn PortalForm(
         <form class="card" on:submit=on_submit aria-labelledby="portal-form-title">
             <h2 id="portal-form-title">{format!("Edit {}", portal.name)}</h2>
             {field("p-name", "Name", name, None)}
-            <div class="row">
-                <div>
-                    <label for="p-primary">"Primary colour"</label>
-                    <input id="p-primary" type="color" class="color" prop:value=move || primary.get() on:input=move |ev| primary.set(event_target_value(&ev))/>
-                </div>
-                <div>
-                    <label for="p-background">"Background colour"</label>
-                    <input id="p-background" type="color" class="color" prop:value=move || background.get() on:input=move |ev| background.set(event_target_value(&ev))/>
-                </div>
-            </div>
+            <Colours prefix="p" primary=primary background=background/>
             {field("p-logo", "Logo URL", logo, None)}
             {field("p-favicon", "Favicon URL", favicon, None)}
             {field("p-login-image", "Login image URL", login_image, None)}
@@ -250,16 +265,7 @@ fn NewPortal(token: String, saved: Callback<String>) -> impl IntoView {
                 <option value="customer">"Customer portal"</option>
                 <option value="partner">"Partner portal"</option>
             </select>
-            <div class="row">
-                <div>
-                    <label for="np-primary">"Primary colour"</label>
-                    <input id="np-primary" type="color" class="color" prop:value=move || primary.get() on:input=move |ev| primary.set(event_target_value(&ev))/>
-                </div>
-                <div>
-                    <label for="np-background">"Background colour"</label>
-                    <input id="np-background" type="color" class="color" prop:value=move || background.get() on:input=move |ev| background.set(event_target_value(&ev))/>
-                </div>
-            </div>
+            <Colours prefix="np" primary=primary background=background/>
             <NoticeView notice=notice/>
             <button type="submit" class="button primary">"Create portal"</button>
         </form>

@@ -164,7 +164,9 @@ pub fn Users(token: String, role: Role) -> impl IntoView {
                                 <caption class="sr-only">"Users"</caption>
                                 <thead><tr>
                                     {is_admin.then(|| view! { <th scope="col"><span class="sr-only">"Select"</span></th> })}
-                                    <th scope="col">"User"</th><th scope="col">"Account"</th><th scope="col">"Role"</th>
+                                    <th scope="col">"User"</th>
+                                    {is_admin.then(|| view! { <th scope="col">"Account"</th> })}
+                                    <th scope="col">"Role"</th>
                                     <th scope="col">"Status"</th><th scope="col">"Last sign-in"</th><th scope="col"><span class="sr-only">"Actions"</span></th>
                                 </tr></thead>
                                 <tbody>
@@ -186,7 +188,7 @@ pub fn Users(token: String, role: Role) -> impl IntoView {
                                                         }/></td>
                                                 })}
                                                 <td><strong>{if u.name.is_empty() { "—".to_owned() } else { u.name.clone() }}</strong><br/><span class="muted">{u.email.clone()}</span></td>
-                                                <td>{account_name(u.account_id.as_deref())}</td>
+                                                {is_admin.then(|| view! { <td>{account_name(u.account_id.as_deref())}</td> })}
                                                 <td>{role_label(u.role)}</td>
                                                 <td><span class=format!("badge {}", u.status)>{u.status.clone()}</span>
                                                     {u.stale.then(|| view! { " " <span class="badge stale">"stale"</span> })}</td>
