@@ -35,6 +35,8 @@ pub struct Settings {
     pub smtp_url: Option<String>,
     /// The sender of every email.
     pub smtp_from: String,
+    /// How long an access token lives, in seconds (the refresh cookie renews it).
+    pub access_token_ttl_secs: i64,
 }
 
 /// A configuration value that cannot be used, named after its variable.
@@ -148,6 +150,12 @@ impl Settings {
                 });
             }
         };
+        let access_token_ttl_secs = parse_number(
+            get("PORTCULLIS_ACCESS_TOKEN_TTL_SECS"),
+            "PORTCULLIS_ACCESS_TOKEN_TTL_SECS",
+            900,
+            5..=86_400,
+        )?;
         let smtp_from =
             get("PORTCULLIS_SMTP_FROM").unwrap_or_else(|| "Portcullis <no-reply@localhost>".into());
 
@@ -162,6 +170,7 @@ impl Settings {
             public_url,
             smtp_url,
             smtp_from,
+            access_token_ttl_secs,
         })
     }
 

@@ -46,7 +46,7 @@ impl Application {
         let listener = TcpListener::bind(settings.addr)
             .with_context(|| format!("Failed to bind {}", settings.addr))?;
         let port = listener.local_addr()?.port();
-        let keys = Keys::load_or_create(&db).await?;
+        let keys = Keys::load_or_create(&db, settings.access_token_ttl_secs).await?;
         let server = run(listener, settings, db, keys)?;
         Ok(Application { port, server })
     }

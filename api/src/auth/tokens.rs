@@ -14,8 +14,6 @@ use crate::time;
 /// Issuer and audience of every access token.
 pub const ISSUER: &str = "portcullis";
 pub const AUDIENCE: &str = "portcullis-api";
-/// Lifetime of an access token.
-pub const ACCESS_TOKEN_SECS: i64 = 15 * 60;
 
 /// The claims of an access token. `sid` names the server-side session every request checks.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -35,26 +33,29 @@ pub struct Keys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    ttl_secs: i64,
 }
 
 impl Keys {
-    pub fn from_secret(secret: &[u8]) -> Keys {
+    pub fn from_secret(secret: &[u8], ttl_secs: i64) -> Keys {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.algorithms = vec![Algorithm::HS256];
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        validation.leeway = 5;
+        // Clocks of the nodes agree closely; a short token lifetime must stay short.
+        validation.leeway = 1;
         Keys {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
+            ttl_secs,
         }
     }
 
     /// Loads the installation's signing secret, creating it on first start. Every node reads
     /// the same row, so tokens verify on any of them.
-    pub async fn load_or_create(db: &Db) -> anyhow::Result<Keys> {
+    pub async fn load_or_create(db: &Db, ttl_secs: i64) -> anyhow::Result<Keys> {
         let fresh = URL_SAFE_NO_PAD.encode(random_bytes::<32>());
         sqlx::query(
             "INSERT INTO server_secrets (name, value, created_at) VALUES ('jwt_hs256', $1, $2) \
@@ -69,7 +70,7 @@ impl Keys {
                 .fetch_one(&db.pool)
                 .await?;
         let secret = URL_SAFE_NO_PAD.decode(value.as_bytes())?;
-        Ok(Keys::from_secret(&secret))
+        Ok(Keys::from_secret(&secret, ttl_secs))
     }
 
     /// Signs claims into a JWT.
@@ -106,17 +107,30 @@ pub fn hash_token(token: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(token.as_bytes()))
 }
 
-/// Claims for a new access token.
-pub fn claims_for(user_id: &str, sid: &str, role: &str, portal: Option<String>) -> Claims {
-    let iat = time::now() / 1_000_000;
-    Claims {
-        sub: user_id.to_owned(),
-        sid: sid.to_owned(),
-        role: role.to_owned(),
-        portal,
-        iss: ISSUER.to_owned(),
-        aud: AUDIENCE.to_owned(),
-        iat,
-        exp: iat + ACCESS_TOKEN_SECS,
+impl Keys {
+    /// How long the access tokens these keys sign live, in seconds.
+    pub fn ttl_secs(&self) -> i64 {
+        self.ttl_secs
+    }
+
+    /// Claims for a new access token.
+    pub fn claims_for(
+        &self,
+        user_id: &str,
+        sid: &str,
+        role: &str,
+        portal: Option<String>,
+    ) -> Claims {
+        let iat = time::now() / 1_000_000;
+        Claims {
+            sub: user_id.to_owned(),
+            sid: sid.to_owned(),
+            role: role.to_owned(),
+            portal,
+            iss: ISSUER.to_owned(),
+            aud: AUDIENCE.to_owned(),
+            iat,
+            exp: iat + self.ttl_secs,
+        }
     }
 }

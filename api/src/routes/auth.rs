@@ -8,7 +8,7 @@ use portcullis_shared::{FieldError, LoginRequest, TokenResponse};
 use crate::audit::{self, AuditNote};
 use crate::auth::password::Hasher;
 use crate::auth::throttle::{self, IpLimiter};
-use crate::auth::tokens::{self, ACCESS_TOKEN_SECS, Keys};
+use crate::auth::tokens::{self, Keys};
 use crate::auth::{OwnSession, Principal};
 use crate::db::Db;
 use crate::error::ApiError;
@@ -80,11 +80,11 @@ fn token_response(
     role: &str,
     portal: Option<String>,
 ) -> Result<TokenResponse, ApiError> {
-    let claims = tokens::claims_for(user_id, sid, role, portal);
+    let claims = keys.claims_for(user_id, sid, role, portal);
     Ok(TokenResponse {
         access_token: keys.sign(&claims)?,
         token_type: "Bearer".into(),
-        expires_in: ACCESS_TOKEN_SECS as u64,
+        expires_in: keys.ttl_secs() as u64,
         expires_at: time::to_rfc3339(claims.exp * 1_000_000),
     })
 }
