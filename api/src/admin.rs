@@ -6,6 +6,7 @@ use portcullis_shared::validate::is_plausible_email;
 
 use crate::auth::password::{Hasher, check_policy};
 use crate::db::Db;
+use crate::storage::audit;
 use crate::storage::users::{self, NewUser, UserStatus};
 
 /// Creates an active administrator; refuses a bad email, a weak password or a taken email.
@@ -29,8 +30,9 @@ pub async fn create_admin(
         .hash(password.to_owned())
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut tx = db.pool.begin().await?;
     let id = users::insert_if_absent(
-        db,
+        &mut tx,
         &NewUser {
             email: email.to_owned(),
             name: name.trim().to_owned(),
@@ -43,5 +45,18 @@ pub async fn create_admin(
     )
     .await
     .context("Failed to store the administrator")?;
-    id.with_context(|| format!("a user with the email {email} already exists"))
+    let id = id.with_context(|| format!("a user with the email {email} already exists"))?;
+    audit::record(
+        &mut tx,
+        audit::NewEntry {
+            action: "user.create_admin".into(),
+            object_type: Some("user".into()),
+            object_id: Some(id.clone()),
+            details: serde_json::json!({ "operator": "create-admin", "email": email }),
+            ..Default::default()
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
 }

@@ -1,17 +1,20 @@
-//! Records every state-changing API request, and every sign-in, in the audit log. Handlers
-//! may name the action and object precisely with an `AuditNote`; otherwise the method and
-//! route pattern stand for the action.
+//! Refused and failed attempts in the audit log. A successful change is recorded by its use
+//! case, in the change's own transaction (see `app::Tx::audit`); what this middleware adds is
+//! every state-changing request that did not succeed (a refused sign-in, a 403 on a write, a
+//! rejected body), which changed nothing and so has no transaction to join. Handlers may name
+//! the action and object with an `AuditNote`; otherwise the method and route pattern stand
+//! for the action.
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpRequest, web};
 
+use crate::app::{App, Origin};
 use crate::auth::Principal;
-use crate::db::Db;
 use crate::storage::audit::{self, NewEntry, Outcome};
 
-/// What a handler wants recorded about its request.
+/// What a handler wants recorded about a request that fails.
 #[derive(Debug, Clone, Default)]
 pub struct AuditNote {
     pub action: Option<String>,
@@ -27,11 +30,24 @@ pub fn note(req: &HttpRequest, note: AuditNote) {
     req.extensions_mut().insert(note);
 }
 
+/// Where a request came from: its peer address and user agent.
+pub fn origin_of(req: &HttpRequest) -> Origin {
+    Origin {
+        ip: req.peer_addr().map(|a| a.ip().to_string()),
+        user_agent: req
+            .headers()
+            .get("user-agent")
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.chars().take(512).collect()),
+    }
+}
+
 fn is_state_changing(req: &ServiceRequest) -> bool {
     !matches!(req.method().as_str(), "GET" | "HEAD" | "OPTIONS") && req.path().starts_with("/api/")
 }
 
-/// Middleware: after a state-changing `/api` request, append its audit entry.
+/// Middleware: after a state-changing `/api` request that did not succeed, record the
+/// attempt.
 pub async fn record(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -39,16 +55,15 @@ pub async fn record(
     if !is_state_changing(&req) {
         return next.call(req).await;
     }
-    let db = req.app_data::<web::Data<Db>>().cloned();
+    let app = req.app_data::<web::Data<App>>().cloned();
     let method = req.method().as_str().to_owned();
-    let ip = req.peer_addr().map(|a| a.ip().to_string());
-    let user_agent = req
-        .headers()
-        .get("user-agent")
-        .and_then(|v| v.to_str().ok())
-        .map(|s| s.chars().take(512).collect::<String>());
+    let origin = origin_of(req.request());
     let res = next.call(req).await?;
-    if let Some(db) = db {
+    let status = res.status().as_u16();
+    if Outcome::from_status(status) == Outcome::Success {
+        return Ok(res);
+    }
+    if let Some(app) = app {
         let request = res.request();
         let pattern = request
             .match_pattern()
@@ -59,13 +74,12 @@ pub async fn record(
             .cloned()
             .unwrap_or_default();
         let principal = request.extensions().get::<Principal>().cloned();
-        let status = res.status().as_u16();
         let entry = NewEntry {
             actor_id: note
                 .actor_id
                 .or_else(|| principal.as_ref().map(|p| p.user_id.clone())),
-            ip,
-            user_agent,
+            ip: origin.ip,
+            user_agent: origin.user_agent,
             action: note.action.unwrap_or_else(|| format!("{method} {pattern}")),
             object_type: note.object_type,
             object_id: note.object_id,
@@ -79,8 +93,16 @@ pub async fn record(
                 "note": note.details,
             }),
         };
-        if let Err(e) = audit::append(&db, entry).await {
-            tracing::error!(error = ?e, "failed to append to the audit log");
+        let written = async {
+            let mut conn = app.db.pool.acquire().await?;
+            audit::record(&mut conn, entry).await
+        }
+        .await;
+        match written {
+            Ok(()) => app.wake().sealer.notify_one(),
+            Err(e) => {
+                tracing::error!(error = ?e, "failed to record a refused attempt in the audit log")
+            }
         }
     }
     Ok(res)

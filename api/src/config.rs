@@ -37,6 +37,8 @@ pub struct Settings {
     pub smtp_from: String,
     /// How long an access token lives, in seconds (the refresh cookie renews it).
     pub access_token_ttl_secs: i64,
+    /// How long a worker holds a claimed job before another node may take it over.
+    pub job_lease_secs: i64,
 }
 
 /// A configuration value that cannot be used, named after its variable.
@@ -156,6 +158,12 @@ impl Settings {
             900,
             5..=86_400,
         )?;
+        let job_lease_secs = parse_number(
+            get("PORTCULLIS_JOB_LEASE_SECS"),
+            "PORTCULLIS_JOB_LEASE_SECS",
+            60,
+            1..=3600,
+        )?;
         let smtp_from =
             get("PORTCULLIS_SMTP_FROM").unwrap_or_else(|| "Portcullis <no-reply@localhost>".into());
 
@@ -171,6 +179,7 @@ impl Settings {
             smtp_url,
             smtp_from,
             access_token_ttl_secs,
+            job_lease_secs,
         })
     }
 

@@ -6,8 +6,7 @@ use std::time::Duration;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-use crate::db::Db;
-use crate::storage::outbox::{self, Email};
+use crate::storage::outbox::Email;
 use crate::storage::portals::PortalRow;
 
 fn escape(s: &str) -> String {
@@ -53,40 +52,40 @@ pub fn invitation(to: &str, name: &str, portal: Option<&PortalRow>, link: &str) 
     }
 }
 
-/// Delivers queued emails every few seconds; each failure is recorded and retried later.
-pub fn spawn_delivery(db: Db, smtp_url: String, from: String) -> anyhow::Result<()> {
-    let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&smtp_url)
-        .map_err(|e| anyhow::anyhow!("PORTCULLIS_SMTP_URL is not usable: {e}"))?
-        .timeout(Some(Duration::from_secs(20)))
-        .build();
-    let from: Mailbox = from
-        .parse()
-        .map_err(|e| anyhow::anyhow!("PORTCULLIS_SMTP_FROM is not a mailbox: {e}"))?;
-    tokio::spawn(async move {
-        loop {
-            match outbox::due(&db, 20).await {
-                Ok(batch) => {
-                    for e in batch {
-                        let result = match build(&from, &e) {
-                            Ok(message) => transport
-                                .send(message)
-                                .await
-                                .map(|_| ())
-                                .map_err(|err| err.to_string()),
-                            Err(err) => Err(err),
-                        };
-                        if let Err(err) = &result {
-                            tracing::warn!(email_id = %e.id, error = %err, "email delivery failed");
-                        }
-                        let _ = outbox::record_attempt(&db, &e.id, result.err().as_deref()).await;
-                    }
-                }
-                Err(err) => tracing::warn!(error = ?err, "could not read the outbox"),
-            }
-            tokio::time::sleep(Duration::from_secs(5)).await;
-        }
-    });
-    Ok(())
+/// SMTP delivery, when `PORTCULLIS_SMTP_URL` is set. Each outbox email is sent by its own
+/// `email.send` job, so retries and "once, not once per node" come from the job queue.
+#[derive(Clone)]
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+impl Mailer {
+    /// The configured mailer, or `None` when mail is kept in the outbox only.
+    pub fn from_settings(settings: &crate::config::Settings) -> anyhow::Result<Option<Mailer>> {
+        let Some(url) = &settings.smtp_url else {
+            return Ok(None);
+        };
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| anyhow::anyhow!("PORTCULLIS_SMTP_URL is not usable: {e}"))?
+            .timeout(Some(Duration::from_secs(20)))
+            .build();
+        let from: Mailbox = settings
+            .smtp_from
+            .parse()
+            .map_err(|e| anyhow::anyhow!("PORTCULLIS_SMTP_FROM is not a mailbox: {e}"))?;
+        Ok(Some(Mailer { transport, from }))
+    }
+
+    /// Sends one email; the error says why the server refused it.
+    pub async fn send(&self, e: &portcullis_shared::admin::OutboxEmail) -> Result<(), String> {
+        let message = build(&self.from, e)?;
+        self.transport
+            .send(message)
+            .await
+            .map(|_| ())
+            .map_err(|err| err.to_string())
+    }
 }
 
 fn build(from: &Mailbox, e: &portcullis_shared::admin::OutboxEmail) -> Result<Message, String> {

@@ -32,6 +32,8 @@ pub enum ApiError {
     Forbidden,
     #[error("conflict: {0}")]
     Conflict(String),
+    #[error("value taken")]
+    Taken(Vec<FieldError>),
     #[error("precondition failed")]
     PreconditionFailed,
     #[error("rate limited")]
@@ -53,7 +55,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType(_) => ErrorCode::UnsupportedMediaType,
             ApiError::Unauthenticated(_) => ErrorCode::Unauthenticated,
             ApiError::Forbidden => ErrorCode::Forbidden,
-            ApiError::Conflict(_) => ErrorCode::Conflict,
+            ApiError::Conflict(_) | ApiError::Taken(_) => ErrorCode::Conflict,
             ApiError::PreconditionFailed => ErrorCode::PreconditionFailed,
             ApiError::RateLimited { .. } => ErrorCode::RateLimited,
             ApiError::Unavailable(_) => ErrorCode::ServiceUnavailable,
@@ -82,6 +84,10 @@ impl ApiError {
                 let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
                 format!("Invalid field(s): {}.", fields.join(", "))
             }
+            ApiError::Taken(errors) => {
+                let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+                format!("Already in use: {}.", fields.join(", "))
+            }
             ApiError::Unauthenticated(m) => (*m).to_owned(),
             ApiError::Forbidden => "You may not perform this action.".to_owned(),
             ApiError::PreconditionFailed => {
@@ -96,7 +102,7 @@ impl ApiError {
             }
         };
         let mut problem = Problem::new(code, Some(detail));
-        if let ApiError::Validation(errors) = self {
+        if let ApiError::Validation(errors) | ApiError::Taken(errors) = self {
             problem.errors = errors.clone();
         }
         problem
@@ -109,7 +115,56 @@ impl From<sqlx::Error> for ApiError {
             sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
                 ApiError::Unavailable(e.into())
             }
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                let field = constraint_field(db.constraint(), db.message());
+                ApiError::Validation(vec![FieldError::new(field, "taken", "is already in use")])
+                    .into_conflict()
+            }
+            sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+                let field = constraint_field(db.constraint(), db.message());
+                ApiError::Validation(vec![FieldError::new(
+                    field,
+                    "not_found",
+                    "must refer to an existing record",
+                )])
+            }
             other => ApiError::Internal(other.into()),
+        }
+    }
+}
+
+/// The column a violated constraint is about: from PostgreSQL's constraint name
+/// (`portals_custom_domain_key`, `users_account_id_fkey`) or SQLite's message
+/// (`UNIQUE constraint failed: portals.custom_domain`).
+fn constraint_field(constraint: Option<&str>, message: &str) -> String {
+    if let Some(name) = constraint {
+        let trimmed = name
+            .trim_end_matches("_key")
+            .trim_end_matches("_fkey")
+            .trim_end_matches("_idx");
+        // Drop the table name: everything up to the first underscore-separated part that
+        // is followed by the column.
+        return match trimmed.split_once('_') {
+            Some((_table, column)) if !column.is_empty() => column.to_owned(),
+            _ => trimmed.to_owned(),
+        };
+    }
+    message
+        .rsplit(": ")
+        .next()
+        .and_then(|cols| cols.split(',').next())
+        .and_then(|col| col.trim().rsplit('.').next())
+        .filter(|c| !c.is_empty() && !c.contains(' '))
+        .unwrap_or("id")
+        .to_owned()
+}
+
+impl ApiError {
+    /// A uniqueness failure: 409, naming the field whose value is taken.
+    fn into_conflict(self) -> ApiError {
+        match self {
+            ApiError::Validation(errors) => ApiError::Taken(errors),
+            other => other,
         }
     }
 }

@@ -2,6 +2,7 @@
 //! whole server; the `portcullis` binary is a thin command line around it.
 
 pub mod admin;
+pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod cli;
@@ -10,6 +11,7 @@ pub mod db;
 pub mod domain;
 pub mod email;
 pub mod error;
+pub mod http;
 pub mod jobs;
 pub mod metrics;
 pub mod openapi;

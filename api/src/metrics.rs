@@ -6,7 +6,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
 /// The registry and the HTTP instruments, one set per app.
@@ -15,6 +15,7 @@ pub struct Metrics {
     registry: Registry,
     requests: IntCounterVec,
     latency: HistogramVec,
+    jobs: IntGaugeVec,
 }
 
 impl Metrics {
@@ -34,13 +35,27 @@ impl Metrics {
             ),
             &labels,
         )?;
+        let jobs = IntGaugeVec::new(
+            Opts::new("jobs", "Jobs in the queue by kind and state"),
+            &["kind", "state"],
+        )?;
+        registry.register(Box::new(jobs.clone()))?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         Ok(Metrics {
             registry,
             requests,
             latency,
+            jobs,
         })
+    }
+
+    /// Sets the job gauges from a fresh count (kind, state, number).
+    pub fn set_jobs(&self, counts: &[(String, String, i64)]) {
+        self.jobs.reset();
+        for (kind, state, n) in counts {
+            self.jobs.with_label_values(&[kind, state]).set(*n);
+        }
     }
 
     /// The Prometheus text exposition of every instrument.

@@ -203,30 +203,33 @@ pub fn demo_portals() -> Vec<NewPortal> {
 /// Creates whatever part of the demo data is missing.
 pub async fn seed_demo(db: &Db) -> anyhow::Result<SeedReport> {
     let mut report = SeedReport::default();
+    // Hashed before the transaction: every demo user shares one password.
+    let hash = Hasher::new()?.hash(DEMO_PASSWORD.to_owned()).await?;
+    let mut tx = db.pool.begin().await?;
     sqlx::query(
         "INSERT INTO company (id, name, created_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING",
     )
     .bind("demo")
     .bind("Acme Corporation")
     .bind(time::now())
-    .execute(&db.pool)
+    .execute(&mut *tx)
     .await?;
     let mut portal_ids = HashMap::new();
     for portal in demo_portals() {
-        if portals::insert_if_absent(db, &portal).await? {
+        if portals::insert_if_absent(&mut tx, &portal).await? {
             report.portals_created.push(portal.slug.as_str().to_owned());
         }
-        if let Some(p) = portals::find_published(db, portal.slug.as_str()).await? {
+        if let Some(p) = portals::find_published(&mut tx, portal.slug.as_str()).await? {
             portal_ids.insert(p.slug.clone(), p.id);
         }
     }
     let mut account_ids = HashMap::new();
     for (name, kind, domain, region) in DEMO_ACCOUNTS {
-        let id = match accounts::find_id_by_name(db, name).await? {
+        let id = match accounts::find_id_by_name(&mut tx, name).await? {
             Some(id) => id,
             None => {
                 accounts::insert(
-                    db,
+                    &mut tx,
                     &accounts::NewAccount {
                         kind,
                         name: name.into(),
@@ -241,11 +244,9 @@ pub async fn seed_demo(db: &Db) -> anyhow::Result<SeedReport> {
         };
         account_ids.insert(name, id);
     }
-    // Every demo user shares one password, so it is hashed once.
-    let hash = Hasher::new()?.hash(DEMO_PASSWORD.to_owned()).await?;
     for u in &DEMO_USERS {
         let created = users::insert_if_absent(
-            db,
+            &mut tx,
             &users::NewUser {
                 email: u.email.into(),
                 name: u.name.into(),
@@ -261,5 +262,6 @@ pub async fn seed_demo(db: &Db) -> anyhow::Result<SeedReport> {
             report.users_created.push(u.email.to_owned());
         }
     }
+    tx.commit().await?;
     Ok(report)
 }

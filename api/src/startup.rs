@@ -82,17 +82,13 @@ fn run(listener: TcpListener, settings: Settings, db: Db, keys: Keys) -> anyhow:
     let limiter = web::Data::new(IpLimiter::per_minute(
         settings.auth_attempts_per_ip_per_minute,
     ));
-    let db = web::Data::new(db);
     let spec = Arc::new(spec);
     let json_limit = settings.max_json_bytes;
-    if let Some(smtp) = &settings.smtp_url {
-        email::spawn_delivery(
-            db.get_ref().clone(),
-            smtp.clone(),
-            settings.smtp_from.clone(),
-        )?;
-    }
-    crate::jobs::spawn(db.get_ref().clone());
+    let mailer = email::Mailer::from_settings(&settings)?;
+    let use_cases = crate::app::App::new(db.clone(), settings.clone());
+    crate::jobs::spawn(use_cases.clone(), mailer);
+    let use_cases = web::Data::new(use_cases);
+    let db = web::Data::new(db);
     let settings = web::Data::new(settings);
 
     let server = HttpServer::new(move || {
@@ -113,15 +109,12 @@ fn run(listener: TcpListener, settings: Settings, db: Db, keys: Keys) -> anyhow:
                     .app_data(web::QueryConfig::default().error_handler(error::query_error))
                     .app_data(web::PathConfig::default().error_handler(error::path_error))
                     .app_data(db.clone())
+                    .app_data(use_cases.clone())
                     .app_data(metrics.clone())
                     .app_data(keys.clone())
                     .app_data(hasher.clone())
                     .app_data(limiter.clone())
                     .app_data(settings.clone())
-                    // Profile photos up to 2 MB arrive as raw bytes.
-                    .app_data(web::PayloadConfig::new(
-                        crate::routes::me::MAX_PHOTO_BYTES + 1,
-                    ))
                     .app_data(table.clone())
                     .app_data(spa.clone())
                     .app_data(default_csp.clone())

@@ -268,6 +268,9 @@ pub struct AuditVerification {
     /// The first entry where the chain breaks; absent when intact.
     pub first_broken_seq: Option<i64>,
     pub intact: bool,
+    /// Entries recorded but not yet sealed into the chain (sealing follows within a second).
+    #[serde(default)]
+    pub pending: i64,
 }
 
 /// Where a permission override applies.

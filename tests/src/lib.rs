@@ -23,6 +23,8 @@ pub struct TestApp {
     pub address: String,
     pub port: u16,
     pub db: Db,
+    /// The use cases, on the same database, for tests that act as the operator.
+    pub core: portcullis::app::App,
     pub client: reqwest::Client,
     pub backend: Backend,
     _dir: tempfile::TempDir,
@@ -137,6 +139,7 @@ impl TestApp {
         let settings = Settings::from_lookup(|k| vars.get(k).cloned()).expect("valid settings");
         let db = Db::connect(&settings).await.expect("database connects");
         db.migrate().await.expect("migrations apply");
+        let core = portcullis::app::App::new(db.clone(), settings.clone());
         let app = Application::build_with_db(settings, db.clone())
             .await
             .expect("the app builds");
@@ -151,6 +154,7 @@ impl TestApp {
             address: format!("http://127.0.0.1:{port}"),
             port,
             db,
+            core,
             client,
             backend,
             _dir: dir,
@@ -170,6 +174,11 @@ impl TestApp {
             .send()
             .await
             .expect("request sent")
+    }
+
+    /// A connection to the app's database, for fixture lookups and fault injection.
+    pub async fn conn(&self) -> sqlx::pool::PoolConnection<sqlx::Any> {
+        self.db.pool.acquire().await.expect("a database connection")
     }
 
     /// Seeds the demo data.

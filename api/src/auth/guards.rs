@@ -54,10 +54,3 @@ role_guard!(
     /// An administrator, or a partner administrator for their own organisation's users.
     UserManager: Role::Admin | Role::PartnerAdmin
 );
-
-impl UserManager {
-    /// The users this caller may manage.
-    pub fn scope(&self) -> crate::storage::Scope {
-        crate::storage::Scope::users_of(&self.0)
-    }
-}

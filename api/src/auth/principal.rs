@@ -9,8 +9,8 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use portcullis_shared::Role;
 
+use crate::app::{App, Origin};
 use crate::auth::tokens::{self, Keys};
-use crate::db::Db;
 use crate::error::ApiError;
 use crate::storage::sessions;
 use crate::time;
@@ -29,6 +29,8 @@ pub struct Principal {
     pub portal_id: Option<String>,
     /// Set when an administrator is viewing as this user: the session is read-only.
     pub viewed_by: Option<String>,
+    /// Where the request came from, for the audit log.
+    pub origin: Origin,
 }
 
 fn bearer(req: &HttpRequest) -> Option<String> {
@@ -42,9 +44,9 @@ fn bearer(req: &HttpRequest) -> Option<String> {
 /// Verifies the access token and the live session behind it, and records the caller for the
 /// audit log.
 async fn authenticate(req: HttpRequest) -> Result<Principal, ApiError> {
-    let (Some(keys), Some(db)) = (
+    let (Some(keys), Some(app)) = (
         req.app_data::<web::Data<Keys>>().cloned(),
-        req.app_data::<web::Data<Db>>().cloned(),
+        req.app_data::<web::Data<App>>().cloned(),
     ) else {
         return Err(ApiError::Internal(anyhow::anyhow!(
             "authentication state is not configured"
@@ -55,14 +57,15 @@ async fn authenticate(req: HttpRequest) -> Result<Principal, ApiError> {
         .verify(&token)
         .ok_or(ApiError::Unauthenticated("The access token is not valid."))?;
     let now = time::now();
-    let live = sessions::live(&db, &tokens::hash_token(&claims.sid), now)
+    let mut conn = app.read().await?;
+    let live = sessions::live(&mut conn, &tokens::hash_token(&claims.sid), now)
         .await?
         .filter(|s| s.user_id == claims.sub)
         .ok_or(ApiError::Unauthenticated(
             "The session has ended; sign in again.",
         ))?;
     if now - live.last_seen_at > TOUCH_AFTER_MICROS {
-        sessions::touch(&db, &live.session_id, now).await?;
+        sessions::touch(&mut conn, &live.session_id, now).await?;
     }
     let principal = Principal {
         user_id: live.user_id,
@@ -71,6 +74,7 @@ async fn authenticate(req: HttpRequest) -> Result<Principal, ApiError> {
         account_id: live.account_id,
         portal_id: live.portal_id,
         viewed_by: live.viewed_by,
+        origin: crate::audit::origin_of(&req),
     };
     // The audit middleware names the actor from here.
     req.extensions_mut().insert(principal.clone());

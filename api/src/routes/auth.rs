@@ -1,28 +1,17 @@
 //! Password sign-in, token refresh with rotation, and sign-out (here or everywhere).
 
-use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use portcullis_shared::validate::{MAX_PASSWORD_BYTES, is_plausible_email, is_valid_slug};
 use portcullis_shared::{FieldError, LoginRequest, TokenResponse};
 
-use crate::audit::{self, AuditNote};
+use crate::app::{self, App};
+use crate::audit::{self, AuditNote, origin_of};
 use crate::auth::password::Hasher;
-use crate::auth::throttle::{self, IpLimiter};
-use crate::auth::tokens::{self, Keys};
+use crate::auth::throttle::IpLimiter;
+use crate::auth::tokens::Keys;
 use crate::auth::{OwnSession, Principal};
-use crate::db::Db;
 use crate::error::ApiError;
-use crate::storage::{portals, sessions, users};
-use crate::time;
-
-/// The refresh cookie: HttpOnly, Secure, SameSite=Strict, sent only to the auth endpoints.
-pub const REFRESH_COOKIE: &str = "portcullis_refresh";
-const REFRESH_PATH: &str = "/api/v1/auth";
-/// Sessions of internal users who sign in outside any portal.
-const DEFAULT_IDLE_SECS: i64 = 30 * 60;
-const DEFAULT_LIFETIME_SECS: i64 = 12 * 60 * 60;
-
-const BAD_CREDENTIALS: &str = "The email or password is incorrect.";
+use crate::http::{REFRESH_COOKIE, cleared_cookie, refresh_cookie, session_response};
 
 fn validate_login(body: &LoginRequest) -> Result<(), ApiError> {
     let mut errors = Vec::new();
@@ -55,40 +44,6 @@ fn validate_login(body: &LoginRequest) -> Result<(), ApiError> {
     }
 }
 
-/// The cookie carries the session secret and the refresh secret; the database holds only
-/// their hashes.
-fn refresh_cookie(sid: &str, secret: &str, max_age_secs: i64) -> Cookie<'static> {
-    Cookie::build(REFRESH_COOKIE, format!("{sid}.{secret}"))
-        .path(REFRESH_PATH)
-        .http_only(true)
-        .secure(true)
-        .same_site(SameSite::Strict)
-        .max_age(CookieDuration::seconds(max_age_secs.max(0)))
-        .finish()
-}
-
-fn cleared_cookie() -> Cookie<'static> {
-    let mut c = refresh_cookie("", "", 0);
-    c.make_removal();
-    c
-}
-
-fn token_response(
-    keys: &Keys,
-    user_id: &str,
-    sid: &str,
-    role: &str,
-    portal: Option<String>,
-) -> Result<TokenResponse, ApiError> {
-    let claims = keys.claims_for(user_id, sid, role, portal);
-    Ok(TokenResponse {
-        access_token: keys.sign(&claims)?,
-        token_type: "Bearer".into(),
-        expires_in: keys.ttl_secs() as u64,
-        expires_at: time::to_rfc3339(claims.exp * 1_000_000),
-    })
-}
-
 /// Signs in with email and password. External users name the portal they sign in to.
 /// Unknown emails and wrong passwords get the same answer in the same time.
 #[utoipa::path(
@@ -106,7 +61,7 @@ fn token_response(
 #[post("/auth/login")]
 pub async fn login(
     req: HttpRequest,
-    db: web::Data<Db>,
+    app: web::Data<App>,
     keys: web::Data<Keys>,
     hasher: web::Data<Hasher>,
     limiter: web::Data<IpLimiter>,
@@ -115,119 +70,40 @@ pub async fn login(
     let body = body.into_inner();
     limiter.check(req.peer_addr().map(|a| a.ip()))?;
     validate_login(&body)?;
-    let throttle_key = users::normalize_email(&body.email);
-    throttle::check_account(&db, &throttle_key, time::now()).await?;
-    let user = users::find_by_email(&db, &body.email).await?;
-    audit::note(
-        &req,
-        AuditNote {
-            action: Some("auth.login".into()),
-            actor_id: user.as_ref().map(|u| u.id.clone()),
-            object_type: Some("user".into()),
-            object_id: user.as_ref().map(|u| u.id.clone()),
-            details: Some(serde_json::json!({ "email": body.email.trim(), "portal": body.portal })),
-            ..AuditNote::default()
-        },
-    );
-    let hash = user.as_ref().and_then(|u| u.password_hash.clone());
-    let password_ok = hasher.verify(body.password, hash).await?;
-    if !password_ok {
-        throttle::record_failure(&db, &throttle_key).await?;
-        return Err(ApiError::Unauthenticated(BAD_CREDENTIALS));
-    }
-    throttle::clear(&db, &throttle_key).await?;
-    let user = user
-        .filter(|u| u.may_sign_in(time::now()))
-        .ok_or(ApiError::Unauthenticated(BAD_CREDENTIALS))?;
-
-    let portal = match &body.portal {
-        Some(slug) => Some(
-            portals::find_published(&db, slug)
-                .await?
-                .ok_or(ApiError::Unauthenticated(BAD_CREDENTIALS))?,
-        ),
-        None => None,
-    };
-    // External users sign in only through their own portal.
-    if !user.role.is_internal()
-        && (portal.is_none() || portal.as_ref().map(|p| &p.id) != user.portal_id.as_ref())
-    {
-        return Err(ApiError::Unauthenticated(BAD_CREDENTIALS));
-    }
-    open_session(&req, &db, &keys, &user, portal).await
-}
-
-/// Opens a session for a user who has just proven who they are (password, or an accepted
-/// invitation) and answers with the access token and the refresh cookie.
-pub async fn open_session(
-    req: &HttpRequest,
-    db: &Db,
-    keys: &Keys,
-    user: &users::UserRow,
-    portal: Option<portals::PortalRow>,
-) -> Result<HttpResponse, ApiError> {
-    let (sid, refresh_secret, lifetime, body) =
-        new_session(req, db, keys, user, portal, None).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("cache-control", "no-store"))
-        .cookie(refresh_cookie(&sid, &refresh_secret, lifetime))
-        .json(body))
-}
-
-/// Creates the session row and its access token: (session secret, refresh secret, lifetime,
-/// token). `viewed_by` marks a read-only "view as" session opened by that administrator.
-pub async fn new_session(
-    req: &HttpRequest,
-    db: &Db,
-    keys: &Keys,
-    user: &users::UserRow,
-    portal: Option<portals::PortalRow>,
-    viewed_by: Option<String>,
-) -> Result<(String, String, i64, TokenResponse), ApiError> {
-    let (idle, lifetime) = portal
-        .as_ref()
-        .map_or((DEFAULT_IDLE_SECS, DEFAULT_LIFETIME_SECS), |p| {
-            (p.idle_timeout_secs, p.absolute_lifetime_secs)
-        });
-    // A view-as session is short: one hour at most.
-    let lifetime = if viewed_by.is_some() {
-        lifetime.min(3600)
-    } else {
-        lifetime
-    };
-    let sid = tokens::random_token();
-    let refresh_secret = tokens::random_token();
-    let session_id = sessions::create(
-        db,
-        &sessions::NewSession {
-            token_hash: tokens::hash_token(&sid),
-            refresh_hash: tokens::hash_token(&refresh_secret),
-            user_id: user.id.clone(),
-            portal_id: portal.as_ref().map(|p| p.id.clone()),
-            idle_timeout_secs: idle,
-            absolute_lifetime_secs: lifetime,
-            ip: req.peer_addr().map(|a| a.ip().to_string()),
-            user_agent: req
-                .headers()
-                .get("user-agent")
-                .and_then(|v| v.to_str().ok())
-                .map(|s| s.chars().take(512).collect()),
-            viewed_by: viewed_by.clone(),
+    let email = body.email.trim().to_owned();
+    let portal = body.portal.clone();
+    let opened = app::auth::login(
+        &app,
+        &keys,
+        &hasher,
+        &origin_of(&req),
+        app::auth::Credentials {
+            email: body.email,
+            password: body.password,
+            portal: body.portal,
         },
     )
-    .await?;
-    if viewed_by.is_none() {
-        users::record_sign_in(db, &user.id).await?;
-    }
-    tracing::info!(user_id = %user.id, session_id = %session_id, view_as = viewed_by.is_some(), "session opened");
-    let body = token_response(
-        keys,
-        &user.id,
-        &sid,
-        user.role.as_str(),
-        portal.map(|p| p.slug),
-    )?;
-    Ok((sid, refresh_secret, lifetime, body))
+    .await;
+    let opened = match opened {
+        Ok(opened) => opened,
+        Err(e) => {
+            // The audit middleware records the refusal, against the user it names.
+            let who = app::auth::attempted_user(&app, &email).await?;
+            audit::note(
+                &req,
+                AuditNote {
+                    action: Some("auth.login".into()),
+                    object_type: who.as_ref().map(|_| "user".to_owned()),
+                    object_id: who.clone(),
+                    actor_id: who,
+                    details: Some(serde_json::json!({ "email": email, "portal": portal })),
+                    ..AuditNote::default()
+                },
+            );
+            return Err(e);
+        }
+    };
+    Ok(session_response(opened))
 }
 
 /// Exchanges the refresh cookie for a new access token, rotating the cookie. Presenting a
@@ -242,58 +118,21 @@ pub async fn new_session(
 #[post("/auth/refresh")]
 pub async fn refresh(
     req: HttpRequest,
-    db: web::Data<Db>,
+    app: web::Data<App>,
     keys: web::Data<Keys>,
 ) -> Result<HttpResponse, ApiError> {
     let unauth = || ApiError::Unauthenticated("Sign in again.");
     let cookie = req.cookie(REFRESH_COOKIE).ok_or_else(unauth)?;
     let (sid, secret) = cookie.value().split_once('.').ok_or_else(unauth)?;
-    let state = sessions::refresh_state(&db, &tokens::hash_token(sid))
-        .await?
-        .ok_or_else(unauth)?;
-    let presented = tokens::hash_token(secret);
-    if presented != state.refresh_hash {
-        if state.previous_refresh_hash.as_deref() == Some(presented.as_str()) {
-            sessions::end(&db, &state.session_id, "refresh_token_reuse").await?;
-            tracing::warn!(session_id = %state.session_id, "refresh token reused; session ended");
-        }
-        return Err(unauth());
-    }
-    let user = users::find_by_id(&db, &state.user_id)
-        .await?
-        .ok_or_else(unauth)?;
-    let now = time::now();
-    if !user.may_sign_in(now) || state.expires_at <= now {
-        return Err(unauth());
-    }
-    let new_secret = tokens::random_token();
-    if !sessions::rotate_refresh(
-        &db,
-        &state.session_id,
-        &state.refresh_hash,
-        &tokens::hash_token(&new_secret),
-    )
-    .await?
-    {
-        return Err(unauth());
-    }
-    // The session secret stays the same; only the access token and refresh secret change.
-    let live = sessions::live(&db, &state.token_hash, now)
-        .await?
-        .ok_or_else(unauth)?;
-    let portal_slug = match &live.portal_id {
-        Some(id) => portals::find_by_id(&db, id).await?.map(|p| p.slug),
-        None => None,
-    };
-    let body = token_response(&keys, &user.id, sid, user.role.as_str(), portal_slug)?;
+    let refreshed = app::auth::refresh(&app, &keys, sid, secret).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))
         .cookie(refresh_cookie(
             sid,
-            &new_secret,
-            (state.expires_at - now) / 1_000_000,
+            &refreshed.refresh_secret,
+            refreshed.remaining_secs,
         ))
-        .json(body))
+        .json(refreshed.token))
 }
 
 /// Ends the current session.
@@ -306,9 +145,9 @@ pub async fn refresh(
     )
 )]
 #[post("/auth/logout")]
-pub async fn logout(session: OwnSession, db: web::Data<Db>) -> Result<HttpResponse, ApiError> {
+pub async fn logout(session: OwnSession, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
     let principal = session.0;
-    sessions::end(&db, &principal.session_id, "logout").await?;
+    app::auth::logout(&app, &principal).await?;
     if principal.viewed_by.is_some() {
         // A "view as" session has no cookie of its own: the browser's cookie is the
         // administrator's, whose session goes on.
@@ -327,7 +166,10 @@ pub async fn logout(session: OwnSession, db: web::Data<Db>) -> Result<HttpRespon
     )
 )]
 #[post("/auth/logout-all")]
-pub async fn logout_all(principal: Principal, db: web::Data<Db>) -> Result<HttpResponse, ApiError> {
-    sessions::end_all(&db, &principal.user_id, "logout_everywhere").await?;
+pub async fn logout_all(
+    principal: Principal,
+    app: web::Data<App>,
+) -> Result<HttpResponse, ApiError> {
+    app::auth::logout_everywhere(&app, &principal).await?;
     Ok(HttpResponse::NoContent().cookie(cleared_cookie()).finish())
 }

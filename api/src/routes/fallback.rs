@@ -5,11 +5,10 @@ use actix_web::http::{Method, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use utoipa::openapi::OpenApi;
 
-use crate::db::Db;
+use crate::app::{self, App};
 use crate::error::ApiError;
 use crate::security;
 use crate::spa::Spa;
-use crate::storage::portals;
 
 /// The paths and methods of the OpenAPI document, to tell a wrong method from a wrong path.
 pub struct RouteTable {
@@ -82,7 +81,7 @@ pub async fn default_service(
     req: HttpRequest,
     table: web::Data<RouteTable>,
     spa: web::Data<Spa>,
-    db: web::Data<Db>,
+    app: web::Data<App>,
 ) -> Result<HttpResponse, ApiError> {
     let path = req.path();
     if path == "/api" || path.starts_with("/api/") {
@@ -96,7 +95,7 @@ pub async fn default_service(
     if req.method() != Method::GET && req.method() != Method::HEAD {
         return Ok(method_not_allowed(&["GET".into(), "HEAD".into()]));
     }
-    let frame_ancestors = portal_frame_ancestors(&db, path).await;
+    let frame_ancestors = portal_frame_ancestors(&app, path).await;
     let csp = security::content_security_policy(spa.script_hashes(), &frame_ancestors);
     match spa.respond(&req, &csp) {
         Some(res) => Ok(res),
@@ -109,13 +108,13 @@ pub async fn default_service(
 }
 
 /// `frame-ancestors` for a portal page: the portal's configured embedders, else `'none'`.
-async fn portal_frame_ancestors(db: &Db, path: &str) -> String {
+async fn portal_frame_ancestors(app: &App, path: &str) -> String {
     let slug = path
         .strip_prefix("/p/")
         .and_then(|rest| rest.split('/').next())
         .filter(|s| !s.is_empty());
     if let Some(slug) = slug
-        && let Ok(Some(portal)) = portals::find_published(db, slug).await
+        && let Ok(portal) = app::portals::published(app, slug).await
         && let Some(fa) = portal.frame_ancestors.filter(|f| !f.trim().is_empty())
     {
         return fa;

@@ -2,6 +2,7 @@
 
 use actix_web::{HttpResponse, get, web};
 
+use crate::app::App;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
@@ -35,10 +36,15 @@ pub async fn readyz(db: web::Data<Db>) -> Result<HttpResponse, ApiError> {
     }
 }
 
-/// Prometheus metrics: request counts and latency histograms by route and status.
+/// Prometheus metrics: request counts and latency histograms by route and status, and the
+/// job queue by kind and state.
 #[utoipa::path(tag = "operations", responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain; version=0.0.4")))]
 #[get("/metrics")]
-pub async fn metrics(metrics: web::Data<Metrics>) -> Result<HttpResponse, ApiError> {
+pub async fn metrics(
+    metrics: web::Data<Metrics>,
+    app: web::Data<App>,
+) -> Result<HttpResponse, ApiError> {
+    metrics.set_jobs(&crate::app::jobs::counts(&app).await?);
     Ok(HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))
         .content_type("text/plain; version=0.0.4; charset=utf-8")

@@ -1,18 +1,13 @@
 //! The signed-in user: who they are, where, and what they may do.
 
-use actix_web::{HttpRequest, HttpResponse, get, patch, post, put, web};
-use portcullis_shared::auth::{
-    AccountSummary, MeUser, NotificationPrefs, OnboardingComplete, PortalSummary, ProfilePatch,
-};
-use portcullis_shared::{FieldError, Me};
+use actix_web::{HttpResponse, get, patch, post, put, web};
+use portcullis_shared::Me;
+use portcullis_shared::auth::{NotificationPrefs, OnboardingComplete, ProfilePatch};
 
-use crate::audit::{self, AuditNote};
-
+use crate::app::{self, App};
 use crate::auth::Principal;
-use crate::db::Db;
-use crate::domain::permissions;
 use crate::error::ApiError;
-use crate::storage::{accounts, permissions as overrides, portals, users};
+use crate::http::read_limited;
 
 /// The signed-in user, their role, account, portal and effective permissions.
 #[utoipa::path(
@@ -24,100 +19,8 @@ use crate::storage::{accounts, permissions as overrides, portals, users};
     )
 )]
 #[get("/me")]
-pub async fn me(principal: Principal, db: web::Data<Db>) -> Result<web::Json<Me>, ApiError> {
-    Ok(web::Json(load_me(&principal, &db).await?))
-}
-
-/// Everything `/me` answers, for the caller of any `/me` endpoint.
-async fn load_me(principal: &Principal, db: &Db) -> Result<Me, ApiError> {
-    let user =
-        users::find_by_id(db, &principal.user_id)
-            .await?
-            .ok_or(ApiError::Unauthenticated(
-                "The session has ended; sign in again.",
-            ))?;
-    let account = match &user.account_id {
-        Some(id) => accounts::find_by_id(db, id).await?,
-        None => None,
-    };
-    let portal = match &principal.portal_id {
-        Some(id) => portals::find_by_id(db, id).await?,
-        None => None,
-    };
-    let permissions = match (&portal, &account, user.role.portal_kind()) {
-        (Some(p), Some(a), Some(kind)) => {
-            let found = overrides::for_user(db, &p.id, &a.id, &user.id).await?;
-            permissions::effective(kind, &found)
-        }
-        _ => Vec::new(),
-    };
-    let onboarding = users::onboarding(db, &user.id).await?;
-    let notifications = onboarding
-        .notification_prefs
-        .as_deref()
-        .and_then(|j| serde_json::from_str(j).ok())
-        .unwrap_or_default();
-    Ok(Me {
-        user: MeUser {
-            id: user.id,
-            email: user.email,
-            name: user.name,
-            role: user.role,
-            title: user.title,
-            phone: user.phone,
-        },
-        account: account.map(|a| AccountSummary {
-            id: a.id,
-            name: a.name,
-            kind: a.kind,
-        }),
-        portal: portal.map(|p| PortalSummary {
-            slug: p.slug,
-            name: p.name,
-            kind: p.kind,
-        }),
-        permissions,
-        onboarding_complete: onboarding.onboarded,
-        notifications,
-        has_photo: onboarding.has_photo,
-        viewed_by: match &principal.viewed_by {
-            Some(admin) => users::find_by_id(db, admin).await?.map(|a| a.email),
-            None => None,
-        },
-    })
-}
-
-/// Profile fields: name 1-100 characters; title up to 100; phone up to 30 of digits, spaces
-/// and `+-().`.
-fn check_profile(p: &ProfilePatch) -> Result<(), ApiError> {
-    let mut errors = Vec::new();
-    if let Some(name) = &p.name {
-        crate::domain::portal::check_name("name", name, &mut errors);
-    }
-    if p.title.as_deref().is_some_and(|t| t.chars().count() > 100) {
-        errors.push(FieldError {
-            field: "title".into(),
-            code: "too_long".into(),
-            message: "must be at most 100 characters".into(),
-        });
-    }
-    if p.phone.as_deref().is_some_and(|ph| {
-        ph.chars().count() > 30
-            || !ph
-                .chars()
-                .all(|c| c.is_ascii_digit() || " +-().".contains(c))
-    }) {
-        errors.push(FieldError {
-            field: "phone".into(),
-            code: "invalid_format".into(),
-            message: "must be up to 30 digits, spaces and + - ( ) .".into(),
-        });
-    }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::Validation(errors))
-    }
+pub async fn me(principal: Principal, app: web::Data<App>) -> Result<web::Json<Me>, ApiError> {
+    Ok(web::Json(app::me::me(&app, &principal).await?))
 }
 
 /// Updates the caller's name, title and phone; absent fields stay, empty title/phone clear.
@@ -128,28 +31,12 @@ fn check_profile(p: &ProfilePatch) -> Result<(), ApiError> {
 #[patch("/me/profile")]
 pub async fn update_profile(
     principal: Principal,
-    db: web::Data<Db>,
+    app: web::Data<App>,
     body: web::Json<ProfilePatch>,
 ) -> Result<web::Json<Me>, ApiError> {
-    let patch = body.into_inner();
-    check_profile(&patch)?;
-    let user = users::find_by_id(&db, &principal.user_id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    let blank_to_none = |v: Option<String>, old: Option<String>| match v {
-        None => old,
-        Some(s) if s.trim().is_empty() => None,
-        Some(s) => Some(s.trim().to_owned()),
-    };
-    users::set_profile(
-        &db,
-        &user.id,
-        patch.name.as_deref().map_or(user.name.as_str(), str::trim),
-        blank_to_none(patch.title, user.title.clone()).as_deref(),
-        blank_to_none(patch.phone, user.phone.clone()).as_deref(),
-    )
-    .await?;
-    Ok(web::Json(load_me(&principal, &db).await?))
+    Ok(web::Json(
+        app::me::update_profile(&app, &principal, body.into_inner()).await?,
+    ))
 }
 
 /// Sets which updates send the caller an email.
@@ -157,52 +44,25 @@ pub async fn update_profile(
 #[put("/me/notifications")]
 pub async fn set_notifications(
     principal: Principal,
-    db: web::Data<Db>,
+    app: web::Data<App>,
     body: web::Json<NotificationPrefs>,
 ) -> Result<web::Json<Me>, ApiError> {
-    let json =
-        serde_json::to_string(&body.into_inner()).map_err(|e| ApiError::Internal(e.into()))?;
-    users::set_notification_prefs(&db, &principal.user_id, &json).await?;
-    Ok(web::Json(load_me(&principal, &db).await?))
+    Ok(web::Json(
+        app::me::set_notifications(&app, &principal, body.into_inner()).await?,
+    ))
 }
 
 /// Finishes onboarding (the tour completed or skipped).
 #[utoipa::path(tag = "auth", security(("bearer" = [])), request_body = OnboardingComplete, responses((status = 200, body = Me)))]
 #[post("/me/onboarding")]
 pub async fn complete_onboarding(
-    req: HttpRequest,
     principal: Principal,
-    db: web::Data<Db>,
+    app: web::Data<App>,
     body: web::Json<OnboardingComplete>,
 ) -> Result<web::Json<Me>, ApiError> {
-    users::complete_onboarding(&db, &principal.user_id).await?;
-    audit::note(
-        &req,
-        AuditNote {
-            action: Some("user.onboarding_complete".into()),
-            object_type: Some("user".into()),
-            object_id: Some(principal.user_id.clone()),
-            details: Some(serde_json::json!({ "tour_skipped": body.tour_skipped })),
-            ..AuditNote::default()
-        },
-    );
-    Ok(web::Json(load_me(&principal, &db).await?))
-}
-
-/// The largest profile photo accepted.
-pub const MAX_PHOTO_BYTES: usize = 2 * 1024 * 1024;
-
-/// The image type of `data`, judged by its content (not by what the client claims).
-pub fn sniff_image(data: &[u8]) -> Option<&'static str> {
-    if data.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
-        Some("image/png")
-    } else if data.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
-    } else if data.len() >= 12 && &data[..4] == b"RIFF" && &data[8..12] == b"WEBP" {
-        Some("image/webp")
-    } else {
-        None
-    }
+    Ok(web::Json(
+        app::me::complete_onboarding(&app, &principal, body.into_inner()).await?,
+    ))
 }
 
 /// Uploads the caller's profile photo: PNG, JPEG or WebP (checked by content), up to 2 MB.
@@ -214,20 +74,11 @@ pub fn sniff_image(data: &[u8]) -> Option<&'static str> {
 #[put("/me/photo")]
 pub async fn upload_photo(
     principal: Principal,
-    db: web::Data<Db>,
-    body: web::Bytes,
+    app: web::Data<App>,
+    body: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    if body.len() > MAX_PHOTO_BYTES {
-        return Err(ApiError::PayloadTooLarge("The photo exceeds 2 MB.".into()));
-    }
-    let Some(content_type) = sniff_image(&body) else {
-        return Err(ApiError::field(
-            "photo",
-            "unsupported_type",
-            "must be a PNG, JPEG or WebP image",
-        ));
-    };
-    users::set_photo(&db, &principal.user_id, content_type, &body).await?;
+    let body = read_limited(body, app::me::MAX_PHOTO_BYTES, "photo").await?;
+    app::me::upload_photo(&app, &principal, &body).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -237,10 +88,11 @@ pub async fn upload_photo(
     (status = 404, body = portcullis_shared::Problem, content_type = "application/problem+json"),
 ))]
 #[get("/me/photo")]
-pub async fn photo(principal: Principal, db: web::Data<Db>) -> Result<HttpResponse, ApiError> {
-    let (content_type, data) = users::photo(&db, &principal.user_id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+pub async fn get_photo(
+    principal: Principal,
+    app: web::Data<App>,
+) -> Result<HttpResponse, ApiError> {
+    let (content_type, data) = app::me::photo(&app, &principal).await?;
     Ok(HttpResponse::Ok()
         .content_type(content_type)
         .insert_header(("cache-control", "private, no-cache"))

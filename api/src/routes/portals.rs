@@ -3,9 +3,8 @@
 use actix_web::{get, web};
 use portcullis_shared::PortalPublic;
 
-use crate::db::Db;
+use crate::app::{self, App};
 use crate::error::ApiError;
-use crate::storage::portals;
 
 /// The name, type and branding of a published portal, for its sign-in page.
 #[utoipa::path(
@@ -18,11 +17,10 @@ use crate::storage::portals;
 )]
 #[get("/portals/{slug}/public")]
 pub async fn public_portal(
-    db: web::Data<Db>,
+    app: web::Data<App>,
     slug: web::Path<String>,
 ) -> Result<web::Json<PortalPublic>, ApiError> {
-    let portal = portals::find_published(&db, &slug)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    Ok(web::Json(portal.to_public()))
+    Ok(web::Json(
+        app::portals::published(&app, &slug).await?.to_public(),
+    ))
 }

@@ -4,9 +4,9 @@ use portcullis_shared::admin::AccessRequest;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::db::Db;
-use crate::storage::Scope;
+use crate::storage::{CompanyScope, Sql};
 use crate::time;
+use sqlx::AnyConnection;
 
 fn dto(r: &AnyRow) -> Result<AccessRequest, sqlx::Error> {
     Ok(AccessRequest {
@@ -24,7 +24,7 @@ fn dto(r: &AnyRow) -> Result<AccessRequest, sqlx::Error> {
 
 /// Records a pending request unless one is already pending for this email and portal.
 pub async fn create(
-    db: &Db,
+    conn: &mut AnyConnection,
     portal_id: &str,
     email: &str,
     name: &str,
@@ -36,7 +36,7 @@ pub async fn create(
     )
     .bind(portal_id)
     .bind(email)
-    .fetch_one(&db.pool)
+    .fetch_one(&mut *conn)
     .await?;
     if pending > 0 {
         return Ok(());
@@ -52,44 +52,54 @@ pub async fn create(
     .bind(company)
     .bind(message)
     .bind(time::now())
-    .execute(&db.pool)
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
 /// Requests with a status, oldest first (at most 500).
-pub async fn list(db: &Db, scope: &Scope, status: &str) -> Result<Vec<AccessRequest>, sqlx::Error> {
-    if !scope.whole_company() {
-        return Ok(Vec::new());
-    }
-    sqlx::query(
+pub async fn list(
+    conn: &mut AnyConnection,
+    scope: CompanyScope,
+    status: &str,
+) -> Result<Vec<AccessRequest>, sqlx::Error> {
+    let mut sql = Sql::new(
         "SELECT id, portal_id, email, name, company, message, status, reason, created_at \
-         FROM access_requests WHERE status = $1 ORDER BY id LIMIT 500",
-    )
-    .bind(status)
-    .fetch_all(&db.pool)
-    .await?
-    .iter()
-    .map(dto)
-    .collect()
+         FROM access_requests WHERE status = ",
+    );
+    sql.bind(status);
+    scope.restrict(&mut sql);
+    sql.push(" ORDER BY id LIMIT 500");
+    sql.query()
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(dto)
+        .collect()
 }
 
-/// One request.
-pub async fn get(db: &Db, id: &str) -> Result<Option<AccessRequest>, sqlx::Error> {
-    sqlx::query(
+/// One request within `scope`.
+pub async fn get(
+    conn: &mut AnyConnection,
+    scope: CompanyScope,
+    id: &str,
+) -> Result<Option<AccessRequest>, sqlx::Error> {
+    let mut sql = Sql::new(
         "SELECT id, portal_id, email, name, company, message, status, reason, created_at \
-         FROM access_requests WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&db.pool)
-    .await?
-    .map(|r| dto(&r))
-    .transpose()
+         FROM access_requests WHERE id = ",
+    );
+    sql.bind(id);
+    scope.restrict(&mut sql);
+    sql.query()
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|r| dto(&r))
+        .transpose()
 }
 
 /// Decides a pending request; false when it was already decided.
 pub async fn decide(
-    db: &Db,
+    conn: &mut AnyConnection,
     id: &str,
     status: &str,
     by: &str,
@@ -104,7 +114,7 @@ pub async fn decide(
     .bind(time::now())
     .bind(reason)
     .bind(id)
-    .execute(&db.pool)
+    .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() == 1)
 }

@@ -5,9 +5,9 @@ use portcullis_shared::admin::Account;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::db::Db;
-use crate::storage::Scope;
+use crate::storage::{AccountScope, Sql};
 use crate::time;
+use sqlx::AnyConnection;
 
 /// An account to create.
 #[derive(Debug, Clone)]
@@ -29,7 +29,7 @@ pub struct AccountRow {
 }
 
 /// Creates an account and returns its id.
-pub async fn insert(db: &Db, a: &NewAccount) -> Result<String, sqlx::Error> {
+pub async fn insert(conn: &mut AnyConnection, a: &NewAccount) -> Result<String, sqlx::Error> {
     let id = uuid::Uuid::now_v7().to_string();
     sqlx::query(
         "INSERT INTO accounts (id, kind, name, domain, region, parent_id, owner_user_id, \
@@ -43,24 +43,30 @@ pub async fn insert(db: &Db, a: &NewAccount) -> Result<String, sqlx::Error> {
     .bind(time::now())
     .bind(&a.parent_id)
     .bind(&a.owner_user_id)
-    .execute(&db.pool)
+    .execute(&mut *conn)
     .await?;
     Ok(id)
 }
 
 /// An account by name (demo seeding looks accounts up this way).
-pub async fn find_id_by_name(db: &Db, name: &str) -> Result<Option<String>, sqlx::Error> {
+pub async fn find_id_by_name(
+    conn: &mut AnyConnection,
+    name: &str,
+) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar("SELECT id FROM accounts WHERE name = $1")
         .bind(name)
-        .fetch_optional(&db.pool)
+        .fetch_optional(&mut *conn)
         .await
 }
 
 /// An account by id.
-pub async fn find_by_id(db: &Db, id: &str) -> Result<Option<AccountRow>, sqlx::Error> {
+pub async fn find_by_id(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> Result<Option<AccountRow>, sqlx::Error> {
     let row = sqlx::query("SELECT id, name, kind FROM accounts WHERE id = $1")
         .bind(id)
-        .fetch_optional(&db.pool)
+        .fetch_optional(&mut *conn)
         .await?;
     row.map(|r| {
         let kind: String = r.try_get("kind")?;
@@ -87,15 +93,18 @@ fn account_from_row(r: &AnyRow) -> Result<Account, sqlx::Error> {
 }
 
 /// An account within `scope`, whole.
-pub async fn get(db: &Db, scope: &Scope, id: &str) -> Result<Option<Account>, sqlx::Error> {
-    let cond = scope.condition("id", 2);
-    let sql = format!(
-        "SELECT id, kind, name, domain, region, parent_id, owner_user_id FROM accounts \
-         WHERE id = $1{cond}"
+pub async fn get(
+    conn: &mut AnyConnection,
+    scope: &AccountScope,
+    id: &str,
+) -> Result<Option<Account>, sqlx::Error> {
+    let mut sql = Sql::new(
+        "SELECT id, kind, name, domain, region, parent_id, owner_user_id FROM accounts WHERE id = ",
     );
-    let q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id);
-    let q = scope.bind(q);
-    q.fetch_optional(&db.pool)
+    sql.bind(id);
+    scope.restrict(&mut sql, "id");
+    sql.query()
+        .fetch_optional(&mut *conn)
         .await?
         .map(|r| account_from_row(&r))
         .transpose()
@@ -103,23 +112,25 @@ pub async fn get(db: &Db, scope: &Scope, id: &str) -> Result<Option<Account>, sq
 
 /// Accounts within `scope` after `cursor` (ids are time-ordered), optionally of one kind.
 pub async fn list(
-    db: &Db,
-    scope: &Scope,
+    conn: &mut AnyConnection,
+    scope: &AccountScope,
     kind: Option<PortalKind>,
     cursor: Option<&str>,
     limit: i64,
 ) -> Result<Vec<Account>, sqlx::Error> {
-    let cond = scope.condition("id", 4);
-    let sql = format!(
-        "SELECT id, kind, name, domain, region, parent_id, owner_user_id FROM accounts \
-         WHERE ($1 IS NULL OR kind = $1) AND ($2 IS NULL OR id > $2){cond} ORDER BY id LIMIT $3"
+    let mut sql = Sql::new(
+        "SELECT id, kind, name, domain, region, parent_id, owner_user_id FROM accounts WHERE 1 = 1",
     );
-    let q = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(kind.map(|k| k.as_str()))
-        .bind(cursor)
-        .bind(limit);
-    let q = scope.bind(q);
-    q.fetch_all(&db.pool)
+    scope.restrict(&mut sql, "id");
+    if let Some(kind) = kind {
+        sql.push(" AND kind = ").bind(kind.as_str());
+    }
+    if let Some(cursor) = cursor {
+        sql.push(" AND id > ").bind(cursor);
+    }
+    sql.push(" ORDER BY id LIMIT ").bind(limit);
+    sql.query()
+        .fetch_all(&mut *conn)
         .await?
         .iter()
         .map(account_from_row)
@@ -127,7 +138,11 @@ pub async fn list(
 }
 
 /// Replaces an account's editable fields.
-pub async fn update(db: &Db, id: &str, a: &NewAccount) -> Result<bool, sqlx::Error> {
+pub async fn update(
+    conn: &mut AnyConnection,
+    id: &str,
+    a: &NewAccount,
+) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE accounts SET name = $1, domain = $2, region = $3, parent_id = $4, \
          owner_user_id = $5, updated_at = $6 WHERE id = $7",
@@ -139,7 +154,7 @@ pub async fn update(db: &Db, id: &str, a: &NewAccount) -> Result<bool, sqlx::Err
     .bind(&a.owner_user_id)
     .bind(time::now())
     .bind(id)
-    .execute(&db.pool)
+    .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() == 1)
 }

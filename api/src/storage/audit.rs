@@ -6,8 +6,10 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use sqlx::AnyConnection;
+
 use crate::db::Db;
-use crate::storage::Scope;
+use crate::storage::{CompanyScope, Sql};
 use crate::time::{self, Micros};
 
 /// How a recorded action ended.
@@ -121,29 +123,103 @@ macro_rules! entry_columns {
     };
 }
 
-/// Appends an entry. The head row is locked for the transaction, so concurrent appends (from
-/// any node) line up one behind the other.
-pub async fn append(db: &Db, e: NewEntry) -> Result<i64, sqlx::Error> {
-    let mut tx = db.pool.begin().await?;
-    let head = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
-        .fetch_one(&mut *tx)
+/// Records an entry inside the caller's transaction: it commits with the change it
+/// describes, or not at all. It joins the chain when `seal` next runs.
+pub async fn record(conn: &mut AnyConnection, e: NewEntry) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO audit_pending (id, at, actor_id, ip, user_agent, action, object_type, \
+         object_id, portal_id, outcome, details) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(uuid::Uuid::now_v7().to_string())
+    .bind(time::now())
+    .bind(&e.actor_id)
+    .bind(&e.ip)
+    .bind(&e.user_agent)
+    .bind(&e.action)
+    .bind(&e.object_type)
+    .bind(&e.object_id)
+    .bind(&e.portal_id)
+    .bind(e.outcome.unwrap_or(Outcome::Success).as_str())
+    .bind(e.details.to_string())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// How many entries one sealing transaction chains at most.
+const SEAL_BATCH: i64 = 500;
+
+/// Chains committed pending entries onto the log, in the order they were recorded, and
+/// returns how many it sealed. Only sealers take the head's row lock, and only for the few
+/// milliseconds a batch takes; business transactions never wait on it. Several nodes may
+/// seal at once: the lock lines them up and each sees what the previous one moved.
+pub async fn seal(db: &Db) -> Result<u64, sqlx::Error> {
+    let mut sealed = 0;
+    loop {
+        let waiting: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_pending")
+            .fetch_one(&db.pool)
+            .await?;
+        if waiting == 0 {
+            return Ok(sealed);
+        }
+        let mut tx = db.begin().await?;
+        let head = sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")
+            .fetch_one(&mut *tx)
+            .await?;
+        let mut seq: i64 = head.try_get("seq")?;
+        let mut prev_hash: String = head.try_get("hash")?;
+        let pending = sqlx::query(
+            "SELECT id, at, actor_id, ip, user_agent, action, object_type, object_id, \
+             portal_id, outcome, details FROM audit_pending ORDER BY id LIMIT $1",
+        )
+        .bind(SEAL_BATCH)
+        .fetch_all(&mut *tx)
         .await?;
-    let mut entry = Entry {
-        seq: head.try_get("seq")?,
-        at: time::now(),
-        actor_id: e.actor_id,
-        ip: e.ip,
-        user_agent: e.user_agent,
-        action: e.action,
-        object_type: e.object_type,
-        object_id: e.object_id,
-        portal_id: e.portal_id,
-        outcome: e.outcome.unwrap_or(Outcome::Success).as_str().to_owned(),
-        details: e.details.to_string(),
-        prev_hash: head.try_get("hash")?,
-        hash: String::new(),
-    };
-    entry.hash = entry.expected_hash();
+        if pending.is_empty() {
+            tx.rollback().await?;
+            return Ok(sealed);
+        }
+        for r in &pending {
+            seq += 1;
+            let mut entry = Entry {
+                seq,
+                at: r.try_get("at")?,
+                actor_id: r.try_get("actor_id")?,
+                ip: r.try_get("ip")?,
+                user_agent: r.try_get("user_agent")?,
+                action: r.try_get("action")?,
+                object_type: r.try_get("object_type")?,
+                object_id: r.try_get("object_id")?,
+                portal_id: r.try_get("portal_id")?,
+                outcome: r.try_get("outcome")?,
+                details: r.try_get("details")?,
+                prev_hash: prev_hash.clone(),
+                hash: String::new(),
+            };
+            entry.hash = entry.expected_hash();
+            insert_sealed(&mut tx, &entry).await?;
+            let id: String = r.try_get("id")?;
+            sqlx::query("DELETE FROM audit_pending WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            prev_hash = entry.hash;
+        }
+        sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+            .bind(seq)
+            .bind(&prev_hash)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        sealed += pending.len() as u64;
+        if (pending.len() as i64) < SEAL_BATCH {
+            return Ok(sealed);
+        }
+    }
+}
+
+async fn insert_sealed(conn: &mut AnyConnection, entry: &Entry) -> Result<(), sqlx::Error> {
     sqlx::query(concat!(
         "INSERT INTO audit_log (",
         entry_columns!(),
@@ -162,14 +238,16 @@ pub async fn append(db: &Db, e: NewEntry) -> Result<i64, sqlx::Error> {
     .bind(&entry.details)
     .bind(&entry.prev_hash)
     .bind(&entry.hash)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
-    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
-        .bind(&entry.hash)
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    Ok(entry.seq)
+    Ok(())
+}
+
+/// Entries recorded but not yet chained.
+pub async fn pending_count(conn: &mut AnyConnection) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM audit_pending")
+        .fetch_one(&mut *conn)
+        .await
 }
 
 /// Filters for listing entries, newest first.
@@ -183,34 +261,40 @@ pub struct Filter {
     pub until: Option<Micros>,
 }
 
-/// Entries matching `filter`, newest first, at most `limit`; only for a scope that reaches
-/// the whole company.
+/// Sealed entries matching `filter` within `scope`, newest first, at most `limit`. The WHERE
+/// clause names only the filters given.
 pub async fn list(
-    db: &Db,
-    scope: &Scope,
+    conn: &mut AnyConnection,
+    scope: CompanyScope,
     filter: &Filter,
     limit: i64,
 ) -> Result<Vec<Entry>, sqlx::Error> {
-    if !scope.whole_company() {
-        return Ok(Vec::new());
-    }
-    let rows = sqlx::query(concat!(
+    let mut sql = Sql::new(concat!(
         "SELECT ",
         entry_columns!(),
-        " FROM audit_log WHERE ($1 IS NULL OR actor_id = $1) AND ($2 IS NULL OR action = $2) \
-         AND ($3 IS NULL OR outcome = $3) AND ($4 IS NULL OR seq < $4) \
-         AND ($5 IS NULL OR at >= $5) AND ($6 IS NULL OR at < $6) \
-         ORDER BY seq DESC LIMIT $7"
-    ))
-    .bind(&filter.actor_id)
-    .bind(&filter.action)
-    .bind(&filter.outcome)
-    .bind(filter.before_seq)
-    .bind(filter.since)
-    .bind(filter.until)
-    .bind(limit)
-    .fetch_all(&db.pool)
-    .await?;
+        " FROM audit_log WHERE 1 = 1"
+    ));
+    scope.restrict(&mut sql);
+    if let Some(actor) = &filter.actor_id {
+        sql.push(" AND actor_id = ").bind(actor);
+    }
+    if let Some(action) = &filter.action {
+        sql.push(" AND action = ").bind(action);
+    }
+    if let Some(outcome) = &filter.outcome {
+        sql.push(" AND outcome = ").bind(outcome);
+    }
+    if let Some(before) = filter.before_seq {
+        sql.push(" AND seq < ").bind(before);
+    }
+    if let Some(since) = filter.since {
+        sql.push(" AND at >= ").bind(since);
+    }
+    if let Some(until) = filter.until {
+        sql.push(" AND at < ").bind(until);
+    }
+    sql.push(" ORDER BY seq DESC LIMIT ").bind(limit);
+    let rows = sql.query().fetch_all(&mut *conn).await?;
     rows.iter().map(Entry::from_row).collect()
 }
 
@@ -221,10 +305,12 @@ pub struct Verification {
     pub checked: i64,
     /// The first entry whose hash or link does not hold, if any.
     pub first_broken_seq: Option<i64>,
+    /// Entries recorded but not yet sealed into the chain (sealing runs moments after).
+    pub pending: i64,
 }
 
 /// Recomputes the chain from the first entry, in pages, and reports the first break.
-pub async fn verify(db: &Db) -> Result<Verification, sqlx::Error> {
+pub async fn verify(conn: &mut AnyConnection) -> Result<Verification, sqlx::Error> {
     let mut prev_hash = GENESIS_HASH.to_owned();
     let mut expected_seq = 1;
     let mut checked = 0;
@@ -235,7 +321,7 @@ pub async fn verify(db: &Db) -> Result<Verification, sqlx::Error> {
             " FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT 1000"
         ))
         .bind(expected_seq)
-        .fetch_all(&db.pool)
+        .fetch_all(&mut *conn)
         .await?;
         if rows.is_empty() {
             break;
@@ -247,6 +333,7 @@ pub async fn verify(db: &Db) -> Result<Verification, sqlx::Error> {
                 return Ok(Verification {
                     checked,
                     first_broken_seq: Some(expected_seq.min(e.seq)),
+                    pending: pending_count(conn).await?,
                 });
             }
             prev_hash = e.hash;
@@ -255,7 +342,7 @@ pub async fn verify(db: &Db) -> Result<Verification, sqlx::Error> {
     }
     let head: (i64, String) = {
         let r = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
-            .fetch_one(&db.pool)
+            .fetch_one(&mut *conn)
             .await?;
         (r.try_get("seq")?, r.try_get("hash")?)
     };
@@ -264,10 +351,12 @@ pub async fn verify(db: &Db) -> Result<Verification, sqlx::Error> {
         return Ok(Verification {
             checked,
             first_broken_seq: Some(expected_seq),
+            pending: pending_count(conn).await?,
         });
     }
     Ok(Verification {
         checked,
         first_broken_seq: None,
+        pending: pending_count(conn).await?,
     })
 }

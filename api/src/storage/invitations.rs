@@ -2,26 +2,26 @@
 
 use sqlx::Row;
 
-use crate::db::Db;
 use crate::time::{self, Micros};
+use sqlx::AnyConnection;
 
 /// How long an invitation link stays valid.
 pub const VALID_FOR_MICROS: i64 = 7 * 24 * 3600 * 1_000_000;
 
-/// Opens an invitation for a user, revoking any earlier open one; returns its id.
+/// Opens an invitation for a user, revoking any earlier open one; returns its id. Runs in
+/// the caller's transaction.
 pub async fn create(
-    db: &Db,
+    conn: &mut AnyConnection,
     user_id: &str,
     token_hash: &str,
     invited_by: Option<&str>,
 ) -> Result<String, sqlx::Error> {
     let now = time::now();
     let id = uuid::Uuid::now_v7().to_string();
-    let mut tx = db.pool.begin().await?;
     sqlx::query("UPDATE invitations SET revoked_at = $1 WHERE user_id = $2 AND accepted_at IS NULL AND revoked_at IS NULL")
         .bind(now)
         .bind(user_id)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
     sqlx::query(
         "INSERT INTO invitations (id, user_id, token_hash, invited_by, created_at, expires_at) \
@@ -33,9 +33,8 @@ pub async fn create(
     .bind(invited_by)
     .bind(now)
     .bind(now + VALID_FOR_MICROS)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
-    tx.commit().await?;
     Ok(id)
 }
 
@@ -49,7 +48,7 @@ pub struct OpenInvitation {
 
 /// The open (not accepted, not revoked, not expired) invitation with this token hash.
 pub async fn find_open(
-    db: &Db,
+    conn: &mut AnyConnection,
     token_hash: &str,
     now: Micros,
 ) -> Result<Option<OpenInvitation>, sqlx::Error> {
@@ -59,7 +58,7 @@ pub async fn find_open(
     )
     .bind(token_hash)
     .bind(now)
-    .fetch_optional(&db.pool)
+    .fetch_optional(&mut *conn)
     .await?;
     row.map(|r| {
         Ok(OpenInvitation {
@@ -74,20 +73,19 @@ pub async fn find_open(
 /// Accepts an invitation: sets the password and activates the user, once. False when the
 /// invitation was used (or revoked) by a concurrent request.
 pub async fn accept(
-    db: &Db,
+    conn: &mut AnyConnection,
     invitation_id: &str,
     user_id: &str,
     password_hash: &str,
     name: &str,
 ) -> Result<bool, sqlx::Error> {
     let now = time::now();
-    let mut tx = db.pool.begin().await?;
     let done = sqlx::query(
         "UPDATE invitations SET accepted_at = $1 WHERE id = $2 AND accepted_at IS NULL AND revoked_at IS NULL",
     )
     .bind(now)
     .bind(invitation_id)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
     if done.rows_affected() != 1 {
         return Ok(false);
@@ -100,9 +98,8 @@ pub async fn accept(
     .bind(name)
     .bind(now)
     .bind(user_id)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
-    tx.commit().await?;
     Ok(true)
 }
 
@@ -112,7 +109,6 @@ pub struct BulkRow {
     pub email: String,
     pub name: String,
     pub token_hash: String,
-    pub message: crate::storage::outbox::Email,
 }
 
 /// What bulk invitation did with one address.
@@ -123,10 +119,10 @@ pub struct BulkOutcome {
     pub user_id: String,
 }
 
-/// Invites many people in one transaction: a user, an invitation and an email for each new
-/// address; addresses that already have a user are left alone and reported.
+/// Invites many people: a user and an invitation for each new address; addresses that
+/// already have a user are left alone and reported. Runs in the caller's transaction.
 pub async fn bulk_create(
-    db: &Db,
+    conn: &mut AnyConnection,
     rows: &[BulkRow],
     role: &str,
     account_id: Option<&str>,
@@ -135,7 +131,6 @@ pub async fn bulk_create(
 ) -> Result<Vec<BulkOutcome>, sqlx::Error> {
     let now = time::now();
     let mut out = Vec::with_capacity(rows.len());
-    let mut tx = db.pool.begin().await?;
     for r in rows {
         let user_id = uuid::Uuid::now_v7().to_string();
         let done = sqlx::query(
@@ -151,7 +146,7 @@ pub async fn bulk_create(
         .bind(account_id)
         .bind(portal_id)
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
         if done.rows_affected() == 1 {
             sqlx::query(
@@ -164,22 +159,7 @@ pub async fn bulk_create(
             .bind(invited_by)
             .bind(now)
             .bind(now + VALID_FOR_MICROS)
-            .execute(&mut *tx)
-            .await?;
-            let e = &r.message;
-            sqlx::query(
-                "INSERT INTO outbox (id, kind, to_email, subject, body_text, body_html, portal_id, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(uuid::Uuid::now_v7().to_string())
-            .bind(&e.kind)
-            .bind(&e.to)
-            .bind(&e.subject)
-            .bind(&e.text)
-            .bind(&e.html)
-            .bind(&e.portal_id)
-            .bind(now)
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await?;
             out.push(BulkOutcome {
                 email: r.email.clone(),
@@ -190,7 +170,7 @@ pub async fn bulk_create(
             let existing: String =
                 sqlx::query_scalar("SELECT id FROM users WHERE email_normalized = $1")
                     .bind(crate::storage::users::normalize_email(&r.email))
-                    .fetch_one(&mut *tx)
+                    .fetch_one(&mut *conn)
                     .await?;
             out.push(BulkOutcome {
                 email: r.email.clone(),
@@ -199,6 +179,5 @@ pub async fn bulk_create(
             });
         }
     }
-    tx.commit().await?;
     Ok(out)
 }

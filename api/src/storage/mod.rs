@@ -4,14 +4,17 @@ pub mod access_requests;
 pub mod accounts;
 pub mod audit;
 pub mod invitations;
+pub mod jobs;
 pub mod outbox;
 pub mod permissions;
 pub mod portals;
 pub mod scope;
 pub mod sessions;
+pub mod sql;
 pub mod users;
 
-pub use scope::Scope;
+pub use scope::{AccountScope, CompanyScope, UserScope};
+pub use sql::Sql;
 
 /// Reads a `BIGINT` 0/1 flag.
 pub fn flag(v: i64) -> bool {

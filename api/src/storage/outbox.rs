@@ -4,9 +4,9 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::db::Db;
-use crate::storage::Scope;
+use crate::storage::{CompanyScope, Sql};
 use crate::time;
+use sqlx::AnyConnection;
 
 /// An email to send.
 #[derive(Debug, Clone)]
@@ -20,7 +20,7 @@ pub struct Email {
 }
 
 /// Queues an email; returns its id.
-pub async fn enqueue(db: &Db, e: &Email) -> Result<String, sqlx::Error> {
+pub async fn enqueue(conn: &mut AnyConnection, e: &Email) -> Result<String, sqlx::Error> {
     let id = uuid::Uuid::now_v7().to_string();
     sqlx::query(
         "INSERT INTO outbox (id, kind, to_email, subject, body_text, body_html, portal_id, created_at) \
@@ -34,7 +34,7 @@ pub async fn enqueue(db: &Db, e: &Email) -> Result<String, sqlx::Error> {
     .bind(&e.html)
     .bind(&e.portal_id)
     .bind(time::now())
-    .execute(&db.pool)
+    .execute(&mut *conn)
     .await?;
     Ok(id)
 }
@@ -57,53 +57,57 @@ fn dto(r: &AnyRow) -> Result<portcullis_shared::admin::OutboxEmail, sqlx::Error>
     })
 }
 
-/// Emails, newest first, optionally to one address; only for a scope that reaches the whole
-/// company (emails are not owned by one organisation).
+/// Emails, newest first, optionally to one address, within `scope` (emails belong to the
+/// company, not to one organisation).
 pub async fn list(
-    db: &Db,
-    scope: &Scope,
+    conn: &mut AnyConnection,
+    scope: CompanyScope,
     to: Option<&str>,
     before_id: Option<&str>,
     limit: i64,
 ) -> Result<Vec<portcullis_shared::admin::OutboxEmail>, sqlx::Error> {
-    if !scope.whole_company() {
-        return Ok(Vec::new());
+    let mut sql = Sql::new(
+        "SELECT id, kind, to_email, subject, body_text, body_html, portal_id, created_at, \
+         sent_at, attempts, last_error FROM outbox WHERE 1 = 1",
+    );
+    scope.restrict(&mut sql);
+    if let Some(to) = to {
+        sql.push(" AND to_email = ").bind(to);
     }
-    sqlx::query(
-        "SELECT id, kind, to_email, subject, body_text, body_html, portal_id, created_at, sent_at, \
-         attempts, last_error FROM outbox WHERE ($1 IS NULL OR to_email = $1) \
-         AND ($2 IS NULL OR id < $2) ORDER BY id DESC LIMIT $3",
-    )
-    .bind(to)
-    .bind(before_id)
-    .bind(limit)
-    .fetch_all(&db.pool)
-    .await?
-    .iter()
-    .map(dto)
-    .collect()
+    if let Some(before) = before_id {
+        sql.push(" AND id < ").bind(before);
+    }
+    sql.push(" ORDER BY id DESC LIMIT ").bind(limit);
+    sql.query()
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(dto)
+        .collect()
 }
 
-/// Unsent emails due for an attempt (fewer than 10 attempts so far), oldest first.
-pub async fn due(
-    db: &Db,
-    limit: i64,
-) -> Result<Vec<portcullis_shared::admin::OutboxEmail>, sqlx::Error> {
+/// One email by id.
+pub async fn get(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> Result<Option<portcullis_shared::admin::OutboxEmail>, sqlx::Error> {
     sqlx::query(
         "SELECT id, kind, to_email, subject, body_text, body_html, portal_id, created_at, sent_at, \
-         attempts, last_error FROM outbox WHERE sent_at IS NULL AND attempts < 10 \
-         ORDER BY id LIMIT $1",
+         attempts, last_error FROM outbox WHERE id = $1",
     )
-    .bind(limit)
-    .fetch_all(&db.pool)
+    .bind(id)
+    .fetch_optional(&mut *conn)
     .await?
-    .iter()
-    .map(dto)
-    .collect()
+    .map(|r| dto(&r))
+    .transpose()
 }
 
 /// Records a delivery attempt.
-pub async fn record_attempt(db: &Db, id: &str, error: Option<&str>) -> Result<(), sqlx::Error> {
+pub async fn record_attempt(
+    conn: &mut AnyConnection,
+    id: &str,
+    error: Option<&str>,
+) -> Result<(), sqlx::Error> {
     let sent_at = error.is_none().then(time::now);
     sqlx::query(
         "UPDATE outbox SET attempts = attempts + 1, sent_at = $1, last_error = $2 WHERE id = $3",
@@ -111,7 +115,7 @@ pub async fn record_attempt(db: &Db, id: &str, error: Option<&str>) -> Result<()
     .bind(sent_at)
     .bind(error)
     .bind(id)
-    .execute(&db.pool)
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }

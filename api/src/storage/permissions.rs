@@ -3,12 +3,12 @@
 use portcullis_shared::Permission;
 use sqlx::Row;
 
-use crate::db::Db;
 use crate::domain::permissions::{Override, OverrideLevel};
+use sqlx::AnyConnection;
 
 /// Every override that bears on one user, in one round trip.
 pub async fn for_user(
-    db: &Db,
+    conn: &mut AnyConnection,
     portal_id: &str,
     account_id: &str,
     user_id: &str,
@@ -22,7 +22,7 @@ pub async fn for_user(
     .bind(portal_id)
     .bind(account_id)
     .bind(user_id)
-    .fetch_all(&db.pool)
+    .fetch_all(&mut *conn)
     .await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
@@ -64,7 +64,7 @@ fn permission_name(p: Permission) -> String {
 
 /// Sets (`Some`) or removes (`None`) one override.
 pub async fn set(
-    db: &Db,
+    conn: &mut AnyConnection,
     level: OverrideLevel,
     scope_id: &str,
     permission: Permission,
@@ -79,7 +79,7 @@ pub async fn set(
             .bind(level_name(level))
             .bind(scope_id)
             .bind(name)
-            .execute(&db.pool)
+            .execute(&mut *conn)
             .await?;
         }
         Some(allowed) => {
@@ -93,7 +93,7 @@ pub async fn set(
             .bind(name)
             .bind(i64::from(allowed))
             .bind(crate::time::now())
-            .execute(&db.pool)
+            .execute(&mut *conn)
             .await?;
         }
     }
@@ -102,7 +102,7 @@ pub async fn set(
 
 /// Every override bearing on a portal: its own, and those of accounts and users of its type.
 pub async fn for_portal(
-    db: &Db,
+    conn: &mut AnyConnection,
     portal_id: &str,
 ) -> Result<Vec<(OverrideLevel, String, Permission, bool)>, sqlx::Error> {
     let rows = sqlx::query(
@@ -113,7 +113,7 @@ pub async fn for_portal(
             OR (o.scope_kind = 'user' AND o.scope_id IN (SELECT u.id FROM users u WHERE u.portal_id = $1))",
     )
     .bind(portal_id)
-    .fetch_all(&db.pool)
+    .fetch_all(&mut *conn)
     .await?;
     let mut out = Vec::new();
     for r in rows {

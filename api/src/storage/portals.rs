@@ -4,11 +4,11 @@ use portcullis_shared::{Branding, PortalKind, PortalPublic};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::db::Db;
 use crate::domain::portal::NewPortal;
-use crate::storage::Scope;
+use crate::storage::AccountScope;
 use crate::storage::flag;
 use crate::time;
+use sqlx::AnyConnection;
 
 /// A portal as stored.
 #[derive(Debug, Clone)]
@@ -111,51 +111,64 @@ macro_rules! portal_columns {
 }
 
 /// A published portal by slug. Unpublished portals are invisible to the public.
-#[tracing::instrument(skip(db))]
-pub async fn find_published(db: &Db, slug: &str) -> Result<Option<PortalRow>, sqlx::Error> {
+#[tracing::instrument(skip(conn))]
+pub async fn find_published(
+    conn: &mut AnyConnection,
+    slug: &str,
+) -> Result<Option<PortalRow>, sqlx::Error> {
     sqlx::query(concat!(
         "SELECT ",
         portal_columns!(),
         " FROM portals WHERE slug = $1 AND published = 1"
     ))
     .bind(slug)
-    .fetch_optional(&db.pool)
+    .fetch_optional(&mut *conn)
     .await?
     .map(|r| PortalRow::from_row(&r))
     .transpose()
 }
 
 /// A portal by id, published or not (for signed-in users and admins).
-#[tracing::instrument(skip(db))]
-pub async fn find_by_id(db: &Db, id: &str) -> Result<Option<PortalRow>, sqlx::Error> {
+#[tracing::instrument(skip(conn))]
+pub async fn find_by_id(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> Result<Option<PortalRow>, sqlx::Error> {
     sqlx::query(concat!(
         "SELECT ",
         portal_columns!(),
         " FROM portals WHERE id = $1"
     ))
     .bind(id)
-    .fetch_optional(&db.pool)
+    .fetch_optional(&mut *conn)
     .await?
     .map(|r| PortalRow::from_row(&r))
     .transpose()
 }
 
 /// A portal by slug, published or not.
-pub async fn find_by_slug(db: &Db, slug: &str) -> Result<Option<PortalRow>, sqlx::Error> {
+pub async fn find_by_slug(
+    conn: &mut AnyConnection,
+    slug: &str,
+) -> Result<Option<PortalRow>, sqlx::Error> {
     sqlx::query(concat!(
         "SELECT ",
         portal_columns!(),
         " FROM portals WHERE slug = $1"
     ))
     .bind(slug)
-    .fetch_optional(&db.pool)
+    .fetch_optional(&mut *conn)
     .await?
     .map(|r| PortalRow::from_row(&r))
     .transpose()
 }
 
-/// Every portal, by name, for a scope that reaches the whole company.
-pub async fn list_all(db: &Db, scope: &Scope) -> Result<Vec<PortalRow>, sqlx::Error> {
+/// Every portal, by name, for a scope that reaches the whole company (portals belong to the
+/// company, not to one organisation).
+pub async fn list_all(
+    conn: &mut AnyConnection,
+    scope: &AccountScope,
+) -> Result<Vec<PortalRow>, sqlx::Error> {
     if !scope.whole_company() {
         return Ok(Vec::new());
     }
@@ -164,7 +177,7 @@ pub async fn list_all(db: &Db, scope: &Scope) -> Result<Vec<PortalRow>, sqlx::Er
         portal_columns!(),
         " FROM portals ORDER BY name, id"
     ))
-    .fetch_all(&db.pool)
+    .fetch_all(&mut *conn)
     .await?
     .iter()
     .map(PortalRow::from_row)
@@ -174,7 +187,7 @@ pub async fn list_all(db: &Db, scope: &Scope) -> Result<Vec<PortalRow>, sqlx::Er
 /// Writes every editable field of a portal, if it still has the version `expected_updated_at`
 /// (when given). Returns false when the portal is gone or changed meanwhile.
 pub async fn update(
-    db: &Db,
+    conn: &mut AnyConnection,
     p: &PortalRow,
     expected_updated_at: Option<i64>,
 ) -> Result<bool, sqlx::Error> {
@@ -204,15 +217,18 @@ pub async fn update(
     .bind(expected_updated_at)
     .bind(i64::from(p.self_registration))
     .bind((!p.registration_domains.is_empty()).then(|| p.registration_domains.join(",")))
-    .execute(&db.pool)
+    .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// Creates a portal unless one with its slug (or custom domain) exists; returns whether it
 /// was created.
-#[tracing::instrument(skip(db, portal), fields(slug = %portal.slug))]
-pub async fn insert_if_absent(db: &Db, portal: &NewPortal) -> Result<bool, sqlx::Error> {
+#[tracing::instrument(skip(conn, portal), fields(slug = %portal.slug))]
+pub async fn insert_if_absent(
+    conn: &mut AnyConnection,
+    portal: &NewPortal,
+) -> Result<bool, sqlx::Error> {
     let now = time::now();
     let b = &portal.branding;
     let done = sqlx::query(
@@ -238,7 +254,7 @@ pub async fn insert_if_absent(db: &Db, portal: &NewPortal) -> Result<bool, sqlx:
     .bind(now)
     .bind(portal.idle_timeout_secs)
     .bind(portal.absolute_lifetime_secs)
-    .execute(&db.pool)
+    .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() == 1)
 }

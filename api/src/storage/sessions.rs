@@ -4,9 +4,9 @@
 use portcullis_shared::Role;
 use sqlx::Row;
 
-use crate::db::Db;
-use crate::storage::Scope;
+use crate::storage::{Sql, UserScope};
 use crate::time::{self, Micros};
+use sqlx::AnyConnection;
 
 /// A session to open.
 #[derive(Debug, Clone)]
@@ -24,7 +24,7 @@ pub struct NewSession {
 }
 
 /// Opens a session; returns its public id (used in the refresh cookie and admin lists).
-pub async fn create(db: &Db, s: &NewSession) -> Result<String, sqlx::Error> {
+pub async fn create(conn: &mut AnyConnection, s: &NewSession) -> Result<String, sqlx::Error> {
     let id = uuid::Uuid::now_v7().to_string();
     let now = time::now();
     sqlx::query(
@@ -43,7 +43,7 @@ pub async fn create(db: &Db, s: &NewSession) -> Result<String, sqlx::Error> {
     .bind(&s.ip)
     .bind(&s.user_agent)
     .bind(&s.viewed_by)
-    .execute(&db.pool)
+    .execute(&mut *conn)
     .await?;
     Ok(id)
 }
@@ -64,7 +64,7 @@ pub struct LiveSession {
 /// lifetime and idle timeout, and its user active and within any access expiry. One round
 /// trip, so every request can afford it.
 pub async fn live(
-    db: &Db,
+    conn: &mut AnyConnection,
     token_hash: &str,
     now: Micros,
 ) -> Result<Option<LiveSession>, sqlx::Error> {
@@ -78,7 +78,7 @@ pub async fn live(
     )
     .bind(token_hash)
     .bind(now)
-    .fetch_optional(&db.pool)
+    .fetch_optional(&mut *conn)
     .await?;
     let Some(row) = row else { return Ok(None) };
     let role: String = row.try_get("role")?;
@@ -97,11 +97,15 @@ pub async fn live(
 }
 
 /// Marks a session as used now (for the idle timeout).
-pub async fn touch(db: &Db, session_id: &str, now: Micros) -> Result<(), sqlx::Error> {
+pub async fn touch(
+    conn: &mut AnyConnection,
+    session_id: &str,
+    now: Micros,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2 AND ended_at IS NULL")
         .bind(now)
         .bind(session_id)
-        .execute(&db.pool)
+        .execute(&mut *conn)
         .await?;
     Ok(())
 }
@@ -118,13 +122,16 @@ pub struct RefreshState {
 }
 
 /// The refresh state of the session with this secret's hash, if it has not ended.
-pub async fn refresh_state(db: &Db, token_hash: &str) -> Result<Option<RefreshState>, sqlx::Error> {
+pub async fn refresh_state(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+) -> Result<Option<RefreshState>, sqlx::Error> {
     let row = sqlx::query(
         "SELECT id, token_hash, user_id, refresh_hash, previous_refresh_hash, expires_at \
          FROM sessions WHERE token_hash = $1 AND ended_at IS NULL",
     )
     .bind(token_hash)
-    .fetch_optional(&db.pool)
+    .fetch_optional(&mut *conn)
     .await?;
     row.map(|r| {
         Ok(RefreshState {
@@ -142,7 +149,7 @@ pub async fn refresh_state(db: &Db, token_hash: &str) -> Result<Option<RefreshSt
 /// Replaces the refresh secret if it is still `old_hash`; false when another request
 /// rotated it first.
 pub async fn rotate_refresh(
-    db: &Db,
+    conn: &mut AnyConnection,
     session_id: &str,
     old_hash: &str,
     new_hash: &str,
@@ -155,54 +162,62 @@ pub async fn rotate_refresh(
     .bind(old_hash)
     .bind(time::now())
     .bind(session_id)
-    .execute(&db.pool)
+    .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// Ends one session.
-pub async fn end(db: &Db, session_id: &str, reason: &str) -> Result<bool, sqlx::Error> {
+pub async fn end(
+    conn: &mut AnyConnection,
+    session_id: &str,
+    reason: &str,
+) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE sessions SET ended_at = $1, end_reason = $2 WHERE id = $3 AND ended_at IS NULL",
     )
     .bind(time::now())
     .bind(reason)
     .bind(session_id)
-    .execute(&db.pool)
+    .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// Ends every session of a user; returns how many were live.
-pub async fn end_all(db: &Db, user_id: &str, reason: &str) -> Result<u64, sqlx::Error> {
+pub async fn end_all(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    reason: &str,
+) -> Result<u64, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE sessions SET ended_at = $1, end_reason = $2 WHERE user_id = $3 AND ended_at IS NULL",
     )
     .bind(time::now())
     .bind(reason)
     .bind(user_id)
-    .execute(&db.pool)
+    .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected())
 }
 
 /// Every session of a user within `scope`, newest first (at most 200).
 pub async fn list_for_user(
-    db: &Db,
-    scope: &Scope,
+    conn: &mut AnyConnection,
+    scope: &UserScope,
     user_id: &str,
 ) -> Result<Vec<portcullis_shared::admin::SessionInfo>, sqlx::Error> {
     let now = time::now();
-    let cond = scope.condition("account_id", 2);
-    let sql = format!(
+    let mut sql = Sql::new(
         "SELECT id, created_at, last_seen_at, expires_at, idle_timeout_secs, ip, user_agent, \
-         portal_id, ended_at, end_reason FROM sessions WHERE user_id = $1 \
-         AND user_id IN (SELECT id FROM users WHERE id = $1{cond}) \
-         ORDER BY created_at DESC LIMIT 200"
+         portal_id, ended_at, end_reason FROM sessions WHERE user_id = ",
     );
-    let q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(user_id);
-    let q = scope.bind(q);
-    let rows = q.fetch_all(&db.pool).await?;
+    sql.bind(user_id)
+        .push(" AND user_id IN (SELECT id FROM users WHERE id = ")
+        .bind(user_id);
+    scope.restrict(&mut sql, "account_id");
+    sql.push(") ORDER BY created_at DESC LIMIT 200");
+    let rows = sql.query().fetch_all(&mut *conn).await?;
     rows.iter()
         .map(|r| {
             let last_seen: i64 = r.try_get("last_seen_at")?;
@@ -227,7 +242,7 @@ pub async fn list_for_user(
 
 /// Ends one session of one user; false when the user has no such live session.
 pub async fn end_for_user(
-    db: &Db,
+    conn: &mut AnyConnection,
     user_id: &str,
     session_id: &str,
     reason: &str,
@@ -240,7 +255,7 @@ pub async fn end_for_user(
     .bind(reason)
     .bind(session_id)
     .bind(user_id)
-    .execute(&db.pool)
+    .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() == 1)
 }

@@ -4,9 +4,9 @@ use portcullis_shared::Role;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::db::Db;
-use crate::storage::Scope;
+use crate::storage::{Sql, UserScope};
 use crate::time::{self, Micros};
+use sqlx::AnyConnection;
 
 /// A user's lifecycle state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,30 +93,36 @@ pub fn normalize_email(email: &str) -> String {
 }
 
 /// A user by email, any case.
-#[tracing::instrument(skip(db, email))]
-pub async fn find_by_email(db: &Db, email: &str) -> Result<Option<UserRow>, sqlx::Error> {
+#[tracing::instrument(skip(conn, email))]
+pub async fn find_by_email(
+    conn: &mut AnyConnection,
+    email: &str,
+) -> Result<Option<UserRow>, sqlx::Error> {
     sqlx::query(concat!(
         "SELECT ",
         user_columns!(),
         " FROM users WHERE email_normalized = $1"
     ))
     .bind(normalize_email(email))
-    .fetch_optional(&db.pool)
+    .fetch_optional(&mut *conn)
     .await?
     .map(|r| UserRow::from_row(&r))
     .transpose()
 }
 
 /// A user by id.
-#[tracing::instrument(skip(db))]
-pub async fn find_by_id(db: &Db, id: &str) -> Result<Option<UserRow>, sqlx::Error> {
+#[tracing::instrument(skip(conn))]
+pub async fn find_by_id(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> Result<Option<UserRow>, sqlx::Error> {
     sqlx::query(concat!(
         "SELECT ",
         user_columns!(),
         " FROM users WHERE id = $1"
     ))
     .bind(id)
-    .fetch_optional(&db.pool)
+    .fetch_optional(&mut *conn)
     .await?
     .map(|r| UserRow::from_row(&r))
     .transpose()
@@ -124,18 +130,19 @@ pub async fn find_by_id(db: &Db, id: &str) -> Result<Option<UserRow>, sqlx::Erro
 
 /// A user by id, if within `scope`: the lookup every administration action starts from.
 pub async fn find_in_scope(
-    db: &Db,
-    scope: &Scope,
+    conn: &mut AnyConnection,
+    scope: &UserScope,
     id: &str,
 ) -> Result<Option<UserRow>, sqlx::Error> {
-    let cond = scope.condition("account_id", 2);
-    let sql = format!(
-        concat!("SELECT ", user_columns!(), " FROM users WHERE id = $1{}"),
-        cond
-    );
-    let q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id);
-    let q = scope.bind(q);
-    q.fetch_optional(&db.pool)
+    let mut sql = Sql::new(concat!(
+        "SELECT ",
+        user_columns!(),
+        " FROM users WHERE id = "
+    ));
+    sql.bind(id);
+    scope.restrict(&mut sql, "account_id");
+    sql.query()
+        .fetch_optional(&mut *conn)
         .await?
         .map(|r| UserRow::from_row(&r))
         .transpose()
@@ -154,8 +161,11 @@ pub struct NewUser {
 }
 
 /// Creates a user unless the email is taken; returns the new id, or `None` if taken.
-#[tracing::instrument(skip(db, user), fields(role = user.role.as_str()))]
-pub async fn insert_if_absent(db: &Db, user: &NewUser) -> Result<Option<String>, sqlx::Error> {
+#[tracing::instrument(skip(conn, user), fields(role = user.role.as_str()))]
+pub async fn insert_if_absent(
+    conn: &mut AnyConnection,
+    user: &NewUser,
+) -> Result<Option<String>, sqlx::Error> {
     let id = uuid::Uuid::now_v7().to_string();
     let now = time::now();
     let done = sqlx::query(
@@ -174,17 +184,17 @@ pub async fn insert_if_absent(db: &Db, user: &NewUser) -> Result<Option<String>,
     .bind(user.status.as_str())
     .bind(&user.password_hash)
     .bind(now)
-    .execute(&db.pool)
+    .execute(&mut *conn)
     .await?;
     Ok((done.rows_affected() == 1).then_some(id))
 }
 
 /// Records a successful sign-in.
-pub async fn record_sign_in(db: &Db, id: &str) -> Result<(), sqlx::Error> {
+pub async fn record_sign_in(conn: &mut AnyConnection, id: &str) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE users SET last_sign_in_at = $1, stale_since = NULL WHERE id = $2")
         .bind(time::now())
         .bind(id)
-        .execute(&db.pool)
+        .execute(&mut *conn)
         .await?;
     Ok(())
 }
@@ -192,20 +202,19 @@ pub async fn record_sign_in(db: &Db, id: &str) -> Result<(), sqlx::Error> {
 /// Sets the status of a user within `scope` (deactivation also ends their sessions: see
 /// `sessions::end_all`). False when there is no such user in scope.
 pub async fn set_status(
-    db: &Db,
-    scope: &Scope,
+    conn: &mut AnyConnection,
+    scope: &UserScope,
     id: &str,
     status: UserStatus,
 ) -> Result<bool, sqlx::Error> {
-    let cond = scope.condition("account_id", 4);
-    let sql = format!("UPDATE users SET status = $1, updated_at = $2 WHERE id = $3{cond}");
-    let q = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(status.as_str())
+    let mut sql = Sql::new("UPDATE users SET status = ");
+    sql.bind(status.as_str())
+        .push(", updated_at = ")
         .bind(time::now())
+        .push(" WHERE id = ")
         .bind(id);
-    let q = scope.bind(q);
-    let done = q.execute(&db.pool).await?;
-    Ok(done.rows_affected() == 1)
+    scope.restrict(&mut sql, "account_id");
+    Ok(sql.query().execute(&mut *conn).await?.rows_affected() == 1)
 }
 
 /// Filters of the user list.
@@ -266,40 +275,59 @@ macro_rules! admin_columns {
     };
 }
 
-/// Users within `scope` matching `f`, after `cursor`, oldest first.
+/// Users within `scope` matching `f`, after `cursor`, oldest first. The WHERE clause names
+/// only the filters given.
 pub async fn list(
-    db: &Db,
-    scope: &Scope,
+    conn: &mut AnyConnection,
+    scope: &UserScope,
     f: &UserFilter,
     cursor: Option<&str>,
     limit: i64,
 ) -> Result<Vec<portcullis_shared::admin::User>, sqlx::Error> {
-    let cond = scope.condition("account_id", 9);
-    let sql = format!(
-        concat!(
-            "SELECT ",
-            admin_columns!(),
-            " FROM users WHERE ($1 IS NULL OR (CASE WHEN role = 'customer_user' THEN 'customer' \
-             WHEN role IN ('partner_user', 'partner_admin') THEN 'partner' ELSE 'internal' END) = $1) \
-             AND ($2 IS NULL OR account_id = $2) AND ($3 IS NULL OR status = $3) \
-             AND ($4 IS NULL OR role = $4) AND ($5 IS NULL OR id > $5) \
-             AND ($7 = 0 OR stale_since IS NOT NULL) \
-             AND ($8 IS NULL OR email_normalized LIKE $8 ESCAPE '\\' \
-                  OR LOWER(name) LIKE $8 ESCAPE '\\'){} ORDER BY id LIMIT $6"
-        ),
-        cond
-    );
-    let q = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(&f.portal_type)
-        .bind(&f.account_id)
-        .bind(&f.status)
-        .bind(&f.role)
-        .bind(cursor)
-        .bind(limit)
-        .bind(i64::from(f.stale))
-        .bind(f.text.as_deref().map(contains_pattern));
-    let q = scope.bind(q);
-    q.fetch_all(&db.pool)
+    let mut sql = Sql::new(concat!(
+        "SELECT ",
+        admin_columns!(),
+        " FROM users WHERE 1 = 1"
+    ));
+    scope.restrict(&mut sql, "account_id");
+    match f.portal_type.as_deref() {
+        Some("customer") => {
+            sql.push(" AND role = 'customer_user'");
+        }
+        Some("partner") => {
+            sql.push(" AND role IN ('partner_user', 'partner_admin')");
+        }
+        Some(_) => {
+            sql.push(" AND role IN ('admin', 'manager', 'channel_manager', 'sales_rep')");
+        }
+        None => {}
+    }
+    if let Some(account) = &f.account_id {
+        sql.push(" AND account_id = ").bind(account);
+    }
+    if let Some(status) = &f.status {
+        sql.push(" AND status = ").bind(status);
+    }
+    if let Some(role) = &f.role {
+        sql.push(" AND role = ").bind(role);
+    }
+    if f.stale {
+        sql.push(" AND stale_since IS NOT NULL");
+    }
+    if let Some(text) = &f.text {
+        let pattern = contains_pattern(text);
+        sql.push(" AND (email_normalized LIKE ")
+            .bind(pattern.clone())
+            .push(" ESCAPE '\\' OR LOWER(name) LIKE ")
+            .bind(pattern)
+            .push(" ESCAPE '\\')");
+    }
+    if let Some(cursor) = cursor {
+        sql.push(" AND id > ").bind(cursor);
+    }
+    sql.push(" ORDER BY id LIMIT ").bind(limit);
+    sql.query()
+        .fetch_all(&mut *conn)
         .await?
         .iter()
         .map(admin_view)
@@ -308,18 +336,19 @@ pub async fn list(
 
 /// One user within `scope`, as administrators see it.
 pub async fn get_admin_view(
-    db: &Db,
-    scope: &Scope,
+    conn: &mut AnyConnection,
+    scope: &UserScope,
     id: &str,
 ) -> Result<Option<portcullis_shared::admin::User>, sqlx::Error> {
-    let cond = scope.condition("account_id", 2);
-    let sql = format!(
-        concat!("SELECT ", admin_columns!(), " FROM users WHERE id = $1{}"),
-        cond
-    );
-    let q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id);
-    let q = scope.bind(q);
-    q.fetch_optional(&db.pool)
+    let mut sql = Sql::new(concat!(
+        "SELECT ",
+        admin_columns!(),
+        " FROM users WHERE id = "
+    ));
+    sql.bind(id);
+    scope.restrict(&mut sql, "account_id");
+    sql.query()
+        .fetch_optional(&mut *conn)
         .await?
         .map(|r| admin_view(&r))
         .transpose()
@@ -327,24 +356,17 @@ pub async fn get_admin_view(
 
 /// The emails of the users among `ids` within `scope` (those that still exist).
 pub async fn emails(
-    db: &Db,
-    scope: &Scope,
+    conn: &mut AnyConnection,
+    scope: &UserScope,
     ids: &[&str],
 ) -> Result<std::collections::HashMap<String, String>, sqlx::Error> {
     let mut found = std::collections::HashMap::new();
     // A few hundred at a time keeps every backend well inside its bind-parameter limit.
     for chunk in ids.chunks(500) {
-        let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
-        let cond = scope.condition("account_id", chunk.len() + 1);
-        let sql = format!(
-            "SELECT id, email FROM users WHERE id IN ({}){cond}",
-            placeholders.join(", ")
-        );
-        let q = chunk
-            .iter()
-            .fold(sqlx::query(sqlx::AssertSqlSafe(sql)), |q, id| q.bind(*id));
-        let q = scope.bind(q);
-        for r in q.fetch_all(&db.pool).await? {
+        let mut sql = Sql::new("SELECT id, email FROM users WHERE id IN ");
+        sql.bind_list(chunk);
+        scope.restrict(&mut sql, "account_id");
+        for r in sql.query().fetch_all(&mut *conn).await? {
             found.insert(r.try_get("id")?, r.try_get("email")?);
         }
     }
@@ -352,24 +374,32 @@ pub async fn emails(
 }
 
 /// Moves an external user to another account.
-pub async fn set_account(db: &Db, id: &str, account_id: &str) -> Result<bool, sqlx::Error> {
+pub async fn set_account(
+    conn: &mut AnyConnection,
+    id: &str,
+    account_id: &str,
+) -> Result<bool, sqlx::Error> {
     let done = sqlx::query("UPDATE users SET account_id = $1, updated_at = $2 WHERE id = $3")
         .bind(account_id)
         .bind(time::now())
         .bind(id)
-        .execute(&db.pool)
+        .execute(&mut *conn)
         .await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// Sets or clears the access expiry.
-pub async fn set_access_expiry(db: &Db, id: &str, at: Option<Micros>) -> Result<bool, sqlx::Error> {
+pub async fn set_access_expiry(
+    conn: &mut AnyConnection,
+    id: &str,
+    at: Option<Micros>,
+) -> Result<bool, sqlx::Error> {
     let done =
         sqlx::query("UPDATE users SET access_expires_at = $1, updated_at = $2 WHERE id = $3")
             .bind(at)
             .bind(time::now())
             .bind(id)
-            .execute(&db.pool)
+            .execute(&mut *conn)
             .await?;
     Ok(done.rows_affected() == 1)
 }
@@ -383,14 +413,14 @@ pub struct Onboarding {
 }
 
 /// Onboarding state, in one query.
-pub async fn onboarding(db: &Db, id: &str) -> Result<Onboarding, sqlx::Error> {
+pub async fn onboarding(conn: &mut AnyConnection, id: &str) -> Result<Onboarding, sqlx::Error> {
     let row = sqlx::query(
         "SELECT u.notification_prefs, u.onboarded_at, \
          (SELECT COUNT(*) FROM user_photos p WHERE p.user_id = u.id) AS photos \
          FROM users u WHERE u.id = $1",
     )
     .bind(id)
-    .fetch_optional(&db.pool)
+    .fetch_optional(&mut *conn)
     .await?;
     let Some(r) = row else {
         return Ok(Onboarding::default());
@@ -404,7 +434,7 @@ pub async fn onboarding(db: &Db, id: &str) -> Result<Onboarding, sqlx::Error> {
 
 /// Writes the editable profile fields.
 pub async fn set_profile(
-    db: &Db,
+    conn: &mut AnyConnection,
     id: &str,
     name: &str,
     title: Option<&str>,
@@ -418,35 +448,39 @@ pub async fn set_profile(
     .bind(phone)
     .bind(time::now())
     .bind(id)
-    .execute(&db.pool)
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
 /// Stores notification preferences (JSON).
-pub async fn set_notification_prefs(db: &Db, id: &str, json: &str) -> Result<(), sqlx::Error> {
+pub async fn set_notification_prefs(
+    conn: &mut AnyConnection,
+    id: &str,
+    json: &str,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE users SET notification_prefs = $1, updated_at = $2 WHERE id = $3")
         .bind(json)
         .bind(time::now())
         .bind(id)
-        .execute(&db.pool)
+        .execute(&mut *conn)
         .await?;
     Ok(())
 }
 
 /// Marks onboarding finished.
-pub async fn complete_onboarding(db: &Db, id: &str) -> Result<(), sqlx::Error> {
+pub async fn complete_onboarding(conn: &mut AnyConnection, id: &str) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE users SET onboarded_at = $1 WHERE id = $2 AND onboarded_at IS NULL")
         .bind(time::now())
         .bind(id)
-        .execute(&db.pool)
+        .execute(&mut *conn)
         .await?;
     Ok(())
 }
 
 /// Replaces the profile photo.
 pub async fn set_photo(
-    db: &Db,
+    conn: &mut AnyConnection,
     id: &str,
     content_type: &str,
     data: &[u8],
@@ -460,17 +494,55 @@ pub async fn set_photo(
     .bind(content_type)
     .bind(data.to_vec())
     .bind(time::now())
-    .execute(&db.pool)
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
 /// The profile photo, if any.
-pub async fn photo(db: &Db, id: &str) -> Result<Option<(String, Vec<u8>)>, sqlx::Error> {
+pub async fn photo(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> Result<Option<(String, Vec<u8>)>, sqlx::Error> {
     let row = sqlx::query("SELECT content_type, data FROM user_photos WHERE user_id = $1")
         .bind(id)
-        .fetch_optional(&db.pool)
+        .fetch_optional(&mut *conn)
         .await?;
     row.map(|r| Ok((r.try_get("content_type")?, r.try_get("data")?)))
         .transpose()
+}
+
+/// Flags active external users within `scope` whose last sign-in (or, never having signed
+/// in, creation) is before `cutoff`, and unflags those no longer stale. Returns (flagged,
+/// unflagged).
+pub async fn review_stale(
+    conn: &mut AnyConnection,
+    scope: &UserScope,
+    now: Micros,
+    cutoff: Micros,
+) -> Result<(u64, u64), sqlx::Error> {
+    let mut flag = Sql::new("UPDATE users SET stale_since = ");
+    flag.bind(now).push(
+        " WHERE stale_since IS NULL AND status = 'active' \
+         AND role IN ('customer_user', 'partner_user', 'partner_admin') \
+         AND COALESCE(last_sign_in_at, created_at) < ",
+    );
+    flag.bind(cutoff);
+    scope.restrict(&mut flag, "account_id");
+    let flagged = flag.query().execute(&mut *conn).await?.rows_affected();
+    let mut clear = Sql::new(
+        "UPDATE users SET stale_since = NULL WHERE stale_since IS NOT NULL \
+         AND (status <> 'active' OR COALESCE(last_sign_in_at, created_at) >= ",
+    );
+    clear.bind(cutoff).push(")");
+    scope.restrict(&mut clear, "account_id");
+    let cleared = clear.query().execute(&mut *conn).await?.rows_affected();
+    Ok((flagged, cleared))
+}
+
+/// How many users within `scope` the access review has flagged.
+pub async fn count_stale(conn: &mut AnyConnection, scope: &UserScope) -> Result<i64, sqlx::Error> {
+    let mut sql = Sql::new("SELECT COUNT(*) FROM users WHERE stale_since IS NOT NULL");
+    scope.restrict(&mut sql, "account_id");
+    sql.query().fetch_one(&mut *conn).await?.try_get(0)
 }

@@ -105,11 +105,14 @@ async fn bench(backend: Backend) {
     report("/me (token + live session), 16 clients", &times, wall);
 
     let admin = app.login_demo("admin@portcullis.example").await.token;
-    let account = portcullis::storage::accounts::find_id_by_name(&app.db, "Northwind Partners")
-        .await
-        .expect("db")
-        .expect("account");
-    let portal = portcullis::storage::portals::find_published(&app.db, "partners")
+    let account = portcullis::storage::accounts::find_id_by_name(
+        &mut *app.conn().await,
+        "Northwind Partners",
+    )
+    .await
+    .expect("db")
+    .expect("account");
+    let portal = portcullis::storage::portals::find_published(&mut *app.conn().await, "partners")
         .await
         .expect("db")
         .expect("portal")

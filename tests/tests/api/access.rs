@@ -7,7 +7,7 @@ use serde_json::json;
 const ADMIN: &str = "admin@portcullis.example";
 
 async fn open_registration(app: &TestApp, admin: &str, domains: &[&str]) {
-    let partners = portals::find_published(&app.db, "partners")
+    let partners = portals::find_published(&mut *app.conn().await, "partners")
         .await
         .expect("db")
         .expect("portal");
@@ -60,7 +60,7 @@ async fn a_request_is_approved_into_an_invitation(app: TestApp) {
     assert_eq!(item["email"], "rae@fabrikam.example");
     assert_eq!(item["company"], "Fabrikam");
     let id = item["id"].as_str().expect("id").to_owned();
-    let contoso = accounts::find_id_by_name(&app.db, "Contoso Resellers")
+    let contoso = accounts::find_id_by_name(&mut *app.conn().await, "Contoso Resellers")
         .await
         .expect("db")
         .expect("account");
@@ -80,7 +80,7 @@ async fn a_request_is_approved_into_an_invitation(app: TestApp) {
         )
         .await;
     assert_eq!(res.status(), 200);
-    let user = users::find_by_email(&app.db, "rae@fabrikam.example")
+    let user = users::find_by_email(&mut *app.conn().await, "rae@fabrikam.example")
         .await
         .expect("db")
         .expect("user");
@@ -186,7 +186,7 @@ async fn a_rejection_keeps_its_reason(app: TestApp) {
 async fn view_as_shows_the_users_view_and_changes_nothing(app: TestApp) {
     app.seed_demo().await;
     let admin = app.login_demo(ADMIN).await;
-    let partner = users::find_by_email(&app.db, "partner@northwind.example")
+    let partner = users::find_by_email(&mut *app.conn().await, "partner@northwind.example")
         .await
         .expect("db")
         .expect("user");
@@ -247,7 +247,7 @@ async fn view_as_shows_the_users_view_and_changes_nothing(app: TestApp) {
     assert_eq!(app.get_as(&token, "/api/v1/me").await.status(), 401);
     assert_eq!(app.get_as(&admin.token, "/api/v1/me").await.status(), 200);
     // Internal users cannot be viewed as.
-    let rep = users::find_by_email(&app.db, "rep@portcullis.example")
+    let rep = users::find_by_email(&mut *app.conn().await, "rep@portcullis.example")
         .await
         .expect("db")
         .expect("user");
@@ -273,9 +273,12 @@ async fn the_access_review_flags_stale_external_users_for_bulk_deactivation(app:
         .bind(long_ago).execute(&app.db.pool).await.expect("update");
     sqlx::query("UPDATE users SET created_at = $1, last_sign_in_at = NULL WHERE email_normalized IN ('partner@contoso.example', 'rep@portcullis.example')")
         .bind(long_ago).execute(&app.db.pool).await.expect("update");
-    let flagged = portcullis::jobs::flag_stale_users(&app.db, portcullis::time::now())
-        .await
-        .expect("job");
+    let flagged = portcullis::app::users::review_stale_access(
+        &app.core,
+        &portcullis::app::Operator::new("test"),
+    )
+    .await
+    .expect("job");
     assert_eq!(
         flagged, 2,
         "internal staff are not part of the external access review"
@@ -303,9 +306,12 @@ async fn the_access_review_flags_stale_external_users_for_bulk_deactivation(app:
     let body: serde_json::Value = res.json().await.expect("json");
     assert_eq!(body["deactivated"], 2);
     assert_eq!(
-        portcullis::jobs::flag_stale_users(&app.db, portcullis::time::now())
-            .await
-            .expect("job"),
+        portcullis::app::users::review_stale_access(
+            &app.core,
+            &portcullis::app::Operator::new("test")
+        )
+        .await
+        .expect("job"),
         0
     );
     assert_eq!(

@@ -99,7 +99,7 @@ async fn a_taken_slug_is_a_409(app: TestApp) {
 async fn an_update_with_a_stale_etag_is_refused(app: TestApp) {
     app.seed_demo().await;
     let s = app.login_demo(ADMIN).await;
-    let acme = portcullis::storage::portals::find_published(&app.db, "acme")
+    let acme = portcullis::storage::portals::find_published(&mut *app.conn().await, "acme")
         .await
         .expect("db")
         .expect("portal");
@@ -139,7 +139,7 @@ async fn an_update_with_a_stale_etag_is_refused(app: TestApp) {
 async fn unpublishing_hides_the_portal_at_once(app: TestApp) {
     app.seed_demo().await;
     let s = app.login_demo(ADMIN).await;
-    let acme = portcullis::storage::portals::find_published(&app.db, "acme")
+    let acme = portcullis::storage::portals::find_published(&mut *app.conn().await, "acme")
         .await
         .expect("db")
         .expect("portal");
@@ -163,7 +163,7 @@ async fn unpublishing_hides_the_portal_at_once(app: TestApp) {
 async fn an_embeddable_portal_names_its_embedders_in_frame_ancestors(app: TestApp) {
     app.seed_demo().await;
     let s = app.login_demo(ADMIN).await;
-    let acme = portcullis::storage::portals::find_published(&app.db, "acme")
+    let acme = portcullis::storage::portals::find_published(&mut *app.conn().await, "acme")
         .await
         .expect("db")
         .expect("portal");
@@ -193,7 +193,7 @@ async fn deactivation_ends_sessions_and_reactivation_restores_sign_in(app: TestA
     app.seed_demo().await;
     let admin = app.login_demo(ADMIN).await;
     let partner = app.login_demo("partner@northwind.example").await;
-    let id = users::find_by_email(&app.db, "partner@northwind.example")
+    let id = users::find_by_email(&mut *app.conn().await, "partner@northwind.example")
         .await
         .expect("db")
         .expect("user")
@@ -235,7 +235,7 @@ async fn deactivation_ends_sessions_and_reactivation_restores_sign_in(app: TestA
 async fn admins_cannot_deactivate_themselves(app: TestApp) {
     app.seed_demo().await;
     let admin = app.login_demo(ADMIN).await;
-    let id = users::find_by_email(&app.db, ADMIN)
+    let id = users::find_by_email(&mut *app.conn().await, ADMIN)
         .await
         .expect("db")
         .expect("user")
@@ -257,18 +257,21 @@ async fn a_transfer_moves_the_user_and_ends_their_sessions(app: TestApp) {
     app.seed_demo().await;
     let admin = app.login_demo(ADMIN).await;
     let customer = app.login_demo("customer@globex.example").await;
-    let user = users::find_by_email(&app.db, "customer@globex.example")
+    let user = users::find_by_email(&mut *app.conn().await, "customer@globex.example")
         .await
         .expect("db")
         .expect("user");
-    let initech = portcullis::storage::accounts::find_id_by_name(&app.db, "Initech")
+    let initech = portcullis::storage::accounts::find_id_by_name(&mut *app.conn().await, "Initech")
         .await
         .expect("db")
         .expect("account");
-    let northwind = portcullis::storage::accounts::find_id_by_name(&app.db, "Northwind Partners")
-        .await
-        .expect("db")
-        .expect("account");
+    let northwind = portcullis::storage::accounts::find_id_by_name(
+        &mut *app.conn().await,
+        "Northwind Partners",
+    )
+    .await
+    .expect("db")
+    .expect("account");
     let path = format!("/api/v1/admin/users/{}/transfer", user.id);
     let problem = assert_problem(
         app.post_as(&admin.token, &path, &json!({"account_id": northwind}))
@@ -300,7 +303,7 @@ async fn an_access_expiry_in_the_past_ends_access_now(app: TestApp) {
     app.seed_demo().await;
     let admin = app.login_demo(ADMIN).await;
     let partner = app.login_demo("partner@contoso.example").await;
-    let id = users::find_by_email(&app.db, "partner@contoso.example")
+    let id = users::find_by_email(&mut *app.conn().await, "partner@contoso.example")
         .await
         .expect("db")
         .expect("user")
@@ -345,7 +348,7 @@ async fn an_admin_ends_one_session_of_a_user(app: TestApp) {
     let admin = app.login_demo(ADMIN).await;
     let phone = app.login_demo("partner@northwind.example").await;
     let laptop = app.login_demo("partner@northwind.example").await;
-    let id = users::find_by_email(&app.db, "partner@northwind.example")
+    let id = users::find_by_email(&mut *app.conn().await, "partner@northwind.example")
         .await
         .expect("db")
         .expect("user")
@@ -368,7 +371,7 @@ async fn an_admin_ends_one_session_of_a_user(app: TestApp) {
     assert_eq!(app.get_as(&laptop.token, "/api/v1/me").await.status(), 401);
     assert_eq!(app.get_as(&phone.token, "/api/v1/me").await.status(), 200);
     // Another user's session id under this user is not found.
-    let admin_id = users::find_by_email(&app.db, ADMIN)
+    let admin_id = users::find_by_email(&mut *app.conn().await, ADMIN)
         .await
         .expect("db")
         .expect("user")
@@ -411,10 +414,13 @@ async fn users_filter_by_portal_type_status_and_account(app: TestApp) {
         .await
         .expect("json");
     assert_eq!(count(internal), 1);
-    let globex = portcullis::storage::accounts::find_id_by_name(&app.db, "Globex Corporation")
-        .await
-        .expect("db")
-        .expect("account");
+    let globex = portcullis::storage::accounts::find_id_by_name(
+        &mut *app.conn().await,
+        "Globex Corporation",
+    )
+    .await
+    .expect("db")
+    .expect("account");
     let of_globex: serde_json::Value = app
         .get_as(
             &admin.token,
@@ -458,10 +464,13 @@ async fn users_filter_by_portal_type_status_and_account(app: TestApp) {
 async fn overrides_set_through_the_api_reach_the_users_permissions(app: TestApp) {
     app.seed_demo().await;
     let admin = app.login_demo(ADMIN).await;
-    let globex = portcullis::storage::accounts::find_id_by_name(&app.db, "Globex Corporation")
-        .await
-        .expect("db")
-        .expect("account");
+    let globex = portcullis::storage::accounts::find_id_by_name(
+        &mut *app.conn().await,
+        "Globex Corporation",
+    )
+    .await
+    .expect("db")
+    .expect("account");
     let res = app.client.put(app.url("/api/v1/admin/permissions")).bearer_auth(&admin.token)
         .json(&json!({"scope": "account", "scope_id": globex, "permission": "view_deal_value", "allowed": true})).send().await.expect("sent");
     assert_eq!(res.status(), 200);
@@ -569,10 +578,13 @@ async fn the_audit_log_reads_filters_exports_and_verifies(app: TestApp) {
 async fn an_account_edit_changes_only_what_it_names_and_checks_every_field(app: TestApp) {
     app.seed_demo().await;
     let admin = app.login_demo(ADMIN).await;
-    let globex = portcullis::storage::accounts::find_id_by_name(&app.db, "Globex Corporation")
-        .await
-        .expect("db")
-        .expect("account");
+    let globex = portcullis::storage::accounts::find_id_by_name(
+        &mut *app.conn().await,
+        "Globex Corporation",
+    )
+    .await
+    .expect("db")
+    .expect("account");
     let path = format!("/api/v1/admin/accounts/{globex}");
     let before: serde_json::Value = app
         .get_as(&admin.token, &path)

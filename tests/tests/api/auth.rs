@@ -79,7 +79,7 @@ async fn a_customer_signs_in_at_their_portal_with_the_default_permissions(app: T
 
 async fn overrides_resolve_user_over_account_over_portal(app: TestApp) {
     app.seed_demo().await;
-    let partner = users::find_by_email(&app.db, PARTNER)
+    let partner = users::find_by_email(&mut *app.conn().await, PARTNER)
         .await
         .expect("db")
         .expect("user");
@@ -313,13 +313,13 @@ async fn deactivation_takes_effect_on_the_next_request(app: TestApp) {
     app.seed_demo().await;
     let s = app.login_demo(CUSTOMER).await;
     assert_eq!(app.get_as(&s.token, "/api/v1/me").await.status(), 200);
-    let user = users::find_by_email(&app.db, CUSTOMER)
+    let user = users::find_by_email(&mut *app.conn().await, CUSTOMER)
         .await
         .expect("db")
         .expect("user");
     users::set_status(
-        &app.db,
-        &portcullis::storage::Scope::operator(),
+        &mut *app.conn().await,
+        &portcullis::storage::UserScope::All,
         &user.id,
         users::UserStatus::Deactivated,
     )
@@ -402,7 +402,7 @@ async fn only_hashes_of_session_secrets_are_stored(app: TestApp) {
     assert_eq!(stored.len(), 1);
     assert_ne!(stored[0], sid);
     let live = sessions::live(
-        &app.db,
+        &mut *app.conn().await,
         &portcullis::auth::tokens::hash_token(&sid),
         portcullis::time::now(),
     )

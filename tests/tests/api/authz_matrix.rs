@@ -340,18 +340,18 @@ fn fill(template: &str, ids: &Ids, missing: bool) -> String {
 
 async fn every_endpoint_answers_every_role_as_the_matrix_says(app: TestApp) {
     app.seed_demo().await;
-    let target = users::find_by_email(&app.db, "customer@initech.example")
+    let target = users::find_by_email(&mut *app.conn().await, "customer@initech.example")
         .await
         .expect("db")
         .expect("user");
     let ids = Ids {
-        portal: portals::find_published(&app.db, "acme")
+        portal: portals::find_published(&mut *app.conn().await, "acme")
             .await
             .expect("db")
             .expect("portal")
             .id,
         account: target.account_id.clone().expect("account"),
-        other_account: accounts::find_id_by_name(&app.db, "Globex Corporation")
+        other_account: accounts::find_id_by_name(&mut *app.conn().await, "Globex Corporation")
             .await
             .expect("db")
             .expect("account"),
@@ -376,7 +376,7 @@ async fn every_endpoint_answers_every_role_as_the_matrix_says(app: TestApp) {
         .to_owned();
     for email in ["first@applicant.example", "second@applicant.example"] {
         access_requests::create(
-            &app.db,
+            &mut *app.conn().await,
             &ids.portal,
             email,
             "Applicant",
@@ -386,10 +386,13 @@ async fn every_endpoint_answers_every_role_as_the_matrix_says(app: TestApp) {
         .await
         .expect("request");
     }
-    let pending =
-        access_requests::list(&app.db, &portcullis::storage::Scope::operator(), "pending")
-            .await
-            .expect("db");
+    let pending = access_requests::list(
+        &mut *app.conn().await,
+        portcullis::storage::CompanyScope::All,
+        "pending",
+    )
+    .await
+    .expect("db");
     let ids = Ids {
         session,
         requests: [pending[0].id.clone(), pending[1].id.clone()],

@@ -24,11 +24,11 @@ async fn invite(
 }
 
 async fn ids(app: &TestApp) -> (String, String) {
-    let account = accounts::find_id_by_name(&app.db, "Northwind Partners")
+    let account = accounts::find_id_by_name(&mut *app.conn().await, "Northwind Partners")
         .await
         .expect("db")
         .expect("account");
-    let portal = portals::find_published(&app.db, "partners")
+    let portal = portals::find_published(&mut *app.conn().await, "partners")
         .await
         .expect("db")
         .expect("portal")
@@ -296,11 +296,11 @@ async fn inviting_is_idempotent_by_email_and_checks_every_address(app: TestApp) 
     .expect("count");
     assert_eq!(count, 0, "a rejected request writes nothing");
     // A partner role with a customer account and portal is refused.
-    let globex = accounts::find_id_by_name(&app.db, "Globex Corporation")
+    let globex = accounts::find_id_by_name(&mut *app.conn().await, "Globex Corporation")
         .await
         .expect("db")
         .expect("account");
-    let acme = portals::find_published(&app.db, "acme")
+    let acme = portals::find_published(&mut *app.conn().await, "acme")
         .await
         .expect("db")
         .expect("portal")

@@ -9,7 +9,7 @@ const COLLEAGUE: &str = "partner@northwind.example";
 const OTHER_PARTNER: &str = "partner@contoso.example";
 
 async fn id_of(app: &TestApp, email: &str) -> String {
-    users::find_by_email(&app.db, email)
+    users::find_by_email(&mut *app.conn().await, email)
         .await
         .expect("db")
         .expect("user")
@@ -25,7 +25,7 @@ async fn a_partner_admin_lists_only_their_organisation(app: TestApp) {
         .json()
         .await
         .expect("json");
-    let own_account = users::find_by_email(&app.db, PARTNER_ADMIN)
+    let own_account = users::find_by_email(&mut *app.conn().await, PARTNER_ADMIN)
         .await
         .expect("db")
         .expect("user")
@@ -41,7 +41,7 @@ async fn a_partner_admin_lists_only_their_organisation(app: TestApp) {
         "every listed user is in the caller's organisation"
     );
     // Asking for another organisation by filter still finds no one outside their own.
-    let contoso = users::find_by_email(&app.db, OTHER_PARTNER)
+    let contoso = users::find_by_email(&mut *app.conn().await, OTHER_PARTNER)
         .await
         .expect("db")
         .expect("user")
@@ -73,7 +73,7 @@ async fn a_partner_admin_lists_only_their_organisation(app: TestApp) {
         )
         .await;
     assert_problem(res, 404, "not_found").await;
-    let other_row = users::find_by_id(&app.db, &other)
+    let other_row = users::find_by_id(&mut *app.conn().await, &other)
         .await
         .expect("db")
         .expect("user");
@@ -130,7 +130,7 @@ async fn a_partner_admin_deactivates_a_colleague_who_loses_access_at_once(app: T
 async fn a_partner_admin_invites_only_partner_users_into_their_organisation(app: TestApp) {
     app.seed_demo().await;
     let admin = app.login_demo(PARTNER_ADMIN).await;
-    let me = users::find_by_email(&app.db, PARTNER_ADMIN)
+    let me = users::find_by_email(&mut *app.conn().await, PARTNER_ADMIN)
         .await
         .expect("db")
         .expect("user");
@@ -142,7 +142,7 @@ async fn a_partner_admin_invites_only_partner_users_into_their_organisation(app:
         )
         .await;
     assert_eq!(res.status(), 200);
-    let invited = users::find_by_email(&app.db, "new.rep@northwind.example")
+    let invited = users::find_by_email(&mut *app.conn().await, "new.rep@northwind.example")
         .await
         .expect("db")
         .expect("user");
@@ -153,7 +153,7 @@ async fn a_partner_admin_invites_only_partner_users_into_their_organisation(app:
     assert_eq!(invited.portal_id, me.portal_id, "at the caller's portal");
     assert_eq!(invited.status, users::UserStatus::Invited);
     // A customer role, or someone else's organisation, is refused and writes nothing.
-    let contoso = users::find_by_email(&app.db, OTHER_PARTNER)
+    let contoso = users::find_by_email(&mut *app.conn().await, OTHER_PARTNER)
         .await
         .expect("db")
         .expect("user")
@@ -174,7 +174,7 @@ async fn a_partner_admin_invites_only_partner_users_into_their_organisation(app:
         .collect();
     assert_eq!(fields, ["role", "account_id"]);
     assert!(
-        users::find_by_email(&app.db, "sneaky@contoso.example")
+        users::find_by_email(&mut *app.conn().await, "sneaky@contoso.example")
             .await
             .expect("db")
             .is_none()

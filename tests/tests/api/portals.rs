@@ -51,7 +51,7 @@ async fn an_unpublished_portal_is_indistinguishable_from_a_missing_one(app: Test
     draft.slug = Slug::parse("draft").expect("valid slug");
     draft.published = false;
     assert!(
-        portals::insert_if_absent(&app.db, &draft)
+        portals::insert_if_absent(&mut *app.conn().await, &draft)
             .await
             .expect("insert")
     );

@@ -1,18 +1,15 @@
-//! Account administration: the customer and partner organisations.
+//! Account administration: the customer and partner organisations. Each handler calls one
+//! use case of `app::accounts`.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use actix_web::{HttpResponse, get, patch, post, web};
+use portcullis_shared::PortalKind;
 use portcullis_shared::admin::{Account, AccountInput, AccountPage, AccountPatch};
-use portcullis_shared::{FieldError, PortalKind};
 use serde::Deserialize;
 
-use crate::audit::{self, AuditNote};
+use crate::app::{self, App, page_limit};
 use crate::auth::guards::{PortalManager, Staff};
-use crate::db::Db;
-use crate::domain::portal::{check_name, is_valid_hostname};
 use crate::error::ApiError;
-use crate::routes::admin::page_limit;
-use crate::storage::{Scope, accounts, users};
 
 type Problem = portcullis_shared::Problem;
 
@@ -36,29 +33,22 @@ pub struct AccountQuery {
     (status = 403, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/admin/accounts")]
-pub async fn list(
+pub async fn list_accounts(
     staff: Staff,
-    db: web::Data<Db>,
+    app: web::Data<App>,
     q: web::Query<AccountQuery>,
 ) -> Result<web::Json<AccountPage>, ApiError> {
-    let limit = page_limit(q.limit);
-    let mut rows = accounts::list(
-        &db,
-        &Scope::records_of(&staff.0),
+    let page = app::accounts::list(
+        &app,
+        &staff.0,
         q.kind,
         q.cursor.as_deref(),
-        limit + 1,
+        page_limit(q.limit),
     )
     .await?;
-    let next_cursor = (rows.len() as i64 > limit)
-        .then(|| {
-            rows.truncate(limit as usize);
-            rows.last().map(|a| a.id.clone())
-        })
-        .flatten();
     Ok(web::Json(AccountPage {
-        items: rows,
-        next_cursor,
+        items: page.items,
+        next_cursor: page.next_cursor,
     }))
 }
 
@@ -68,16 +58,12 @@ pub async fn list(
     (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/admin/accounts/{id}")]
-pub async fn get(
+pub async fn get_account(
     staff: Staff,
-    db: web::Data<Db>,
+    app: web::Data<App>,
     id: web::Path<String>,
 ) -> Result<web::Json<Account>, ApiError> {
-    Ok(web::Json(
-        accounts::get(&db, &Scope::records_of(&staff.0), &id)
-            .await?
-            .ok_or(ApiError::NotFound)?,
-    ))
+    Ok(web::Json(app::accounts::get(&app, &staff.0, &id).await?))
 }
 
 /// Creates an account.
@@ -86,111 +72,18 @@ pub async fn get(
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/admin/accounts")]
-pub async fn create(
-    req: HttpRequest,
+pub async fn create_account(
     who: PortalManager,
-    db: web::Data<Db>,
+    app: web::Data<App>,
     body: web::Json<AccountInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let input = body.into_inner();
-    let scope = Scope::records_of(&who.0);
-    let errors = check(&db, &scope, &input, None).await?;
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
-    let id = accounts::insert(&db, &stored(input)).await?;
-    audit::note(
-        &req,
-        AuditNote {
-            action: Some("account.create".into()),
-            object_type: Some("account".into()),
-            object_id: Some(id.clone()),
-            ..AuditNote::default()
-        },
-    );
-    let account = accounts::get(&db, &scope, &id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let account = app::accounts::create(&app, &who.0, body.into_inner()).await?;
     Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/admin/accounts/{id}")))
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/admin/accounts/{}", account.id),
+        ))
         .json(account))
-}
-
-/// A checked account as stored: names trimmed.
-fn stored(input: AccountInput) -> accounts::NewAccount {
-    accounts::NewAccount {
-        kind: input.kind,
-        name: input.name.trim().to_owned(),
-        domain: input.domain,
-        region: input.region.map(|r| r.trim().to_owned()),
-        parent_id: input.parent_id,
-        owner_user_id: input.owner_user_id,
-    }
-}
-
-/// Every problem with an account's fields; `id` is the account being edited, if any.
-async fn check(
-    db: &Db,
-    scope: &Scope,
-    input: &AccountInput,
-    id: Option<&str>,
-) -> Result<Vec<FieldError>, ApiError> {
-    let mut errors = Vec::new();
-    check_name("name", &input.name, &mut errors);
-    if input
-        .domain
-        .as_deref()
-        .is_some_and(|d| !is_valid_hostname(d))
-    {
-        errors.push(FieldError {
-            field: "domain".into(),
-            code: "invalid_format".into(),
-            message: "must be a lowercase domain such as acme.example".into(),
-        });
-    }
-    if input
-        .region
-        .as_deref()
-        .is_some_and(|r| r.trim().is_empty() || r.chars().count() > 50)
-    {
-        errors.push(FieldError {
-            field: "region".into(),
-            code: "invalid_length".into(),
-            message: "must be 1-50 characters".into(),
-        });
-    }
-    if let Some(parent) = &input.parent_id {
-        let ok = accounts::get(db, scope, parent)
-            .await?
-            .is_some_and(|p| p.kind == input.kind);
-        if !ok {
-            errors.push(FieldError {
-                field: "parent_id".into(),
-                code: "not_found".into(),
-                message: "must be an existing account of the same type".into(),
-            });
-        }
-    }
-    if let Some(owner) = &input.owner_user_id {
-        let ok = users::find_by_id(db, owner)
-            .await?
-            .is_some_and(|u| u.role.is_internal());
-        if !ok {
-            errors.push(FieldError {
-                field: "owner_user_id".into(),
-                code: "not_found".into(),
-                message: "must be an internal user".into(),
-            });
-        }
-    }
-    if id.is_some() && input.parent_id.as_deref() == id {
-        errors.push(FieldError {
-            field: "parent_id".into(),
-            code: "invalid_value".into(),
-            message: "an account cannot be its own parent".into(),
-        });
-    }
-    Ok(errors)
 }
 
 /// Changes an account's name, domain, region, parent or owner.
@@ -200,43 +93,13 @@ async fn check(
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[patch("/admin/accounts/{id}")]
-pub async fn update(
-    req: HttpRequest,
+pub async fn update_account(
     who: PortalManager,
-    db: web::Data<Db>,
+    app: web::Data<App>,
     id: web::Path<String>,
     body: web::Json<AccountPatch>,
 ) -> Result<web::Json<Account>, ApiError> {
-    let scope = Scope::records_of(&who.0);
-    let current = accounts::get(&db, &scope, &id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    let patch = body.into_inner();
-    let input = AccountInput {
-        kind: current.kind,
-        name: patch.name.unwrap_or(current.name),
-        domain: patch.domain.unwrap_or(current.domain),
-        region: patch.region.unwrap_or(current.region),
-        parent_id: patch.parent_id.unwrap_or(current.parent_id),
-        owner_user_id: patch.owner_user_id.unwrap_or(current.owner_user_id),
-    };
-    let errors = check(&db, &scope, &input, Some(&id)).await?;
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
-    accounts::update(&db, &id, &stored(input)).await?;
-    audit::note(
-        &req,
-        AuditNote {
-            action: Some("account.update".into()),
-            object_type: Some("account".into()),
-            object_id: Some(id.to_string()),
-            ..AuditNote::default()
-        },
-    );
     Ok(web::Json(
-        accounts::get(&db, &scope, &id)
-            .await?
-            .ok_or(ApiError::NotFound)?,
+        app::accounts::update(&app, &who.0, &id, body.into_inner()).await?,
     ))
 }

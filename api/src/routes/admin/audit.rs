@@ -1,20 +1,15 @@
 //! The audit log for administrators: filtered pages, CSV export, and chain verification.
 
-use std::collections::HashMap;
-
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, web};
 use chrono::DateTime;
-use portcullis_shared::admin::{AuditEntry, AuditPage, AuditVerification};
+use portcullis_shared::admin::{AuditPage, AuditVerification};
 use serde::Deserialize;
 
+use crate::app::audit::Filter;
+use crate::app::{self, App, page_limit};
 use crate::auth::guards::AdminUser;
-use crate::db::Db;
 use crate::error::ApiError;
-use crate::routes::admin::page_limit;
-use crate::storage::audit::{self, Filter};
-use crate::storage::{Scope, users};
-use crate::time;
 
 type Problem = portcullis_shared::Problem;
 
@@ -81,39 +76,6 @@ fn filter(q: &AuditQuery) -> Result<Filter, ApiError> {
     })
 }
 
-/// The emails of the entries' actors, for people to read.
-async fn actor_emails(
-    db: &Db,
-    admin: &AdminUser,
-    entries: &[audit::Entry],
-) -> Result<HashMap<String, String>, ApiError> {
-    let mut actors: Vec<&str> = entries
-        .iter()
-        .filter_map(|e| e.actor_id.as_deref())
-        .collect();
-    actors.sort_unstable();
-    actors.dedup();
-    Ok(users::emails(db, &Scope::users_of(&admin.0), &actors).await?)
-}
-
-fn to_dto(e: audit::Entry, emails: &HashMap<String, String>) -> AuditEntry {
-    AuditEntry {
-        seq: e.seq,
-        at: time::to_rfc3339(e.at),
-        actor_email: e.actor_id.as_ref().and_then(|id| emails.get(id).cloned()),
-        actor_id: e.actor_id,
-        ip: e.ip,
-        user_agent: e.user_agent,
-        action: e.action,
-        object_type: e.object_type,
-        object_id: e.object_id,
-        portal_id: e.portal_id,
-        outcome: e.outcome,
-        details: e.details,
-        hash: e.hash,
-    }
-}
-
 /// Audit entries, newest first.
 #[utoipa::path(tag = "admin", security(("bearer" = [])), params(AuditQuery), responses(
     (status = 200, body = AuditPage),
@@ -121,25 +83,15 @@ fn to_dto(e: audit::Entry, emails: &HashMap<String, String>) -> AuditEntry {
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/admin/audit")]
-pub async fn list(
+pub async fn list_audit_entries(
     admin: AdminUser,
-    db: web::Data<Db>,
+    app: web::Data<App>,
     q: web::Query<AuditQuery>,
 ) -> Result<web::Json<AuditPage>, ApiError> {
-    let f = filter(&q)?;
-    let limit = page_limit(q.limit);
-    let scope = Scope::admin_of(&admin.0);
-    let mut entries = audit::list(&db, &scope, &f, limit + 1).await?;
-    let next_cursor = if entries.len() as i64 > limit {
-        entries.truncate(limit as usize);
-        entries.last().map(|e| e.seq.to_string())
-    } else {
-        None
-    };
-    let emails = actor_emails(&db, &admin, &entries).await?;
+    let page = app::audit::list(&app, &admin.0, filter(&q)?, page_limit(q.limit)).await?;
     Ok(web::Json(AuditPage {
-        items: entries.into_iter().map(|e| to_dto(e, &emails)).collect(),
-        next_cursor,
+        items: page.items,
+        next_cursor: page.next_cursor,
     }))
 }
 
@@ -149,14 +101,12 @@ pub async fn list(
     (status = 403, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/admin/audit/export.csv")]
-pub async fn export_csv(
+pub async fn export_audit_csv(
     admin: AdminUser,
-    db: web::Data<Db>,
+    app: web::Data<App>,
     q: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let f = filter(&q)?;
-    let entries = audit::list(&db, &Scope::admin_of(&admin.0), &f, 100_000).await?;
-    let emails = actor_emails(&db, &admin, &entries).await?;
+    let entries = app::audit::export(&app, &admin.0, filter(&q)?, 100_000).await?;
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
         "seq",
@@ -174,7 +124,7 @@ pub async fn export_csv(
         "hash",
     ])
     .map_err(|e| ApiError::Internal(e.into()))?;
-    for e in entries.into_iter().map(|e| to_dto(e, &emails)) {
+    for e in entries {
         let opt = |o: &Option<String>| o.clone().unwrap_or_default();
         w.write_record([
             e.seq.to_string(),
@@ -212,14 +162,15 @@ pub async fn export_csv(
     (status = 403, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/admin/audit/verify")]
-pub async fn verify(
-    _admin: AdminUser,
-    db: web::Data<Db>,
+pub async fn verify_audit_chain(
+    admin: AdminUser,
+    app: web::Data<App>,
 ) -> Result<web::Json<AuditVerification>, ApiError> {
-    let v = audit::verify(&db).await?;
+    let v = app::audit::verify(&app, &admin.0).await?;
     Ok(web::Json(AuditVerification {
         checked: v.checked,
         intact: v.first_broken_seq.is_none(),
         first_broken_seq: v.first_broken_seq,
+        pending: v.pending,
     }))
 }

@@ -11,32 +11,27 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Registers the admin routes.
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(portals::list)
-        .service(portals::create)
-        .service(portals::get)
-        .service(portals::update)
-        .service(accounts::list)
-        .service(accounts::create)
-        .service(accounts::get)
-        .service(accounts::update)
-        .service(users::list)
-        .service(users::bulk_deactivate)
-        .service(users::get)
-        .service(users::deactivate)
-        .service(users::reactivate)
-        .service(users::transfer)
+    cfg.service(portals::list_portals)
+        .service(portals::create_portal)
+        .service(portals::get_portal)
+        .service(portals::update_portal)
+        .service(accounts::list_accounts)
+        .service(accounts::create_account)
+        .service(accounts::get_account)
+        .service(accounts::update_account)
+        .service(users::list_users)
+        .service(users::bulk_deactivate_users)
+        .service(users::get_user)
+        .service(users::deactivate_user)
+        .service(users::reactivate_user)
+        .service(users::transfer_user)
         .service(users::set_access_expiry)
-        .service(users::list_sessions)
-        .service(users::end_session)
-        .service(users::view_as)
-        .service(permissions::matrix)
-        .service(permissions::set_override)
-        .service(audit::list)
-        .service(audit::export_csv)
-        .service(audit::verify);
-}
-
-/// Page size bounds of every list.
-pub fn page_limit(limit: Option<i64>) -> i64 {
-    limit.unwrap_or(50).clamp(1, 200)
+        .service(users::list_user_sessions)
+        .service(users::end_user_session)
+        .service(users::view_as_user)
+        .service(permissions::get_permission_matrix)
+        .service(permissions::set_permission_override)
+        .service(audit::list_audit_entries)
+        .service(audit::export_audit_csv)
+        .service(audit::verify_audit_chain);
 }

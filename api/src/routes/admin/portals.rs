@@ -1,16 +1,13 @@
 //! Portal administration: create, list, read, update (branding, publication, domain,
-//! embedding, session timeouts).
+//! embedding, session timeouts). Each handler calls one use case of `app::portals`.
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use portcullis_shared::admin::{Portal, PortalInput, PortalList, PortalPatch};
 
-use crate::audit::{self, AuditNote};
+use crate::app::{self, App};
 use crate::auth::guards::{PortalManager, Staff};
-use crate::db::Db;
-use crate::domain::portal::{self, NewPortal, Slug};
 use crate::error::ApiError;
-use crate::storage::{Scope, portals};
 
 type Problem = portcullis_shared::Problem;
 
@@ -21,8 +18,11 @@ type Problem = portcullis_shared::Problem;
     (status = 403, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/admin/portals")]
-pub async fn list(staff: Staff, db: web::Data<Db>) -> Result<web::Json<PortalList>, ApiError> {
-    let items = portals::list_all(&db, &Scope::records_of(&staff.0))
+pub async fn list_portals(
+    staff: Staff,
+    app: web::Data<App>,
+) -> Result<web::Json<PortalList>, ApiError> {
+    let items = app::portals::list(&app, &staff.0)
         .await?
         .iter()
         .map(|p| p.to_admin())
@@ -36,14 +36,12 @@ pub async fn list(staff: Staff, db: web::Data<Db>) -> Result<web::Json<PortalLis
     (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/admin/portals/{id}")]
-pub async fn get(
-    _staff: Staff,
-    db: web::Data<Db>,
+pub async fn get_portal(
+    staff: Staff,
+    app: web::Data<App>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let p = portals::find_by_id(&db, &id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let p = app::portals::get(&app, &staff.0, &id).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, p.etag()))
         .json(p.to_admin()))
@@ -56,55 +54,12 @@ pub async fn get(
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/admin/portals")]
-pub async fn create(
-    req: HttpRequest,
-    _who: PortalManager,
-    db: web::Data<Db>,
+pub async fn create_portal(
+    who: PortalManager,
+    app: web::Data<App>,
     body: web::Json<PortalInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let input = body.into_inner();
-    let mut errors = Vec::new();
-    let slug = Slug::parse(&input.slug).map_err(|e| errors.push(e)).ok();
-    portal::check_name("name", &input.name, &mut errors);
-    portal::check_branding(&input.branding, &mut errors);
-    portal::check_settings(
-        input.custom_domain.as_deref(),
-        input.frame_ancestors.as_deref(),
-        input.idle_timeout_minutes,
-        input.session_lifetime_hours,
-        &mut errors,
-    );
-    let Some(slug) = slug.filter(|_| errors.is_empty()) else {
-        return Err(ApiError::Validation(errors));
-    };
-    let new = NewPortal {
-        slug,
-        idle_timeout_secs: input.idle_timeout_minutes.unwrap_or(30) * 60,
-        absolute_lifetime_secs: input.session_lifetime_hours.unwrap_or(12) * 3600,
-        name: input.name.trim().to_owned(),
-        kind: input.kind,
-        branding: input.branding,
-        custom_domain: input.custom_domain,
-        frame_ancestors: input.frame_ancestors,
-        published: input.published,
-    };
-    if !portals::insert_if_absent(&db, &new).await? {
-        return Err(ApiError::Conflict(
-            "A portal with this slug or custom domain exists.".into(),
-        ));
-    }
-    let created = portals::find_by_slug(&db, new.slug.as_str())
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    audit::note(
-        &req,
-        AuditNote {
-            action: Some("portal.create".into()),
-            object_type: Some("portal".into()),
-            object_id: Some(created.id.clone()),
-            ..AuditNote::default()
-        },
-    );
+    let created = app::portals::create(&app, &who.0, body.into_inner()).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::ETAG, created.etag()))
         .insert_header((
@@ -122,101 +77,15 @@ pub async fn create(
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[patch("/admin/portals/{id}")]
-pub async fn update(
+pub async fn update_portal(
     req: HttpRequest,
-    _who: PortalManager,
-    db: web::Data<Db>,
+    who: PortalManager,
+    app: web::Data<App>,
     id: web::Path<String>,
     body: web::Json<PortalPatch>,
 ) -> Result<HttpResponse, ApiError> {
-    let patch = body.into_inner();
-    let mut p = portals::find_by_id(&db, &id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    let expected = match req.headers().get(header::IF_MATCH) {
-        None => None,
-        Some(v) => {
-            if v.as_bytes() != p.etag().as_bytes() {
-                return Err(ApiError::PreconditionFailed);
-            }
-            Some(p.updated_at)
-        }
-    };
-    let mut errors = Vec::new();
-    if let Some(name) = &patch.name {
-        portal::check_name("name", name, &mut errors);
-    }
-    if let Some(b) = &patch.branding {
-        portal::check_branding(b, &mut errors);
-    }
-    portal::check_settings(
-        patch.custom_domain.as_ref().and_then(|d| d.as_deref()),
-        patch.frame_ancestors.as_ref().and_then(|f| f.as_deref()),
-        patch.idle_timeout_minutes,
-        patch.session_lifetime_hours,
-        &mut errors,
-    );
-    if let Some(domains) = &patch.registration_domains
-        && (domains.len() > 50 || domains.iter().any(|d| !portal::is_valid_hostname(d)))
-    {
-        errors.push(portcullis_shared::FieldError {
-            field: "registration_domains".into(),
-            code: "invalid_format".into(),
-            message: "must be up to 50 lowercase domains such as acme.example".into(),
-        });
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
-    if let Some(on) = patch.self_registration {
-        p.self_registration = on;
-    }
-    if let Some(domains) = patch.registration_domains {
-        p.registration_domains = domains;
-    }
-    if let Some(name) = patch.name {
-        p.name = name.trim().to_owned();
-    }
-    if let Some(b) = patch.branding {
-        p.branding = b;
-    }
-    if let Some(d) = patch.custom_domain {
-        p.custom_domain = d;
-    }
-    if let Some(f) = patch.frame_ancestors {
-        p.frame_ancestors = f;
-    }
-    if let Some(published) = patch.published {
-        p.published = published;
-    }
-    if let Some(m) = patch.idle_timeout_minutes {
-        p.idle_timeout_secs = m * 60;
-    }
-    if let Some(h) = patch.session_lifetime_hours {
-        p.absolute_lifetime_secs = h * 3600;
-    }
-    match portals::update(&db, &p, expected).await {
-        Ok(true) => {}
-        Ok(false) => return Err(ApiError::PreconditionFailed),
-        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-            return Err(ApiError::Conflict(
-                "Another portal uses this custom domain.".into(),
-            ));
-        }
-        Err(e) => return Err(e.into()),
-    }
-    let saved = portals::find_by_id(&db, &p.id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    audit::note(
-        &req,
-        AuditNote {
-            action: Some("portal.update".into()),
-            object_type: Some("portal".into()),
-            object_id: Some(saved.id.clone()),
-            ..AuditNote::default()
-        },
-    );
+    let if_match = req.headers().get(header::IF_MATCH).map(|v| v.as_bytes());
+    let saved = app::portals::update(&app, &who.0, &id, if_match, body.into_inner()).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, saved.etag()))
         .json(saved.to_admin()))

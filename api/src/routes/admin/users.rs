@@ -1,25 +1,19 @@
 //! User administration: list and filter, deactivate and reactivate, transfer between
-//! accounts, access expiry, and sessions. Every change that narrows access ends the user's
-//! sessions at once.
+//! accounts, access expiry, and sessions. Each handler calls one use case of `app::users`.
 
-use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
+use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::DateTime;
 use portcullis_shared::admin::{
     AccessExpiryRequest, BulkDeactivate, BulkResult, SessionList, TransferRequest, User, UserPage,
 };
-use portcullis_shared::{FieldError, PortalKind, Role, TokenResponse};
+use portcullis_shared::{Role, TokenResponse};
 use serde::Deserialize;
 
-use crate::audit::{self, AuditNote};
+use crate::app::page_limit;
+use crate::app::{self, App};
 use crate::auth::guards::{AdminUser, UserManager};
 use crate::auth::tokens::Keys;
-use crate::db::Db;
 use crate::error::ApiError;
-use crate::routes::admin::page_limit;
-use crate::routes::auth::new_session;
-use crate::storage::users::{self, UserFilter, UserStatus};
-use crate::storage::{Scope, accounts, portals, sessions};
-use crate::time;
 
 type Problem = portcullis_shared::Problem;
 
@@ -41,19 +35,6 @@ pub struct UserQuery {
     pub cursor: Option<String>,
 }
 
-fn note(req: &HttpRequest, action: &str, user_id: &str, details: Option<serde_json::Value>) {
-    audit::note(
-        req,
-        AuditNote {
-            action: Some(action.into()),
-            object_type: Some("user".into()),
-            object_id: Some(user_id.into()),
-            details,
-            ..AuditNote::default()
-        },
-    );
-}
-
 /// Users, filtered, oldest first.
 #[utoipa::path(tag = "admin", security(("bearer" = [])), params(UserQuery), responses(
     (status = 200, body = UserPage),
@@ -62,59 +43,32 @@ fn note(req: &HttpRequest, action: &str, user_id: &str, details: Option<serde_js
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/admin/users")]
-pub async fn list(
+pub async fn list_users(
     manager: UserManager,
-    db: web::Data<Db>,
+    app: web::Data<App>,
     q: web::Query<UserQuery>,
 ) -> Result<web::Json<UserPage>, ApiError> {
-    let mut errors = Vec::new();
-    if q.portal_type
-        .as_deref()
-        .is_some_and(|t| !matches!(t, "customer" | "partner" | "internal"))
-    {
-        errors.push(FieldError {
-            field: "portal_type".into(),
-            code: "invalid_value".into(),
-            message: "must be customer, partner or internal".into(),
-        });
-    }
-    if q.status
-        .as_deref()
-        .is_some_and(|s| UserStatus::parse(s).is_none())
-    {
-        errors.push(FieldError {
-            field: "status".into(),
-            code: "invalid_value".into(),
-            message: "must be invited, active or deactivated".into(),
-        });
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
-    let limit = page_limit(q.limit);
-    let filter = UserFilter {
-        portal_type: q.portal_type.clone(),
-        account_id: q.account_id.clone(),
-        status: q.status.clone(),
+    let q = q.into_inner();
+    let filter = app::users::UserFilter {
+        portal_type: q.portal_type,
+        account_id: q.account_id,
+        status: q.status,
         role: q.role.map(|r| r.as_str().to_owned()),
         stale: q.stale.unwrap_or(false),
-        text: q.q.clone().filter(|t| !t.trim().is_empty()),
+        text: q.q.filter(|t| !t.trim().is_empty()),
     };
-    let mut items = users::list(
-        &db,
-        &manager.scope(),
-        &filter,
+    let page = app::users::list(
+        &app,
+        &manager.0,
+        filter,
         q.cursor.as_deref(),
-        limit + 1,
+        page_limit(q.limit),
     )
     .await?;
-    let next_cursor = if items.len() as i64 > limit {
-        items.truncate(limit as usize);
-        items.last().map(|u| u.id.clone())
-    } else {
-        None
-    };
-    Ok(web::Json(UserPage { items, next_cursor }))
+    Ok(web::Json(UserPage {
+        items: page.items,
+        next_cursor: page.next_cursor,
+    }))
 }
 
 /// One user.
@@ -123,16 +77,12 @@ pub async fn list(
     (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/admin/users/{id}")]
-pub async fn get(
+pub async fn get_user(
     manager: UserManager,
-    db: web::Data<Db>,
+    app: web::Data<App>,
     id: web::Path<String>,
 ) -> Result<web::Json<User>, ApiError> {
-    Ok(web::Json(
-        users::get_admin_view(&db, &manager.scope(), &id)
-            .await?
-            .ok_or(ApiError::NotFound)?,
-    ))
+    Ok(web::Json(app::users::get(&app, &manager.0, &id).await?))
 }
 
 /// Deactivates a user and ends all their sessions at once.
@@ -142,33 +92,13 @@ pub async fn get(
     (status = 409, description = "Administrators cannot deactivate themselves", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/admin/users/{id}/deactivate")]
-pub async fn deactivate(
-    req: HttpRequest,
+pub async fn deactivate_user(
     manager: UserManager,
-    db: web::Data<Db>,
+    app: web::Data<App>,
     id: web::Path<String>,
 ) -> Result<web::Json<User>, ApiError> {
-    let scope = manager.scope();
-    if users::find_in_scope(&db, &scope, &id).await?.is_none() {
-        return Err(ApiError::NotFound);
-    }
-    if manager.0.user_id == *id {
-        return Err(ApiError::Conflict("You cannot deactivate yourself.".into()));
-    }
-    if !users::set_status(&db, &scope, &id, UserStatus::Deactivated).await? {
-        return Err(ApiError::NotFound);
-    }
-    let ended = sessions::end_all(&db, &id, "deactivated").await?;
-    note(
-        &req,
-        "user.deactivate",
-        &id,
-        Some(serde_json::json!({ "sessions_ended": ended })),
-    );
     Ok(web::Json(
-        users::get_admin_view(&db, &scope, &id)
-            .await?
-            .ok_or(ApiError::NotFound)?,
+        app::users::deactivate(&app, &manager.0, &id).await?,
     ))
 }
 
@@ -179,27 +109,13 @@ pub async fn deactivate(
     (status = 409, description = "The user is not deactivated", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/admin/users/{id}/reactivate")]
-pub async fn reactivate(
-    req: HttpRequest,
+pub async fn reactivate_user(
     manager: UserManager,
-    db: web::Data<Db>,
+    app: web::Data<App>,
     id: web::Path<String>,
 ) -> Result<web::Json<User>, ApiError> {
-    let scope = manager.scope();
-    let user = users::find_in_scope(&db, &scope, &id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    if user.status != UserStatus::Deactivated {
-        return Err(ApiError::Conflict(
-            "Only a deactivated user can be reactivated.".into(),
-        ));
-    }
-    users::set_status(&db, &scope, &id, UserStatus::Active).await?;
-    note(&req, "user.reactivate", &id, None);
     Ok(web::Json(
-        users::get_admin_view(&db, &scope, &id)
-            .await?
-            .ok_or(ApiError::NotFound)?,
+        app::users::reactivate(&app, &manager.0, &id).await?,
     ))
 }
 
@@ -210,49 +126,14 @@ pub async fn reactivate(
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/admin/users/{id}/transfer")]
-pub async fn transfer(
-    req: HttpRequest,
+pub async fn transfer_user(
     admin: AdminUser,
-    db: web::Data<Db>,
+    app: web::Data<App>,
     id: web::Path<String>,
     body: web::Json<TransferRequest>,
 ) -> Result<web::Json<User>, ApiError> {
-    let user = users::find_by_id(&db, &id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    let Some(kind) = user.role.portal_kind() else {
-        return Err(ApiError::field(
-            "account_id",
-            "not_applicable",
-            "internal users belong to no account",
-        ));
-    };
-    let target = accounts::get(&db, &Scope::records_of(&admin.0), &body.account_id).await?;
-    if target.as_ref().is_none_or(|a| a.kind != kind) {
-        let wanted = match kind {
-            PortalKind::Customer => "customer",
-            PortalKind::Partner => "partner",
-        };
-        return Err(ApiError::field(
-            "account_id",
-            "not_found",
-            format!("must be an existing {wanted} account"),
-        ));
-    }
-    users::set_account(&db, &id, &body.account_id).await?;
-    let ended = sessions::end_all(&db, &id, "transferred").await?;
-    note(
-        &req,
-        "user.transfer",
-        &id,
-        Some(
-            serde_json::json!({ "from": user.account_id, "to": body.account_id, "sessions_ended": ended }),
-        ),
-    );
     Ok(web::Json(
-        users::get_admin_view(&db, &Scope::users_of(&admin.0), &id)
-            .await?
-            .ok_or(ApiError::NotFound)?,
+        app::users::transfer(&app, &admin.0, &id, &body.account_id).await?,
     ))
 }
 
@@ -265,9 +146,8 @@ pub async fn transfer(
 ))]
 #[put("/admin/users/{id}/access-expiry")]
 pub async fn set_access_expiry(
-    req: HttpRequest,
     admin: AdminUser,
-    db: web::Data<Db>,
+    app: web::Data<App>,
     id: web::Path<String>,
     body: web::Json<AccessExpiryRequest>,
 ) -> Result<web::Json<User>, ApiError> {
@@ -285,22 +165,8 @@ pub async fn set_access_expiry(
                 .timestamp_micros(),
         ),
     };
-    if !users::set_access_expiry(&db, &id, at).await? {
-        return Err(ApiError::NotFound);
-    }
-    if at.is_some_and(|t| t <= time::now()) {
-        sessions::end_all(&db, &id, "access_expired").await?;
-    }
-    note(
-        &req,
-        "user.access_expiry",
-        &id,
-        Some(serde_json::json!({ "access_expires_at": body.access_expires_at })),
-    );
     Ok(web::Json(
-        users::get_admin_view(&db, &Scope::users_of(&admin.0), &id)
-            .await?
-            .ok_or(ApiError::NotFound)?,
+        app::users::set_access_expiry(&app, &admin.0, &id, at).await?,
     ))
 }
 
@@ -310,16 +176,13 @@ pub async fn set_access_expiry(
     (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/admin/users/{id}/sessions")]
-pub async fn list_sessions(
+pub async fn list_user_sessions(
     manager: UserManager,
-    db: web::Data<Db>,
+    app: web::Data<App>,
     id: web::Path<String>,
 ) -> Result<web::Json<SessionList>, ApiError> {
-    users::find_in_scope(&db, &manager.scope(), &id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
     Ok(web::Json(SessionList {
-        items: sessions::list_for_user(&db, &manager.scope(), &id).await?,
+        items: app::users::sessions(&app, &manager.0, &id).await?,
     }))
 }
 
@@ -329,28 +192,13 @@ pub async fn list_sessions(
     (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 #[delete("/admin/users/{id}/sessions/{session_id}")]
-pub async fn end_session(
-    req: HttpRequest,
+pub async fn end_user_session(
     manager: UserManager,
-    db: web::Data<Db>,
+    app: web::Data<App>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, session_id) = path.into_inner();
-    if users::find_in_scope(&db, &manager.scope(), &id)
-        .await?
-        .is_none()
-    {
-        return Err(ApiError::NotFound);
-    }
-    if !sessions::end_for_user(&db, &id, &session_id, "ended_by_admin").await? {
-        return Err(ApiError::NotFound);
-    }
-    note(
-        &req,
-        "session.end",
-        &id,
-        Some(serde_json::json!({ "session_id": session_id })),
-    );
+    app::users::end_session(&app, &manager.0, &id, &session_id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -363,38 +211,15 @@ pub async fn end_session(
     (status = 422, description = "Only active external users can be viewed", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/admin/users/{id}/view-as")]
-pub async fn view_as(
-    req: HttpRequest,
+pub async fn view_as_user(
     admin: AdminUser,
-    db: web::Data<Db>,
+    app: web::Data<App>,
     keys: web::Data<Keys>,
     id: web::Path<String>,
 ) -> Result<web::Json<TokenResponse>, ApiError> {
-    let user = users::find_by_id(&db, &id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    if user.role.is_internal() || !user.may_sign_in(time::now()) {
-        return Err(ApiError::field(
-            "id",
-            "not_viewable",
-            "only active customer and partner users can be viewed",
-        ));
-    }
-    let portal = match &user.portal_id {
-        Some(p) => portals::find_by_id(&db, p).await?,
-        None => None,
-    };
-    let (_, _, _, token) = new_session(
-        &req,
-        &db,
-        &keys,
-        &user,
-        portal,
-        Some(admin.0.user_id.clone()),
-    )
-    .await?;
-    note(&req, "user.view_as", &user.id, None);
-    Ok(web::Json(token))
+    Ok(web::Json(
+        app::users::view_as(&app, &keys, &admin.0, &id).await?.token,
+    ))
 }
 
 /// Deactivates many users at once (typically the stale ones of an access review), ending
@@ -404,51 +229,14 @@ pub async fn view_as(
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/admin/users/deactivate")]
-pub async fn bulk_deactivate(
-    req: HttpRequest,
+pub async fn bulk_deactivate_users(
     admin: AdminUser,
-    db: web::Data<Db>,
+    app: web::Data<App>,
     body: web::Json<BulkDeactivate>,
 ) -> Result<web::Json<BulkResult>, ApiError> {
-    let ids = body.into_inner().user_ids;
-    if ids.is_empty() || ids.len() > 1000 {
-        return Err(ApiError::field(
-            "user_ids",
-            "invalid_length",
-            "must list 1 to 1000 user ids",
-        ));
-    }
-    let mut deactivated = 0;
-    let mut skipped = Vec::new();
-    for id in ids {
-        if id == admin.0.user_id
-            || !users::set_status(
-                &db,
-                &Scope::users_of(&admin.0),
-                &id,
-                UserStatus::Deactivated,
-            )
-            .await?
-        {
-            skipped.push(id);
-            continue;
-        }
-        sessions::end_all(&db, &id, "deactivated").await?;
-        deactivated += 1;
-    }
-    audit::note(
-        &req,
-        AuditNote {
-            action: Some("user.bulk_deactivate".into()),
-            object_type: Some("user".into()),
-            details: Some(
-                serde_json::json!({ "deactivated": deactivated, "skipped": skipped.len() }),
-            ),
-            ..AuditNote::default()
-        },
-    );
+    let outcome = app::users::bulk_deactivate(&app, &admin.0, body.into_inner().user_ids).await?;
     Ok(web::Json(BulkResult {
-        deactivated,
-        skipped,
+        deactivated: outcome.deactivated,
+        skipped: outcome.skipped,
     }))
 }
