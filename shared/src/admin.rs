@@ -450,3 +450,72 @@ pub struct ApproveAccess {
 pub struct RejectAccess {
     pub reason: String,
 }
+
+/// Where a background job stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum JobState {
+    /// Waiting for a worker.
+    Queued,
+    /// Claimed by a worker, under a lease.
+    Running,
+    /// Finished.
+    Done,
+    /// Failed at least once; runs again at `run_at`.
+    Failed,
+    /// Failed its last attempt; runs again only when an administrator retries it.
+    Dead,
+}
+
+impl JobState {
+    pub const ALL: [JobState; 5] = [
+        JobState::Queued,
+        JobState::Running,
+        JobState::Done,
+        JobState::Failed,
+        JobState::Dead,
+    ];
+
+    /// The stored and wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobState::Queued => "queued",
+            JobState::Running => "running",
+            JobState::Done => "done",
+            JobState::Failed => "failed",
+            JobState::Dead => "dead",
+        }
+    }
+
+    /// The state of a stored or wire name.
+    pub fn parse(s: &str) -> Option<JobState> {
+        JobState::ALL.into_iter().find(|j| j.as_str() == s)
+    }
+}
+
+/// A background job, as administrators see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct Job {
+    pub id: String,
+    /// e.g. `email.send`, `access.review`.
+    pub kind: String,
+    pub state: JobState,
+    pub attempts: i64,
+    pub max_attempts: i64,
+    /// When it runs next (queued, failed), or when its lease ends (running).
+    pub run_at: String,
+    /// Why the last attempt failed, if it did.
+    pub last_error: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// A page of jobs, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct JobPage {
+    pub items: Vec<Job>,
+    pub next_cursor: Option<String>,
+}

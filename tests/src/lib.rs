@@ -181,6 +181,116 @@ impl TestApp {
         self.db.pool.acquire().await.expect("a database connection")
     }
 
+    /// The id of a demo account, by name.
+    pub async fn account_id(&self, name: &str) -> String {
+        sqlx::query_scalar("SELECT id FROM accounts WHERE name = $1")
+            .bind(name)
+            .fetch_one(&self.db.pool)
+            .await
+            .expect("the account exists")
+    }
+
+    /// The id of a portal, by slug.
+    pub async fn portal_id(&self, slug: &str) -> String {
+        sqlx::query_scalar("SELECT id FROM portals WHERE slug = $1")
+            .bind(slug)
+            .fetch_one(&self.db.pool)
+            .await
+            .expect("the portal exists")
+    }
+
+    /// The id of a user, by email.
+    pub async fn user_id(&self, email: &str) -> String {
+        sqlx::query_scalar("SELECT id FROM users WHERE email_normalized = $1")
+            .bind(email.to_lowercase())
+            .fetch_one(&self.db.pool)
+            .await
+            .expect("the user exists")
+    }
+
+    /// Rows in each table a use case may write, and the audit entries (sealed or pending).
+    pub async fn row_counts(&self) -> Vec<(&'static str, i64)> {
+        let mut counts = Vec::new();
+        for table in [
+            "users",
+            "invitations",
+            "outbox",
+            "jobs",
+            "sessions",
+            "access_requests",
+            "accounts",
+            "portals",
+            "permission_overrides",
+        ] {
+            let n: i64 =
+                sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+                    .fetch_one(&self.db.pool)
+                    .await
+                    .expect("a count");
+            counts.push((table, n));
+        }
+        counts
+    }
+
+    /// Makes the audit entry of `action` fail to be written: the last step of its use case
+    /// fails, as a full disk or a lost connection would. A test-only trigger on both backends.
+    pub async fn fail_audit_of(&self, action: &str) {
+        assert!(
+            action
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_'),
+            "a plain action name"
+        );
+        let statements = match self.backend {
+            Backend::Sqlite => vec![format!(
+                "CREATE TRIGGER inject_failure BEFORE INSERT ON audit_pending \
+                 WHEN NEW.action = '{action}' BEGIN SELECT RAISE(ABORT, 'injected failure'); END"
+            )],
+            Backend::Postgres => vec![
+                format!(
+                    "CREATE FUNCTION inject_failure() RETURNS trigger AS $$ BEGIN \
+                     IF NEW.action = '{action}' THEN RAISE EXCEPTION 'injected failure'; END IF; \
+                     RETURN NEW; END; $$ LANGUAGE plpgsql"
+                ),
+                "CREATE TRIGGER inject_failure BEFORE INSERT ON audit_pending \
+                 FOR EACH ROW EXECUTE FUNCTION inject_failure()"
+                    .to_owned(),
+            ],
+        };
+        for sql in statements {
+            self.db
+                .pool
+                .execute(sqlx::AssertSqlSafe(sql))
+                .await
+                .expect("the failure trigger");
+        }
+    }
+
+    /// Removes the failure `fail_audit_of` injected.
+    pub async fn heal(&self) {
+        let statements = match self.backend {
+            Backend::Sqlite => vec!["DROP TRIGGER inject_failure"],
+            Backend::Postgres => vec![
+                "DROP TRIGGER inject_failure ON audit_pending",
+                "DROP FUNCTION inject_failure()",
+            ],
+        };
+        for sql in statements {
+            self.db.pool.execute(sql).await.expect("drop the trigger");
+        }
+    }
+
+    /// Every audit entry, sealed first, oldest first: (action, outcome).
+    pub async fn audit_trail(&self) -> Vec<(String, String)> {
+        portcullis::storage::audit::seal(&self.db)
+            .await
+            .expect("seal");
+        sqlx::query_as("SELECT action, outcome FROM audit_log ORDER BY seq")
+            .fetch_all(&self.db.pool)
+            .await
+            .expect("the audit log")
+    }
+
     /// Seeds the demo data.
     pub async fn seed_demo(&self) {
         portcullis::seed::seed_demo(&self.db)

@@ -6,9 +6,11 @@ use crate::app::{Actor, App, Audit, Page, Tx, page};
 use crate::auth::Principal;
 use crate::email::Mailer;
 use crate::error::ApiError;
-use crate::storage::jobs::{self, JobFilter, JobRow};
+use portcullis_shared::admin::Job;
+
+use crate::storage::jobs::{self, JobRow};
 use crate::storage::outbox::{self, Email};
-use crate::time::Micros;
+use crate::time::{self, Micros};
 
 /// Writes an email to the outbox and enqueues its delivery, in the caller's transaction:
 /// the email exists, and will be sent, only if the change that wrote it commits.
@@ -49,6 +51,23 @@ pub async fn deliver_email(
     result.map_err(|e| ApiError::Unavailable(anyhow::anyhow!("SMTP delivery failed: {e}")))
 }
 
+pub use crate::storage::jobs::JobFilter;
+
+/// A job as administrators see it.
+fn to_dto(j: JobRow) -> Job {
+    Job {
+        id: j.id,
+        kind: j.kind,
+        state: j.state,
+        attempts: j.attempts,
+        max_attempts: j.max_attempts,
+        run_at: time::to_rfc3339(j.run_at),
+        last_error: j.last_error,
+        created_at: time::to_rfc3339(j.created_at),
+        updated_at: time::to_rfc3339(j.updated_at),
+    }
+}
+
 /// Jobs, newest first, for administrators.
 pub async fn list(
     app: &App,
@@ -56,15 +75,19 @@ pub async fn list(
     filter: JobFilter,
     cursor: Option<&str>,
     limit: i64,
-) -> Result<Page<JobRow>, ApiError> {
+) -> Result<Page<Job>, ApiError> {
     let scope = require::administer(p)?;
     let mut conn = app.read().await?;
     let items = jobs::list(&mut conn, scope, &filter, cursor, limit + 1).await?;
-    Ok(page(items, limit, |j| j.id.clone()))
+    let Page { items, next_cursor } = page(items, limit, |j| j.id.clone());
+    Ok(Page {
+        items: items.into_iter().map(to_dto).collect(),
+        next_cursor,
+    })
 }
 
 /// Puts a dead job back in the queue with a fresh set of attempts.
-pub async fn retry(app: &App, p: &Principal, id: &str) -> Result<JobRow, ApiError> {
+pub async fn retry(app: &App, p: &Principal, id: &str) -> Result<Job, ApiError> {
     let scope = require::administer(p)?;
     let mut tx = app.begin().await?;
     let job = jobs::get(&mut tx, scope, id)
@@ -87,7 +110,7 @@ pub async fn retry(app: &App, p: &Principal, id: &str) -> Result<JobRow, ApiErro
         .ok_or(ApiError::NotFound)?;
     tx.mark_enqueued();
     tx.commit().await?;
-    Ok(job)
+    Ok(to_dto(job))
 }
 
 /// How many jobs there are of each kind in each state (for `/metrics`).

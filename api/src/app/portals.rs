@@ -92,15 +92,11 @@ pub async fn update(
     let mut row = portals::find_by_id(&mut tx, id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let expected = match if_match {
-        None => None,
-        Some(v) => {
-            if v != row.etag().as_bytes() {
-                return Err(ApiError::PreconditionFailed);
-            }
-            Some(row.updated_at)
-        }
-    };
+    if if_match.is_some_and(|v| v != row.etag().as_bytes()) {
+        return Err(ApiError::PreconditionFailed);
+    }
+    // The version read in this transaction: a concurrent edit in between is refused too.
+    let expected = row.updated_at;
     let mut errors = Vec::new();
     if let Some(name) = &patch.name {
         portal::check_name("name", name, &mut errors);

@@ -11,41 +11,7 @@ use crate::storage::CompanyScope;
 use crate::storage::sql::Sql;
 use crate::time::{self, Micros};
 
-/// A job's state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JobState {
-    Queued,
-    Running,
-    Done,
-    /// Failed at least once, waiting for its next attempt.
-    Failed,
-    /// Failed its last attempt; only an administrator's retry runs it again.
-    Dead,
-}
-
-impl JobState {
-    pub const ALL: [JobState; 5] = [
-        JobState::Queued,
-        JobState::Running,
-        JobState::Done,
-        JobState::Failed,
-        JobState::Dead,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            JobState::Queued => "queued",
-            JobState::Running => "running",
-            JobState::Done => "done",
-            JobState::Failed => "failed",
-            JobState::Dead => "dead",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<JobState> {
-        JobState::ALL.into_iter().find(|j| j.as_str() == s)
-    }
-}
+pub use portcullis_shared::admin::JobState;
 
 /// A job to enqueue.
 #[derive(Debug, Clone)]

@@ -184,12 +184,12 @@ pub async fn list_all(
     .collect()
 }
 
-/// Writes every editable field of a portal, if it still has the version `expected_updated_at`
-/// (when given). Returns false when the portal is gone or changed meanwhile.
+/// Writes every editable field of a portal, if it still has the version `expected_updated_at`.
+/// Returns false when the portal is gone or changed meanwhile.
 pub async fn update(
     conn: &mut AnyConnection,
     p: &PortalRow,
-    expected_updated_at: Option<i64>,
+    expected_updated_at: i64,
 ) -> Result<bool, sqlx::Error> {
     let b = &p.branding;
     let done = sqlx::query(
@@ -198,7 +198,7 @@ pub async fn update(
          frame_ancestors = $9, published = $10, idle_timeout_secs = $11, \
          absolute_lifetime_secs = $12, updated_at = $13, self_registration = $16, \
          registration_domains = $17 \
-         WHERE id = $14 AND ($15 IS NULL OR updated_at = $15)",
+         WHERE id = $14 AND updated_at = $15",
     )
     .bind(&p.name)
     .bind(&b.logo_url)

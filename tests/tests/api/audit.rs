@@ -78,6 +78,7 @@ async fn the_log_refuses_updates_and_deletes(app: TestApp) {
     app.seed_demo().await;
     app.try_login("admin@portcullis.example", "wrong-password-here", None)
         .await;
+    audit::seal(&app.db).await.expect("seal");
     assert!(
         sqlx::query("UPDATE audit_log SET outcome = 'success'")
             .execute(&app.db.pool)
@@ -98,6 +99,7 @@ async fn tampering_is_found_at_the_first_altered_entry(app: TestApp) {
         app.try_login("admin@portcullis.example", "wrong-password-here", None)
             .await;
     }
+    audit::seal(&app.db).await.expect("seal");
     // Someone with raw database access drops the guard and rewrites history.
     let drop_guard = match app.backend {
         portcullis_tests::Backend::Sqlite => "DROP TRIGGER audit_log_no_update",

@@ -2,6 +2,8 @@
 
 mod access;
 mod admin;
+mod architecture;
+mod atomicity;
 mod audit;
 mod auth;
 mod authz_matrix;

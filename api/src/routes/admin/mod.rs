@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod jobs;
 pub mod permissions;
 pub mod portals;
 pub mod users;
@@ -33,5 +34,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(permissions::set_permission_override)
         .service(audit::list_audit_entries)
         .service(audit::export_audit_csv)
-        .service(audit::verify_audit_chain);
+        .service(audit::verify_audit_chain)
+        .service(jobs::list_jobs)
+        .service(jobs::retry_job);
 }
