@@ -27,6 +27,8 @@ pub struct TestApp {
     pub core: portcullis::app::App,
     pub client: reqwest::Client,
     pub backend: Backend,
+    /// The database the app runs on, for other nodes to share.
+    pub database_url: String,
     _dir: tempfile::TempDir,
     pg_drop: Option<PgDatabase>,
 }
@@ -137,6 +139,7 @@ impl TestApp {
             vars.insert((*k).into(), (*v).into());
         }
         let settings = Settings::from_lookup(|k| vars.get(k).cloned()).expect("valid settings");
+        let database_url = settings.database_url.clone();
         let db = Db::connect(&settings).await.expect("database connects");
         db.migrate().await.expect("migrations apply");
         let core = portcullis::app::App::new(db.clone(), settings.clone());
@@ -157,6 +160,7 @@ impl TestApp {
             core,
             client,
             backend,
+            database_url,
             _dir: dir,
             pg_drop,
         })
@@ -411,7 +415,9 @@ pub async fn assert_problem(res: reqwest::Response, status: u16, code: &str) -> 
 }
 
 /// Generates one `#[tokio::test]` per backend for each named async test function taking a
-/// `TestApp`: `sqlite::<name>` always, `postgres::<name>` when PostgreSQL is configured.
+/// `TestApp`: `sqlite::<name>` always, `postgres::<name>` against `PORTCULLIS_TEST_PG_URL`.
+/// Without PostgreSQL the `postgres::` cases are compiled as ignored, so the run reports them
+/// as skipped rather than passed.
 #[macro_export]
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
@@ -427,12 +433,214 @@ macro_rules! on_both_backends {
         mod postgres {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                #[cfg_attr(not(pg_tests), ignore = "PORTCULLIS_TEST_PG_URL is not set")]
                 async fn $name() {
-                    if let Some(app) = $crate::TestApp::spawn($crate::Backend::Postgres).await {
-                        super::$name(app).await;
-                    }
+                    let app = $crate::TestApp::spawn($crate::Backend::Postgres).await.expect("postgres app");
+                    super::$name(app).await;
                 }
             )*
         }
     };
+}
+
+/// As `on_both_backends!`, for test functions that start their own app (with settings of
+/// their own): each takes the `Backend` to start it on.
+#[macro_export]
+macro_rules! on_both_backends_starting {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::Backend::Sqlite).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                #[cfg_attr(not(pg_tests), ignore = "PORTCULLIS_TEST_PG_URL is not set")]
+                async fn $name() {
+                    super::$name($crate::Backend::Postgres).await;
+                }
+            )*
+        }
+    };
+}
+
+/// Binds a free port on 127.0.0.1 and releases it for a server to take.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("a free port")
+        .local_addr()
+        .expect("an address")
+        .port()
+}
+
+/// Waits until `check` holds, polling every 100 ms, for at most `secs` seconds.
+pub async fn eventually<F, Fut>(secs: u64, what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while std::time::Instant::now() < deadline {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{what}: not within {secs} s");
+}
+
+/// The `portcullis` binary built beside this test (`cargo build -p portcullis-api`, which
+/// `make test` runs first).
+pub fn server_binary() -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("the test binary");
+    let dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target/<profile>");
+    let bin = dir.join("portcullis");
+    assert!(
+        bin.exists(),
+        "{} is missing: build it with `cargo build -p portcullis-api` (make test does)",
+        bin.display()
+    );
+    bin
+}
+
+/// A Portcullis server process (a node), on a database shared with a `TestApp`.
+pub struct Node {
+    pub address: String,
+    child: std::process::Child,
+    _dir: tempfile::TempDir,
+}
+
+impl Node {
+    /// Starts `portcullis serve` on `database_url` with extra settings; waits until ready.
+    pub async fn start(database_url: &str, extra: &[(&str, &str)]) -> Node {
+        let dir = tempfile::tempdir().expect("a data directory");
+        let port = free_port();
+        let mut cmd = std::process::Command::new(server_binary());
+        cmd.arg("serve")
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("DATABASE_URL", database_url)
+            .env("PORTCULLIS_ADDR", format!("127.0.0.1:{port}"))
+            .env("PORTCULLIS_DATA_DIR", dir.path())
+            .env("PORTCULLIS_AUTH_ATTEMPTS_PER_IP_PER_MINUTE", "1000000")
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::inherit());
+        for (k, v) in extra {
+            cmd.env(k, v);
+        }
+        let child = cmd.spawn().expect("the server starts");
+        let node = Node {
+            address: format!("http://127.0.0.1:{port}"),
+            child,
+            _dir: dir,
+        };
+        let client = reqwest::Client::new();
+        let ready = format!("{}/readyz", node.address);
+        eventually(30, "the node is ready", || {
+            let client = client.clone();
+            let ready = ready.clone();
+            async move {
+                client
+                    .get(&ready)
+                    .send()
+                    .await
+                    .is_ok_and(|r| r.status().is_success())
+            }
+        })
+        .await;
+        node
+    }
+
+    /// An absolute URL on this node.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    /// Stops the process at once, as `kill -9` does: no shutdown, no cleanup.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// The Python of the test tools' virtual environment (aiosmtpd), which `make test` creates.
+pub fn tools_python() -> std::path::PathBuf {
+    let home = std::env::var("HOME").expect("HOME");
+    let py = std::path::Path::new(&home).join(".cache/portcullis/venv/bin/python");
+    assert!(
+        py.exists(),
+        "{} is missing: `make test-tools` creates it",
+        py.display()
+    );
+    py
+}
+
+/// A real SMTP server on 127.0.0.1 (aiosmtpd), storing every message it accepts in a
+/// Maildir.
+pub struct SmtpServer {
+    pub port: u16,
+    maildir: tempfile::TempDir,
+    child: std::process::Child,
+}
+
+impl SmtpServer {
+    /// Starts the server on `port`; waits until it accepts connections.
+    pub async fn start(port: u16) -> SmtpServer {
+        let maildir = tempfile::tempdir().expect("a maildir");
+        let child = std::process::Command::new(tools_python())
+            .args(["-m", "aiosmtpd", "-n", "-l"])
+            .arg(format!("127.0.0.1:{port}"))
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            // The handler creates its Maildir only when the folder does not exist yet.
+            .arg(maildir.path().join("mail"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("aiosmtpd starts");
+        let server = SmtpServer {
+            port,
+            maildir,
+            child,
+        };
+        eventually(20, "the SMTP server listens", || async move {
+            tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+        })
+        .await;
+        server
+    }
+
+    /// The messages received so far, raw.
+    pub fn messages(&self) -> Vec<String> {
+        let new = self.maildir.path().join("mail").join("new");
+        let Ok(entries) = std::fs::read_dir(new) else {
+            return Vec::new();
+        };
+        entries
+            .filter_map(|e| e.ok())
+            .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+            .collect()
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

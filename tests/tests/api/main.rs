@@ -9,6 +9,8 @@ mod auth;
 mod authz_matrix;
 mod foundation;
 mod invitations;
+mod jobs;
+mod nodes;
 mod partner_admin;
 mod portals;
 mod throttle;
