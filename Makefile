@@ -14,8 +14,12 @@ WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/[
 BIN_DEBUG := $(CARGO_TARGET_DIR)/debug/portcullis
 BIN_RELEASE := $(CARGO_TARGET_DIR)/release/portcullis
 E2E_ADDR ?= 127.0.0.1:8089
+NEXTEST_VERSION := 0.9.143
+# Python tools the tests drive: a real SMTP server (aiosmtpd).
+TOOLS_VENV := $(HOME)/.cache/portcullis/venv
+TOOLS_PY := $(TOOLS_VENV)/bin/python
 
-.PHONY: help run test tools spa build-release lint unit-tests e2e openapi fmt bench chromium node-modules
+.PHONY: help run test tools test-tools spa build-release lint unit-tests e2e openapi fmt bench chromium node-modules
 
 help:
 	@echo "make run      build the web app and the server, seed demo data, serve on \$${PORTCULLIS_ADDR:-127.0.0.1:8080}"
@@ -38,6 +42,17 @@ tools: node-modules
 		cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --force; fi
 	@wasm-opt --version | grep -q 'version 132' \
 		|| { echo "wasm-opt 132 from node_modules is required (npm ci)"; exit 1; }
+
+# What the integration suite needs beyond Rust: cargo-nextest (runs the suite in parallel
+# processes) and a Python environment with aiosmtpd (a real SMTP server for delivery tests).
+test-tools:
+	@if ! cargo nextest --version 2>/dev/null | grep -q '^cargo-nextest $(NEXTEST_VERSION)'; then \
+		if ! cargo nextest --version >/dev/null 2>&1; then \
+			echo "Installing cargo-nextest $(NEXTEST_VERSION) (a few minutes, once)"; \
+			cargo install cargo-nextest --version $(NEXTEST_VERSION) --locked; fi; fi
+	@if ! $(TOOLS_PY) -c 'import aiosmtpd' 2>/dev/null; then \
+		echo "Creating the test tools' Python environment in $(TOOLS_VENV)"; \
+		python3 -m venv $(TOOLS_VENV) && $(TOOLS_VENV)/bin/pip install -q 'aiosmtpd==1.4.6'; fi
 
 node-modules:
 	@if [ ! -x node_modules/.bin/wasm-opt ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
@@ -77,10 +92,12 @@ lint: tools
 	cargo clippy -p portcullis-web --target wasm32-unknown-unknown -- -D warnings
 	cargo build -p portcullis-shared --target wasm32-unknown-unknown
 
-unit-tests: spa
+unit-tests: spa test-tools
 	@if [ -z "$${PORTCULLIS_TEST_PG_URL:-}" ]; then \
 		echo "PostgreSQL suite skipped: set PORTCULLIS_TEST_PG_URL=postgres://postgres@127.0.0.1:5432/test to run it"; fi
-	cargo test --workspace --exclude portcullis-web
+	# The server binary, for the tests that run several server processes.
+	cargo build --workspace --exclude portcullis-web
+	cargo nextest run --workspace --exclude portcullis-web --no-fail-fast
 
 e2e: spa chromium
 	# The whole workspace, so features unify exactly as in `cargo test` and nothing rebuilds.

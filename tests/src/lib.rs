@@ -343,6 +343,46 @@ impl TestApp {
             .await
     }
 
+    /// A ready session for a user, opened the way a sign-in opens one but without checking a
+    /// password (no argon2 per case): for tests about what a signed-in caller may do, not
+    /// about signing in.
+    pub async fn session_for(&self, email: &str) -> Session {
+        use portcullis::storage::{portals, users};
+        let keys = portcullis::auth::tokens::Keys::load_or_create(
+            &self.db,
+            self.core.settings.access_token_ttl_secs,
+        )
+        .await
+        .expect("the signing keys");
+        let mut tx = self.db.begin().await.expect("a transaction");
+        let user = users::find_by_email(&mut tx, email)
+            .await
+            .expect("db")
+            .expect("the user exists");
+        let portal = match &user.portal_id {
+            Some(id) => portals::find_by_id(&mut tx, id).await.expect("db"),
+            None => None,
+        };
+        let opened = portcullis::app::auth::open_session(
+            &mut tx,
+            &keys,
+            &portcullis::app::Origin::default(),
+            &user,
+            portal,
+            None,
+        )
+        .await
+        .expect("a session");
+        tx.commit().await.expect("commit");
+        Session {
+            token: opened.token.access_token,
+            refresh_cookie: format!(
+                "portcullis_refresh={}.{}",
+                opened.sid, opened.refresh_secret
+            ),
+        }
+    }
+
     /// GET with a bearer token.
     pub async fn get_as(&self, token: &str, path: &str) -> reqwest::Response {
         self.client
