@@ -96,6 +96,38 @@ async fn a_taken_slug_is_a_409(app: TestApp) {
     .await;
 }
 
+/// A value the database's unique index refuses is a 409 naming the field, on both backends,
+/// and changes nothing.
+async fn a_custom_domain_taken_by_another_portal_is_a_409_naming_it(app: TestApp) {
+    app.seed_demo().await;
+    let s = app.login_demo(ADMIN).await;
+    let acme = app.portal_id("acme").await;
+    let partners = app.portal_id("partners").await;
+    let patch = |id: String| {
+        app.client
+            .patch(app.url(&format!("/api/v1/admin/portals/{id}")))
+            .bearer_auth(&s.token)
+            .json(&json!({"custom_domain": "portal.acme.example"}))
+            .send()
+    };
+    assert_eq!(patch(acme).await.expect("sent").status(), 200);
+    let body = assert_problem(
+        patch(partners.clone()).await.expect("sent"),
+        409,
+        "conflict",
+    )
+    .await;
+    assert_eq!(body["errors"][0]["field"], "custom_domain", "{body}");
+    assert_eq!(body["errors"][0]["code"], "taken");
+    let domain: Option<String> =
+        sqlx::query_scalar("SELECT custom_domain FROM portals WHERE id = $1")
+            .bind(&partners)
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("portal");
+    assert_eq!(domain, None);
+}
+
 async fn an_update_with_a_stale_etag_is_refused(app: TestApp) {
     app.seed_demo().await;
     let s = app.login_demo(ADMIN).await;
@@ -677,6 +709,7 @@ on_both_backends!(
     a_created_portal_is_served_publicly_once_published,
     a_bad_portal_names_every_bad_field_and_writes_nothing,
     a_taken_slug_is_a_409,
+    a_custom_domain_taken_by_another_portal_is_a_409_naming_it,
     an_update_with_a_stale_etag_is_refused,
     unpublishing_hides_the_portal_at_once,
     an_embeddable_portal_names_its_embedders_in_frame_ancestors,
