@@ -8,6 +8,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use portcullis_shared::FieldCode;
 use portcullis_shared::{ErrorCode, FieldError, Problem};
 
 /// The media type of every error body.
@@ -64,12 +65,8 @@ impl ApiError {
     }
 
     /// A validation failure of a single field.
-    pub fn field(field: &str, code: &str, message: impl Into<String>) -> ApiError {
-        ApiError::Validation(vec![FieldError {
-            field: field.to_owned(),
-            code: code.to_owned(),
-            message: message.into(),
-        }])
+    pub fn field(field: &str, code: FieldCode, message: impl Into<String>) -> ApiError {
+        ApiError::Validation(vec![FieldError::new(field, code, message)])
     }
 
     fn problem(&self) -> Problem {
@@ -117,14 +114,18 @@ impl From<sqlx::Error> for ApiError {
             }
             sqlx::Error::Database(db) if db.is_unique_violation() => {
                 let field = constraint_field(db.constraint(), db.message());
-                ApiError::Validation(vec![FieldError::new(field, "taken", "is already in use")])
-                    .into_conflict()
+                ApiError::Validation(vec![FieldError::new(
+                    field,
+                    FieldCode::Taken,
+                    "is already in use",
+                )])
+                .into_conflict()
             }
             sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
                 let field = constraint_field(db.constraint(), db.message());
                 ApiError::Validation(vec![FieldError::new(
                     field,
-                    "not_found",
+                    FieldCode::NotFound,
                     "must refer to an existing record",
                 )])
             }

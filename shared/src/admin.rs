@@ -166,6 +166,75 @@ pub struct AccountPage {
     pub next_cursor: Option<String>,
 }
 
+/// An enum stored and sent as a `snake_case` name, with `as_str`, `parse` and `Display`.
+macro_rules! named_enum {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal,)+ }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name {
+            $($(#[$vdoc])* $variant,)+
+        }
+
+        impl $name {
+            /// Every value, in order.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
+
+            /// The stored and wire name.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)+
+                }
+            }
+
+            /// The value of a stored or wire name.
+            pub fn parse(s: &str) -> Option<$name> {
+                match s {
+                    $($text => Some($name::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+named_enum!(
+    /// Where a user is in their lifecycle.
+    UserStatus {
+        /// Invited, not yet accepted.
+        Invited = "invited",
+        Active = "active",
+        /// May not sign in; every session ended.
+        Deactivated = "deactivated",
+    }
+);
+
+named_enum!(
+    /// What an invitation did with one address.
+    InvitationOutcome {
+        /// A new user was invited.
+        Invited = "invited",
+        /// The address already has a user; nothing changed.
+        AlreadyExists = "already_exists",
+    }
+);
+
+named_enum!(
+    /// Where a self-registration request stands.
+    AccessRequestStatus {
+        Pending = "pending",
+        Approved = "approved",
+        Rejected = "rejected",
+    }
+);
+
 /// A user as administrators see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
@@ -174,7 +243,7 @@ pub struct User {
     pub email: String,
     pub name: String,
     pub role: Role,
-    pub status: String,
+    pub status: UserStatus,
     pub account_id: Option<String>,
     pub portal_id: Option<String>,
     pub access_expires_at: Option<String>,
@@ -337,8 +406,8 @@ pub struct InvitationRequest {
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct InvitationResult {
     pub email: String,
-    /// `invited`, or `already_exists` (nothing changed; resend from the user instead).
-    pub status: String,
+    /// `already_exists`: nothing changed (resend from the user instead).
+    pub status: InvitationOutcome,
     pub user_id: String,
 }
 
@@ -423,8 +492,7 @@ pub struct AccessRequest {
     pub name: String,
     pub company: String,
     pub message: Option<String>,
-    /// `pending`, `approved` or `rejected`.
-    pub status: String,
+    pub status: AccessRequestStatus,
     pub reason: Option<String>,
     pub created_at: String,
 }

@@ -95,6 +95,48 @@ impl ErrorCode {
     }
 }
 
+/// Why a field was refused: a stable code, the same on the wire (`snake_case`) as in the
+/// code of the API and the web app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum FieldCode {
+    /// Missing or empty.
+    Required,
+    TooShort,
+    TooLong,
+    /// Outside the allowed number of items or characters.
+    InvalidLength,
+    /// Not of the expected shape (an email, a date, a colour, a host name, …).
+    InvalidFormat,
+    /// Not one of the allowed values.
+    InvalidValue,
+    /// A number outside its range.
+    OutOfRange,
+    /// Names something that does not exist (or may not be seen).
+    NotFound,
+    /// Names something the caller may not use here.
+    NotAllowed,
+    /// Does not apply to this kind of object.
+    NotApplicable,
+    /// Already used by another object.
+    Taken,
+    /// A password that is among the most common ones.
+    TooCommon,
+    /// A password that contains the account's email address.
+    ContainsEmail,
+    /// An email address outside the portal's approved domains.
+    DomainNotAllowed,
+    /// A file of a type that is not accepted.
+    UnsupportedType,
+    /// A CSV file that cannot be read.
+    InvalidCsv,
+    /// A CSV file without a required column.
+    MissingColumn,
+    /// A user that cannot be viewed as (internal or inactive).
+    NotViewable,
+}
+
 /// One invalid field of a request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
@@ -103,8 +145,7 @@ pub struct FieldError {
     #[cfg_attr(feature = "server", schema(example = "slug"))]
     pub field: String,
     /// A stable code for the rule that failed, e.g. `too_long`.
-    #[cfg_attr(feature = "server", schema(example = "invalid_format"))]
-    pub code: String,
+    pub code: FieldCode,
     /// What is wrong, for people.
     #[cfg_attr(
         feature = "server",
@@ -115,10 +156,14 @@ pub struct FieldError {
 
 impl FieldError {
     /// A field error: the field's wire name, the rule's code, and a sentence for people.
-    pub fn new(field: impl Into<String>, code: &str, message: impl Into<String>) -> FieldError {
+    pub fn new(
+        field: impl Into<String>,
+        code: FieldCode,
+        message: impl Into<String>,
+    ) -> FieldError {
         FieldError {
             field: field.into(),
-            code: code.to_owned(),
+            code,
             message: message.into(),
         }
     }

@@ -10,7 +10,7 @@ pub mod role;
 pub mod validate;
 
 pub use auth::{LoginRequest, Me, TokenResponse};
-pub use error::{ErrorCode, FieldError, Problem};
+pub use error::{ErrorCode, FieldCode, FieldError, Problem};
 pub use permission::{Permission, PortalKind};
 pub use portal::{Branding, PortalPublic};
 pub use role::Role;

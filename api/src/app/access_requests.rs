@@ -2,8 +2,9 @@
 //! email domains), people request access from the sign-in page; an administrator approves
 //! (which invites them, in the same transaction) or rejects.
 
+use portcullis_shared::FieldCode;
 use portcullis_shared::FieldError;
-use portcullis_shared::admin::{AccessRequest, ApproveAccess};
+use portcullis_shared::admin::{AccessRequest, AccessRequestStatus, ApproveAccess};
 use portcullis_shared::auth::AccessRequestInput;
 use portcullis_shared::validate::is_plausible_email;
 
@@ -35,7 +36,7 @@ pub async fn request(
     if !is_plausible_email(&email) {
         errors.push(FieldError::new(
             "email",
-            "invalid_format",
+            FieldCode::InvalidFormat,
             "must be an email address",
         ));
     } else if !portal.registration_domains.is_empty() {
@@ -43,7 +44,7 @@ pub async fn request(
         if !portal.registration_domains.contains(&domain) {
             errors.push(FieldError::new(
                 "email",
-                "domain_not_allowed",
+                FieldCode::DomainNotAllowed,
                 "must be an address at an approved company domain",
             ));
         }
@@ -57,7 +58,7 @@ pub async fn request(
     {
         errors.push(FieldError::new(
             "message",
-            "too_long",
+            FieldCode::TooLong,
             "must be at most 2000 characters",
         ));
     }
@@ -85,15 +86,12 @@ pub async fn request(
 }
 
 /// Access requests with a status (`pending`, `approved` or `rejected`), oldest first.
-pub async fn list(app: &App, p: &Principal, status: &str) -> Result<Vec<AccessRequest>, ApiError> {
+pub async fn list(
+    app: &App,
+    p: &Principal,
+    status: AccessRequestStatus,
+) -> Result<Vec<AccessRequest>, ApiError> {
     let scope = require::administer(p)?;
-    if !matches!(status, "pending" | "approved" | "rejected") {
-        return Err(ApiError::field(
-            "status",
-            "invalid_value",
-            "must be pending, approved or rejected",
-        ));
-    }
     let mut conn = app.read().await?;
     Ok(access_requests::list(&mut conn, scope, status).await?)
 }
@@ -102,7 +100,7 @@ async fn pending(tx: &mut Tx, scope: CompanyScope, id: &str) -> Result<AccessReq
     let r = access_requests::get(tx, scope, id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    if r.status != "pending" {
+    if r.status != AccessRequestStatus::Pending {
         return Err(ApiError::Conflict(format!(
             "This request was already {}.",
             r.status
@@ -129,7 +127,7 @@ pub async fn approve(
     if input.role.portal_kind() != Some(portal.kind) {
         errors.push(FieldError::new(
             "role",
-            "invalid_value",
+            FieldCode::InvalidValue,
             format!("must be a role of a {} portal", portal.kind.as_str()),
         ));
     }
@@ -139,7 +137,7 @@ pub async fn approve(
     {
         errors.push(FieldError::new(
             "account_id",
-            "not_found",
+            FieldCode::NotFound,
             format!("must be an existing {} account", portal.kind.as_str()),
         ));
     }
@@ -168,7 +166,15 @@ pub async fn approve(
         .await?
         .ok_or(ApiError::NotFound)?;
     send_invitation(app, &mut tx, &user, Some(&p.user_id)).await?;
-    if !access_requests::decide(&mut tx, &r.id, "approved", &p.user_id, None).await? {
+    if !access_requests::decide(
+        &mut tx,
+        &r.id,
+        AccessRequestStatus::Approved,
+        &p.user_id,
+        None,
+    )
+    .await?
+    {
         return Err(ApiError::Conflict(
             "This request was already decided.".into(),
         ));
@@ -200,11 +206,18 @@ pub async fn reject(
     if reason.trim().is_empty() || reason.chars().count() > 500 {
         return Err(ApiError::field(
             "reason",
-            "invalid_length",
+            FieldCode::InvalidLength,
             "must be 1-500 characters",
         ));
     }
-    if !access_requests::decide(&mut tx, &r.id, "rejected", &p.user_id, Some(reason.trim())).await?
+    if !access_requests::decide(
+        &mut tx,
+        &r.id,
+        AccessRequestStatus::Rejected,
+        &p.user_id,
+        Some(reason.trim()),
+    )
+    .await?
     {
         return Err(ApiError::Conflict(
             "This request was already decided.".into(),

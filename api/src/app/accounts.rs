@@ -1,5 +1,6 @@
 //! Account administration: the customer and partner organisations.
 
+use portcullis_shared::FieldCode;
 use portcullis_shared::FieldError;
 use portcullis_shared::PortalKind;
 use portcullis_shared::admin::{Account, AccountInput, AccountPatch};
@@ -115,7 +116,7 @@ async fn check(
     {
         errors.push(FieldError::new(
             "domain",
-            "invalid_format",
+            FieldCode::InvalidFormat,
             "must be a lowercase domain such as acme.example",
         ));
     }
@@ -126,7 +127,7 @@ async fn check(
     {
         errors.push(FieldError::new(
             "region",
-            "invalid_length",
+            FieldCode::InvalidLength,
             "must be 1-50 characters",
         ));
     }
@@ -137,7 +138,7 @@ async fn check(
         if !ok {
             errors.push(FieldError::new(
                 "parent_id",
-                "not_found",
+                FieldCode::NotFound,
                 "must be an existing account of the same type",
             ));
         }
@@ -149,7 +150,7 @@ async fn check(
         if !ok {
             errors.push(FieldError::new(
                 "owner_user_id",
-                "not_found",
+                FieldCode::NotFound,
                 "must be an internal user",
             ));
         }
@@ -157,7 +158,7 @@ async fn check(
     if id.is_some() && input.parent_id.as_deref() == id {
         errors.push(FieldError::new(
             "parent_id",
-            "invalid_value",
+            FieldCode::InvalidValue,
             "an account cannot be its own parent",
         ));
     }

@@ -3,10 +3,11 @@
 //! password and is signed in. Emails go through the outbox and the job queue in the same
 //! transaction as the users they invite.
 
+use portcullis_shared::FieldCode;
 use std::collections::HashSet;
 
 use portcullis_shared::admin::{
-    ImportReport, InvitationRequest, InvitationResult, OutboxEmail, RowError,
+    ImportReport, InvitationOutcome, InvitationRequest, InvitationResult, OutboxEmail, RowError,
 };
 use portcullis_shared::auth::{AcceptInvitation, InvitationInfo};
 use portcullis_shared::validate::is_plausible_email;
@@ -94,7 +95,7 @@ async fn placement(
         if !matches!(role, Role::PartnerUser | Role::PartnerAdmin) {
             errors.push(FieldError::new(
                 "role",
-                "not_allowed",
+                FieldCode::NotAllowed,
                 "must be partner_user or partner_admin",
             ));
         }
@@ -104,7 +105,7 @@ async fn placement(
         {
             errors.push(FieldError::new(
                 "account_id",
-                "not_allowed",
+                FieldCode::NotAllowed,
                 "must be your own organisation",
             ));
         }
@@ -114,7 +115,7 @@ async fn placement(
         {
             errors.push(FieldError::new(
                 "portal_id",
-                "not_allowed",
+                FieldCode::NotAllowed,
                 "must be your own portal",
             ));
         }
@@ -128,14 +129,14 @@ async fn placement(
         if account_id.is_some() {
             errors.push(FieldError::new(
                 "account_id",
-                "not_applicable",
+                FieldCode::NotApplicable,
                 "internal users belong to no account",
             ));
         }
         if portal_id.is_some() {
             errors.push(FieldError::new(
                 "portal_id",
-                "not_applicable",
+                FieldCode::NotApplicable,
                 "internal users belong to no portal",
             ));
         }
@@ -173,7 +174,7 @@ async fn placement(
 fn not_found_of(field: &str, what: &str, kind: PortalKind) -> FieldError {
     FieldError::new(
         field,
-        "not_found",
+        FieldCode::NotFound,
         format!("must be an existing {} {what}", kind.as_str()),
     )
 }
@@ -192,7 +193,7 @@ pub async fn invite(
     if input.emails.is_empty() || input.emails.len() > MAX_EMAILS {
         errors.push(FieldError::new(
             "emails",
-            "invalid_length",
+            FieldCode::InvalidLength,
             format!("must list 1 to {MAX_EMAILS} addresses"),
         ));
     }
@@ -200,7 +201,7 @@ pub async fn invite(
         if !is_plausible_email(e.trim()) {
             errors.push(FieldError::new(
                 format!("emails[{i}]"),
-                "invalid_format",
+                FieldCode::InvalidFormat,
                 "must be an email address",
             ));
         }
@@ -249,15 +250,17 @@ pub async fn invite(
         results.push(InvitationResult {
             email: email.to_owned(),
             status: if created.is_some() {
-                "invited"
+                InvitationOutcome::Invited
             } else {
-                "already_exists"
-            }
-            .into(),
+                InvitationOutcome::AlreadyExists
+            },
             user_id,
         });
     }
-    let invited = results.iter().filter(|r| r.status == "invited").count();
+    let invited = results
+        .iter()
+        .filter(|r| r.status == InvitationOutcome::Invited)
+        .count();
     tx.audit(
         Audit::new(Actor::User(p), "user.invite").details(serde_json::json!({
             "role": place.role, "invited": invited, "existing": results.len() - invited
@@ -374,7 +377,10 @@ pub async fn import_csv(
 }
 
 /// The good rows (email, name) of an invitation CSV and the errors of the bad ones.
-fn parse_csv(bytes: &[u8]) -> Result<(Vec<(String, String)>, Vec<RowError>), ApiError> {
+/// A good row of an invitation CSV: (email, name).
+type CsvRow = (String, String);
+
+fn parse_csv(bytes: &[u8]) -> Result<(Vec<CsvRow>, Vec<RowError>), ApiError> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
@@ -385,7 +391,7 @@ fn parse_csv(bytes: &[u8]) -> Result<(Vec<(String, String)>, Vec<RowError>), Api
         .map_err(|e| {
             ApiError::field(
                 "file",
-                "invalid_csv",
+                FieldCode::InvalidCsv,
                 format!("cannot read the header line: {e}"),
             )
         })?
@@ -394,7 +400,7 @@ fn parse_csv(bytes: &[u8]) -> Result<(Vec<(String, String)>, Vec<RowError>), Api
     let Some(email_col) = col("email") else {
         return Err(ApiError::field(
             "file",
-            "missing_column",
+            FieldCode::MissingColumn,
             "the header line must name an email column",
         ));
     };
@@ -514,7 +520,7 @@ pub async fn accept(
     {
         errors.push(FieldError::new(
             "password",
-            "contains_email",
+            FieldCode::ContainsEmail,
             "must not contain your email address",
         ));
     }

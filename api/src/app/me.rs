@@ -4,7 +4,7 @@
 use portcullis_shared::auth::{
     AccountSummary, MeUser, NotificationPrefs, OnboardingComplete, PortalSummary, ProfilePatch,
 };
-use portcullis_shared::{FieldError, Me};
+use portcullis_shared::{FieldCode, Me};
 use sqlx::AnyConnection;
 
 use crate::app::{Actor, App, Audit};
@@ -81,32 +81,9 @@ pub async fn load_me(conn: &mut AnyConnection, principal: &Principal) -> Result<
     })
 }
 
-/// Profile fields: name 1-100 characters; title up to 100; phone up to 30 of digits, spaces
-/// and `+-().`.
+/// Profile fields, by the rules the web app checks as the user types.
 pub fn check_profile(p: &ProfilePatch) -> Result<(), ApiError> {
-    let mut errors = Vec::new();
-    if let Some(name) = &p.name {
-        crate::domain::portal::check_name("name", name, &mut errors);
-    }
-    if p.title.as_deref().is_some_and(|t| t.chars().count() > 100) {
-        errors.push(FieldError {
-            field: "title".into(),
-            code: "too_long".into(),
-            message: "must be at most 100 characters".into(),
-        });
-    }
-    if p.phone.as_deref().is_some_and(|ph| {
-        ph.chars().count() > 30
-            || !ph
-                .chars()
-                .all(|c| c.is_ascii_digit() || " +-().".contains(c))
-    }) {
-        errors.push(FieldError {
-            field: "phone".into(),
-            code: "invalid_format".into(),
-            message: "must be up to 30 digits, spaces and + - ( ) .".into(),
-        });
-    }
+    let errors = portcullis_shared::validate::check_profile(p);
     if errors.is_empty() {
         Ok(())
     } else {
@@ -199,7 +176,7 @@ pub async fn upload_photo(app: &App, p: &Principal, data: &[u8]) -> Result<(), A
     let Some(content_type) = sniff_image(data) else {
         return Err(ApiError::field(
             "photo",
-            "unsupported_type",
+            FieldCode::UnsupportedType,
             "must be a PNG, JPEG or WebP image",
         ));
     };

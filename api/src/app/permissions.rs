@@ -1,5 +1,6 @@
 //! The permission matrix of a portal, and overrides at portal, account and user level.
 
+use portcullis_shared::FieldCode;
 use std::collections::BTreeMap;
 
 use portcullis_shared::Permission;
@@ -97,7 +98,7 @@ pub async fn set_override(
     let Some(portal_id) = portal_id else {
         return Err(ApiError::field(
             "scope_id",
-            "not_found",
+            FieldCode::NotFound,
             "must name a portal, account or user of the permission's portal type",
         ));
     };

@@ -1,6 +1,7 @@
 //! Portals: the public face of a published portal, and their administration (create, list,
 //! read, update branding, publication, domain, embedding, session timeouts, self-registration).
 
+use portcullis_shared::FieldCode;
 use portcullis_shared::FieldError;
 use portcullis_shared::admin::{PortalInput, PortalPatch};
 
@@ -116,7 +117,7 @@ pub async fn update(
     {
         errors.push(FieldError::new(
             "registration_domains",
-            "invalid_format",
+            FieldCode::InvalidFormat,
             "must be up to 50 lowercase domains such as acme.example",
         ));
     }

@@ -2,6 +2,7 @@
 //! between accounts, access expiry, sessions, "view as", and the stale-access review.
 //! Every change that narrows access ends the user's sessions in the same transaction.
 
+use portcullis_shared::FieldCode;
 use portcullis_shared::admin::{SessionInfo, User};
 use portcullis_shared::{FieldError, PortalKind};
 
@@ -40,7 +41,7 @@ pub async fn list(
     {
         errors.push(FieldError::new(
             "portal_type",
-            "invalid_value",
+            FieldCode::InvalidValue,
             "must be customer, partner or internal",
         ));
     }
@@ -51,7 +52,7 @@ pub async fn list(
     {
         errors.push(FieldError::new(
             "status",
-            "invalid_value",
+            FieldCode::InvalidValue,
             "must be invited, active or deactivated",
         ));
     }
@@ -135,7 +136,7 @@ pub async fn transfer(
     let Some(kind) = user.role.portal_kind() else {
         return Err(ApiError::field(
             "account_id",
-            "not_applicable",
+            FieldCode::NotApplicable,
             "internal users belong to no account",
         ));
     };
@@ -147,7 +148,7 @@ pub async fn transfer(
         };
         return Err(ApiError::field(
             "account_id",
-            "not_found",
+            FieldCode::NotFound,
             format!("must be an existing {wanted} account"),
         ));
     }
@@ -253,7 +254,7 @@ pub async fn view_as(
     if user.role.is_internal() || !user.may_sign_in(time::now()) {
         return Err(ApiError::field(
             "id",
-            "not_viewable",
+            FieldCode::NotViewable,
             "only active customer and partner users can be viewed",
         ));
     }
@@ -294,7 +295,7 @@ pub async fn bulk_deactivate(
     if ids.is_empty() || ids.len() > MAX_BULK {
         return Err(ApiError::field(
             "user_ids",
-            "invalid_length",
+            FieldCode::InvalidLength,
             format!("must list 1 to {MAX_BULK} user ids"),
         ));
     }

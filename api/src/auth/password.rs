@@ -1,6 +1,7 @@
 //! Password hashing (argon2id, OWASP parameters) off the request threads with bounded
 //! concurrency, and the password policy.
 
+use portcullis_shared::FieldCode;
 use std::collections::HashSet;
 use std::io::Read;
 use std::sync::{Arc, OnceLock};
@@ -34,26 +35,26 @@ pub fn common_password_count() -> usize {
 
 /// Checks a new password against the policy; the error names `field`.
 pub fn check_policy(field: &str, password: &str) -> Result<(), FieldError> {
-    let fail = |code: &str, message: String| FieldError {
+    let fail = |code: FieldCode, message: String| FieldError {
         field: field.to_owned(),
-        code: code.to_owned(),
+        code,
         message,
     };
     if password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(fail(
-            "too_short",
+            FieldCode::TooShort,
             format!("must be at least {MIN_PASSWORD_CHARS} characters"),
         ));
     }
     if password.len() > MAX_PASSWORD_BYTES {
         return Err(fail(
-            "too_long",
+            FieldCode::TooLong,
             format!("must be at most {MAX_PASSWORD_BYTES} bytes"),
         ));
     }
     if common_passwords().contains(&password.to_lowercase()) {
         return Err(fail(
-            "too_common",
+            FieldCode::TooCommon,
             "is one of the most common passwords; choose another".to_owned(),
         ));
     }
@@ -145,11 +146,11 @@ mod tests {
     fn short_and_common_passwords_are_refused() {
         assert_eq!(
             check_policy("password", "short").unwrap_err().code,
-            "too_short"
+            FieldCode::TooShort
         );
         assert_eq!(
             check_policy("password", "Password1234").unwrap_err().code,
-            "too_common"
+            FieldCode::TooCommon
         );
         assert!(check_policy("password", "lantern-orbit-quietly-47").is_ok());
     }

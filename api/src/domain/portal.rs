@@ -1,5 +1,6 @@
 //! Portal values: a slug that is safe in a URL, colours that are safe in CSS.
 
+use portcullis_shared::FieldCode;
 use portcullis_shared::validate::{is_valid_hex_color, is_valid_slug};
 use portcullis_shared::{Branding, FieldError, PortalKind};
 
@@ -15,7 +16,7 @@ impl Slug {
         } else {
             Err(FieldError {
                 field: "slug".into(),
-                code: "invalid_format".into(),
+                code: FieldCode::InvalidFormat,
                 message: "must be 1-63 lowercase letters, digits or inner hyphens".into(),
             })
         }
@@ -56,7 +57,7 @@ pub fn validate_branding(b: &Branding) -> Vec<FieldError> {
         if !is_valid_hex_color(value) {
             errors.push(FieldError {
                 field: field.into(),
-                code: "invalid_format".into(),
+                code: FieldCode::InvalidFormat,
                 message: "must be a colour as #rrggbb".into(),
             });
         }
@@ -94,27 +95,15 @@ pub const LIFETIME_HOURS: std::ops::RangeInclusive<i64> = 1..=720;
 /// Largest inline (`data:`) image accepted in branding.
 pub const MAX_IMAGE_URL_BYTES: usize = 512 * 1024;
 
-fn field_error(field: &str, code: &str, message: impl Into<String>) -> FieldError {
+fn field_error(field: &str, code: FieldCode, message: impl Into<String>) -> FieldError {
     FieldError {
         field: field.into(),
-        code: code.into(),
+        code,
         message: message.into(),
     }
 }
 
-/// A display name: 1-100 characters after trimming.
-pub fn check_name(field: &str, name: &str, errors: &mut Vec<FieldError>) {
-    let n = name.trim().chars().count();
-    if n == 0 {
-        errors.push(field_error(field, "required", "is required"));
-    } else if n > 100 {
-        errors.push(field_error(
-            field,
-            "too_long",
-            "must be at most 100 characters",
-        ));
-    }
-}
+pub use portcullis_shared::validate::{check_name, is_valid_frame_ancestors, is_valid_hostname};
 
 fn check_image(field: &str, url: &Option<String>, errors: &mut Vec<FieldError>) {
     let Some(url) = url else { return };
@@ -124,7 +113,7 @@ fn check_image(field: &str, url: &Option<String>, errors: &mut Vec<FieldError>) 
     if !ok {
         errors.push(field_error(
             field,
-            "invalid_format",
+            FieldCode::InvalidFormat,
             "must be an https:// URL or a data:image/ URI of at most 512 KiB",
         ));
     }
@@ -139,37 +128,6 @@ pub fn check_branding(b: &Branding, errors: &mut Vec<FieldError>) {
     check_image("branding.email_header_url", &b.email_header_url, errors);
 }
 
-/// A host name such as `portal.acme.example`.
-pub fn is_valid_hostname(s: &str) -> bool {
-    s.len() <= 253
-        && s.contains('.')
-        && s.split('.').all(|label| {
-            !label.is_empty()
-                && label.len() <= 63
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-                && label
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        })
-}
-
-/// `frame-ancestors` sources: space-separated `https://host[:port]` origins, nothing that
-/// could add another CSP directive.
-pub fn is_valid_frame_ancestors(s: &str) -> bool {
-    let origins: Vec<&str> = s.split_whitespace().collect();
-    !origins.is_empty()
-        && origins.len() <= 10
-        && origins.iter().all(|o| {
-            o.strip_prefix("https://").is_some_and(|rest| {
-                let host = rest.split_once(':').map_or(rest, |(h, port)| {
-                    if port.parse::<u16>().is_ok() { h } else { "" }
-                });
-                is_valid_hostname(host)
-            })
-        })
-}
-
 /// Checks the optional portal settings shared by create and update.
 pub fn check_settings(
     custom_domain: Option<&str>,
@@ -181,28 +139,28 @@ pub fn check_settings(
     if custom_domain.is_some_and(|d| !is_valid_hostname(d)) {
         errors.push(field_error(
             "custom_domain",
-            "invalid_format",
+            FieldCode::InvalidFormat,
             "must be a lowercase host name such as portal.acme.example",
         ));
     }
     if frame_ancestors.is_some_and(|f| !is_valid_frame_ancestors(f)) {
         errors.push(field_error(
             "frame_ancestors",
-            "invalid_format",
+            FieldCode::InvalidFormat,
             "must be up to 10 space-separated https:// origins",
         ));
     }
     if idle_minutes.is_some_and(|m| !IDLE_MINUTES.contains(&m)) {
         errors.push(field_error(
             "idle_timeout_minutes",
-            "out_of_range",
+            FieldCode::OutOfRange,
             "must be from 5 to 1440",
         ));
     }
     if lifetime_hours.is_some_and(|h| !LIFETIME_HOURS.contains(&h)) {
         errors.push(field_error(
             "session_lifetime_hours",
-            "out_of_range",
+            FieldCode::OutOfRange,
             "must be from 1 to 720",
         ));
     }

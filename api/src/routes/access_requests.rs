@@ -3,7 +3,9 @@
 //! `app::access_requests`.
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use portcullis_shared::admin::{AccessRequest, AccessRequestList, ApproveAccess, RejectAccess};
+use portcullis_shared::admin::{
+    AccessRequest, AccessRequestList, AccessRequestStatus, ApproveAccess, RejectAccess,
+};
 use portcullis_shared::auth::AccessRequestInput;
 
 use crate::app::{self, App};
@@ -17,8 +19,8 @@ type Problem = portcullis_shared::Problem;
 /// Which requests to list.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 pub struct RequestQuery {
-    /// `pending` (default), `approved` or `rejected`.
-    pub status: Option<String>,
+    /// `pending` when absent.
+    pub status: Option<AccessRequestStatus>,
 }
 
 /// Requests access to a portal. The answer is the same whether or not the address already
@@ -53,7 +55,7 @@ pub async fn list_access_requests(
     app: web::Data<App>,
     q: web::Query<RequestQuery>,
 ) -> Result<web::Json<AccessRequestList>, ApiError> {
-    let status = q.status.as_deref().unwrap_or("pending");
+    let status = q.status.unwrap_or(AccessRequestStatus::Pending);
     Ok(web::Json(AccessRequestList {
         items: app::access_requests::list(&app, &admin.0, status).await?,
     }))

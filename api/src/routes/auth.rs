@@ -1,8 +1,7 @@
 //! Password sign-in, token refresh with rotation, and sign-out (here or everywhere).
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
-use portcullis_shared::validate::{MAX_PASSWORD_BYTES, is_plausible_email, is_valid_slug};
-use portcullis_shared::{FieldError, LoginRequest, TokenResponse};
+use portcullis_shared::{LoginRequest, TokenResponse};
 
 use crate::app::{self, App};
 use crate::audit::{self, AuditNote, origin_of};
@@ -14,29 +13,7 @@ use crate::error::ApiError;
 use crate::http::{REFRESH_COOKIE, cleared_cookie, refresh_cookie, session_response};
 
 fn validate_login(body: &LoginRequest) -> Result<(), ApiError> {
-    let mut errors = Vec::new();
-    let mut bad = |field: &str, code: &str, message: &str| {
-        errors.push(FieldError {
-            field: field.into(),
-            code: code.into(),
-            message: message.into(),
-        })
-    };
-    if body.email.trim().is_empty() {
-        bad("email", "required", "is required");
-    } else if !is_plausible_email(body.email.trim()) {
-        bad("email", "invalid_format", "must be an email address");
-    }
-    if body.password.is_empty() {
-        bad("password", "required", "is required");
-    } else if body.password.len() > MAX_PASSWORD_BYTES {
-        bad("password", "too_long", "must be at most 1024 bytes");
-    }
-    if let Some(p) = &body.portal
-        && !is_valid_slug(p)
-    {
-        bad("portal", "invalid_format", "must be a portal slug");
-    }
+    let errors = portcullis_shared::validate::check_login(body);
     if errors.is_empty() {
         Ok(())
     } else {

@@ -1,6 +1,6 @@
 //! Self-registration requests, decided by administrators.
 
-use portcullis_shared::admin::AccessRequest;
+use portcullis_shared::admin::{AccessRequest, AccessRequestStatus};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -16,7 +16,13 @@ fn dto(r: &AnyRow) -> Result<AccessRequest, sqlx::Error> {
         name: r.try_get("name")?,
         company: r.try_get("company")?,
         message: r.try_get("message")?,
-        status: r.try_get("status")?,
+        status: {
+            let status: String = r.try_get("status")?;
+            AccessRequestStatus::parse(&status).ok_or_else(|| sqlx::Error::ColumnDecode {
+                index: "status".into(),
+                source: format!("unexpected status {status:?}").into(),
+            })?
+        },
         reason: r.try_get("reason")?,
         created_at: time::to_rfc3339(r.try_get("created_at")?),
     })
@@ -61,13 +67,13 @@ pub async fn create(
 pub async fn list(
     conn: &mut AnyConnection,
     scope: CompanyScope,
-    status: &str,
+    status: AccessRequestStatus,
 ) -> Result<Vec<AccessRequest>, sqlx::Error> {
     let mut sql = Sql::new(
         "SELECT id, portal_id, email, name, company, message, status, reason, created_at \
          FROM access_requests WHERE status = ",
     );
-    sql.bind(status);
+    sql.bind(status.as_str());
     scope.restrict(&mut sql);
     sql.push(" ORDER BY id LIMIT 500");
     sql.query()
@@ -101,7 +107,7 @@ pub async fn get(
 pub async fn decide(
     conn: &mut AnyConnection,
     id: &str,
-    status: &str,
+    status: AccessRequestStatus,
     by: &str,
     reason: Option<&str>,
 ) -> Result<bool, sqlx::Error> {
@@ -109,7 +115,7 @@ pub async fn decide(
         "UPDATE access_requests SET status = $1, decided_by = $2, decided_at = $3, reason = $4 \
          WHERE id = $5 AND status = 'pending'",
     )
-    .bind(status)
+    .bind(status.as_str())
     .bind(by)
     .bind(time::now())
     .bind(reason)

@@ -8,32 +8,7 @@ use crate::storage::{Sql, UserScope};
 use crate::time::{self, Micros};
 use sqlx::AnyConnection;
 
-/// A user's lifecycle state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UserStatus {
-    Invited,
-    Active,
-    Deactivated,
-}
-
-impl UserStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            UserStatus::Invited => "invited",
-            UserStatus::Active => "active",
-            UserStatus::Deactivated => "deactivated",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<UserStatus> {
-        match s {
-            "invited" => Some(UserStatus::Invited),
-            "active" => Some(UserStatus::Active),
-            "deactivated" => Some(UserStatus::Deactivated),
-            _ => None,
-        }
-    }
-}
+pub use portcullis_shared::admin::UserStatus;
 
 /// A user as stored.
 #[derive(Debug, Clone)]
@@ -254,7 +229,13 @@ fn admin_view(r: &AnyRow) -> Result<portcullis_shared::admin::User, sqlx::Error>
             index: "role".into(),
             source: format!("unexpected role {role:?}").into(),
         })?,
-        status: r.try_get("status")?,
+        status: {
+            let status: String = r.try_get("status")?;
+            UserStatus::parse(&status).ok_or_else(|| sqlx::Error::ColumnDecode {
+                index: "status".into(),
+                source: format!("unexpected status {status:?}").into(),
+            })?
+        },
         account_id: r.try_get("account_id")?,
         portal_id: r.try_get("portal_id")?,
         access_expires_at: r

@@ -484,7 +484,7 @@ async fn every_endpoint_answers_every_role_as_the_matrix_says(app: TestApp) {
     let pending = access_requests::list(
         &mut *app.conn().await,
         portcullis::storage::CompanyScope::All,
-        "pending",
+        portcullis_shared::admin::AccessRequestStatus::Pending,
     )
     .await
     .expect("db");

@@ -3,6 +3,7 @@
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, web};
 use chrono::DateTime;
+use portcullis_shared::FieldCode;
 use portcullis_shared::admin::{AuditPage, AuditVerification};
 use serde::Deserialize;
 
@@ -36,7 +37,11 @@ fn parse_time(field: &str, v: &Option<String>) -> Result<Option<i64>, ApiError> 
             DateTime::parse_from_rfc3339(s)
                 .map(|d| d.timestamp_micros())
                 .map_err(|_| {
-                    ApiError::field(field, "invalid_format", "must be an RFC 3339 date-time")
+                    ApiError::field(
+                        field,
+                        FieldCode::InvalidFormat,
+                        "must be an RFC 3339 date-time",
+                    )
                 })
         })
         .transpose()
@@ -49,7 +54,7 @@ fn filter(q: &AuditQuery) -> Result<Filter, ApiError> {
     {
         return Err(ApiError::field(
             "outcome",
-            "invalid_value",
+            FieldCode::InvalidValue,
             "must be success, failure or denied",
         ));
     }
@@ -60,7 +65,7 @@ fn filter(q: &AuditQuery) -> Result<Filter, ApiError> {
             c.parse::<i64>().map_err(|_| {
                 ApiError::field(
                     "cursor",
-                    "invalid_format",
+                    FieldCode::InvalidFormat,
                     "must be a cursor from a previous page",
                 )
             })

@@ -3,6 +3,7 @@
 
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::DateTime;
+use portcullis_shared::FieldCode;
 use portcullis_shared::admin::{
     AccessExpiryRequest, BulkDeactivate, BulkResult, SessionList, TransferRequest, User, UserPage,
 };
@@ -158,7 +159,7 @@ pub async fn set_access_expiry(
                 .map_err(|_| {
                     ApiError::field(
                         "access_expires_at",
-                        "invalid_format",
+                        FieldCode::InvalidFormat,
                         "must be an RFC 3339 date-time, e.g. 2027-06-30T23:59:59Z",
                     )
                 })?

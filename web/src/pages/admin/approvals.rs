@@ -121,7 +121,7 @@ fn RequestCard(
             }
         });
     };
-    let pending = request.status == "pending";
+    let pending = request.status == portcullis_shared::admin::AccessRequestStatus::Pending;
     let sfx = request.id.clone();
     let (acc_id, role_id, reason_id) = (
         format!("ar-acc-{sfx}"),
@@ -133,7 +133,7 @@ fn RequestCard(
             <h2>{request.name.clone()} " · " {request.company.clone()}</h2>
             <p class="muted">{request.email.clone()} " · " {portal.map(|p| p.name).unwrap_or_default()} " · " {when(&request.created_at)}</p>
             {request.message.clone().map(|m| view! { <blockquote>{m}</blockquote> })}
-            {(!pending).then(|| view! { <p><span class=format!("badge {}", request.status)>{request.status.clone()}</span> " " {request.reason.clone().unwrap_or_default()}</p> })}
+            {(!pending).then(|| view! { <p><span class=format!("badge {}", request.status)>{request.status.to_string()}</span> " " {request.reason.clone().unwrap_or_default()}</p> })}
             <NoticeView notice=notice/>
             {pending.then(|| view! {
                 <form class="inline" on:submit=approve>

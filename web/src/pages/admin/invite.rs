@@ -96,7 +96,13 @@ pub fn Invite(token: String, role: Role) -> impl IntoView {
             .await
             {
                 Ok(r) => {
-                    let invited = r.results.iter().filter(|x| x.status == "invited").count();
+                    let invited = r
+                        .results
+                        .iter()
+                        .filter(|x| {
+                            x.status == portcullis_shared::admin::InvitationOutcome::Invited
+                        })
+                        .count();
                     notice.set(Some(Ok(format!(
                         "{invited} invitation(s) sent; {} already had an account.",
                         r.results.len() - invited
@@ -198,7 +204,7 @@ pub fn Invite(token: String, role: Role) -> impl IntoView {
                     <caption>"Invitation results"</caption>
                     <thead><tr><th scope="col">"Email"</th><th scope="col">"Result"</th></tr></thead>
                     <tbody>{r.results.into_iter().map(|x| view! {
-                        <tr><td>{x.email}</td><td>{if x.status == "invited" { "Invited" } else { "Already has an account" }}</td></tr>
+                        <tr><td>{x.email}</td><td>{if x.status == portcullis_shared::admin::InvitationOutcome::Invited { "Invited" } else { "Already has an account" }}</td></tr>
                     }).collect_view()}</tbody>
                 </table></div>
             })}

@@ -7,7 +7,7 @@ use gloo_net::http::Method;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
-use portcullis_shared::admin::{BulkResult, SessionList, User, UserPage};
+use portcullis_shared::admin::{BulkResult, SessionList, User, UserPage, UserStatus};
 use portcullis_shared::{Role, TokenResponse};
 use serde_json::json;
 
@@ -190,7 +190,7 @@ pub fn Users(token: String, role: Role) -> impl IntoView {
                                                 <td><strong>{if u.name.is_empty() { "—".to_owned() } else { u.name.clone() }}</strong><br/><span class="muted">{u.email.clone()}</span></td>
                                                 {is_admin.then(|| view! { <td>{account_name(u.account_id.as_deref())}</td> })}
                                                 <td>{role_label(u.role)}</td>
-                                                <td><span class=format!("badge {}", u.status)>{u.status.clone()}</span>
+                                                <td><span class=format!("badge {}", u.status)>{u.status.to_string()}</span>
                                                     {u.stale.then(|| view! { " " <span class="badge stale">"stale"</span> })}</td>
                                                 <td>{u.last_sign_in_at.as_deref().map(when).unwrap_or_else(|| "never signed in".into())}</td>
                                                 <td><button class="button small" aria-label=manage_label
@@ -380,7 +380,7 @@ fn UserPanel(
         });
     };
     let external = !user.role.is_internal();
-    let status = user.status.clone();
+    let status = user.status;
     let title = if user.name.is_empty() {
         user.email.clone()
     } else {
@@ -393,21 +393,21 @@ fn UserPanel(
                 <button class="button small" on:click=move |_| changed.run(None)>"Close"</button>
             </div>
             <p class="muted">
-                {role_label(user.role)} " · " {status.clone()}
+                {role_label(user.role)} " · " {status.to_string()}
                 {user.access_expires_at.as_deref().map(|a| format!(" · access until {}", when(a)))}
                 {format!(" · created {}", when(&user.created_at))}
             </p>
             <div class="actions">
-                {(status != "deactivated").then(|| view! {
+                {(status != UserStatus::Deactivated).then(|| view! {
                     <button class="button danger" on:click=move |_| user_action("deactivate", "Deactivated; every session of this user has ended.")>"Deactivate"</button>
                 })}
-                {(status == "deactivated").then(|| view! {
+                {(status == UserStatus::Deactivated).then(|| view! {
                     <button class="button" on:click=move |_| user_action("reactivate", "Reactivated.")>"Reactivate"</button>
                 })}
-                {(status == "invited").then(|| view! {
+                {(status == UserStatus::Invited).then(|| view! {
                     <button class="button" on:click=resend>"Resend invitation"</button>
                 })}
-                {(is_admin && external && status == "active").then(|| view! {
+                {(is_admin && external && status == UserStatus::Active).then(|| view! {
                     <button class="button" on:click=view_as.clone()>"View as this user"</button>
                 })}
             </div>
