@@ -26,6 +26,11 @@ use crate::routes;
 )]
 struct ApiDoc;
 
+/// Raw bytes: the body is the file itself (an image), not JSON.
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct Binary(pub Vec<u8>);
+
 /// Declares the `bearer` security scheme (a JWT access token) used by protected paths.
 struct BearerAuth;
 

@@ -5,6 +5,7 @@ mod admin;
 mod audit;
 mod auth;
 mod authz_matrix;
+mod contract;
 mod foundation;
 mod invitations;
 mod partner_admin;
