@@ -374,7 +374,10 @@ pub async fn import_csv(
 }
 
 /// The good rows (email, name) of an invitation CSV and the errors of the bad ones.
-fn parse_csv(bytes: &[u8]) -> Result<(Vec<(String, String)>, Vec<RowError>), ApiError> {
+type ParsedCsv = (Vec<(String, String)>, Vec<RowError>);
+
+/// Reads an invitation CSV into its good rows and the errors of its bad ones.
+fn parse_csv(bytes: &[u8]) -> Result<ParsedCsv, ApiError> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
