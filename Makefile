@@ -104,8 +104,27 @@ e2e: spa chromium
 	cargo build --workspace --exclude portcullis-web
 	PORTCULLIS_BIN=$(BIN_DEBUG) E2E_ADDR=$(E2E_ADDR) bash tests/e2e/run.sh
 
-test: lint unit-tests e2e
+test: lint unit-tests e2e contract
 	@echo "All checks passed."
+
+# The API contract as an integrator meets it (tests/contract/run.sh): the spec validates, the
+# served API answers only what the spec documents, and a generated client has every operation.
+# The Python tools live in a venv outside the clone, installed when missing or at another version.
+CONTRACT_VENV ?= $(HOME)/.cache/portcullis/venv
+CONTRACT_PACKAGES := openapi-spec-validator==0.9.0 schemathesis==4.32.5 openapi-python-client==0.29.1
+CONTRACT_ADDR ?= 127.0.0.1:8090
+
+.PHONY: contract
+contract:
+	@if [ ! -x $(CONTRACT_VENV)/bin/python ]; then python3 -m venv $(CONTRACT_VENV); fi
+	@installed="$$($(CONTRACT_VENV)/bin/python -m pip freeze 2>/dev/null)"; \
+	for p in $(CONTRACT_PACKAGES); do \
+		if ! grep -qix "$$p" <<<"$$installed"; then \
+			echo "Installing $(CONTRACT_PACKAGES) into $(CONTRACT_VENV) (once)"; \
+			$(CONTRACT_VENV)/bin/python -m pip install --quiet $(CONTRACT_PACKAGES); break; fi; done
+	# The whole workspace, so features unify exactly as in `cargo test` and nothing rebuilds.
+	cargo build --workspace --exclude portcullis-web
+	PORTCULLIS_BIN=$(BIN_DEBUG) CONTRACT_VENV=$(CONTRACT_VENV) CONTRACT_ADDR=$(CONTRACT_ADDR) bash tests/contract/run.sh
 
 openapi:
 	cargo run -q -p portcullis-api -- openapi > openapi.json

@@ -376,10 +376,10 @@ pub async fn import_csv(
     Ok(report)
 }
 
-/// The good rows (email, name) of an invitation CSV and the errors of the bad ones.
 /// A good row of an invitation CSV: (email, name).
 type CsvRow = (String, String);
 
+/// Reads an invitation CSV into its good rows and the errors of its bad ones.
 fn parse_csv(bytes: &[u8]) -> Result<(Vec<CsvRow>, Vec<RowError>), ApiError> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)

@@ -183,6 +183,11 @@ pub async fn set_access_expiry(
     if users::find_in_scope(&mut tx, &scope, id).await?.is_none() {
         return Err(ApiError::NotFound);
     }
+    if p.user_id == id {
+        return Err(ApiError::Conflict(
+            "You cannot set an expiry on your own access.".into(),
+        ));
+    }
     users::set_access_expiry(&mut tx, id, at).await?;
     let mut ended = 0;
     if at.is_some_and(|t| t <= time::now()) {

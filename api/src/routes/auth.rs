@@ -87,6 +87,7 @@ pub async fn login(
 /// refresh token that was already used ends the whole session.
 #[utoipa::path(
     tag = "auth",
+    operation_id = "refresh_access_token",
     responses(
         (status = 200, description = "A new access token; the refresh cookie is rotated", body = TokenResponse),
         (status = 401, description = "No, expired, or reused refresh token", body = portcullis_shared::Problem, content_type = "application/problem+json"),

@@ -8,7 +8,7 @@ use crate::error::ApiError;
 use crate::metrics::Metrics;
 
 /// Liveness: the process is up and serving.
-#[utoipa::path(tag = "operations", responses((status = 200, description = "Alive", body = String, content_type = "text/plain")))]
+#[utoipa::path(tag = "operations", operation_id = "check_liveness", responses((status = 200, description = "Alive", body = String, content_type = "text/plain")))]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok()
@@ -18,7 +18,7 @@ pub async fn healthz() -> HttpResponse {
 }
 
 /// Readiness: the database answers.
-#[utoipa::path(tag = "operations", responses(
+#[utoipa::path(tag = "operations", operation_id = "check_readiness", responses(
     (status = 200, description = "Ready", body = String, content_type = "text/plain"),
     (status = 503, description = "The database is unreachable", body = portcullis_shared::Problem, content_type = "application/problem+json"),
 ))]
@@ -38,7 +38,7 @@ pub async fn readyz(db: web::Data<Db>) -> Result<HttpResponse, ApiError> {
 
 /// Prometheus metrics: request counts and latency histograms by route and status, and the
 /// job queue by kind and state.
-#[utoipa::path(tag = "operations", responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain; version=0.0.4")))]
+#[utoipa::path(tag = "operations", operation_id = "get_metrics", responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain; version=0.0.4")))]
 #[get("/metrics")]
 pub async fn metrics(
     metrics: web::Data<Metrics>,

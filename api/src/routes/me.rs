@@ -12,6 +12,7 @@ use crate::http::read_limited;
 /// The signed-in user, their role, account, portal and effective permissions.
 #[utoipa::path(
     tag = "auth",
+    operation_id = "get_current_user",
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The caller", body = Me),
@@ -40,7 +41,7 @@ pub async fn update_profile(
 }
 
 /// Sets which updates send the caller an email.
-#[utoipa::path(tag = "auth", security(("bearer" = [])), request_body = NotificationPrefs, responses((status = 200, body = Me)))]
+#[utoipa::path(tag = "auth", operation_id = "set_notification_preferences", security(("bearer" = [])), request_body = NotificationPrefs, responses((status = 200, body = Me)))]
 #[put("/me/notifications")]
 pub async fn set_notifications(
     principal: Principal,
@@ -66,7 +67,7 @@ pub async fn complete_onboarding(
 }
 
 /// Uploads the caller's profile photo: PNG, JPEG or WebP (checked by content), up to 2 MB.
-#[utoipa::path(tag = "auth", security(("bearer" = [])), request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The image bytes"), responses(
+#[utoipa::path(tag = "auth", operation_id = "upload_profile_photo", security(("bearer" = [])), request_body(content = crate::openapi::Binary, content_type = "application/octet-stream", description = "The image bytes"), responses(
     (status = 204, description = "Stored"),
     (status = 413, body = portcullis_shared::Problem, content_type = "application/problem+json"),
     (status = 422, body = portcullis_shared::Problem, content_type = "application/problem+json"),
@@ -83,8 +84,12 @@ pub async fn upload_photo(
 }
 
 /// The caller's profile photo.
-#[utoipa::path(tag = "auth", security(("bearer" = [])), responses(
-    (status = 200, description = "The image", content_type = "image/*"),
+#[utoipa::path(tag = "auth", operation_id = "get_profile_photo", security(("bearer" = [])), responses(
+    (status = 200, description = "The image, in the format it was uploaded in", content(
+        (crate::openapi::Binary = "image/png"),
+        (crate::openapi::Binary = "image/jpeg"),
+        (crate::openapi::Binary = "image/webp"),
+    )),
     (status = 404, body = portcullis_shared::Problem, content_type = "application/problem+json"),
 ))]
 #[get("/me/photo")]

@@ -9,6 +9,7 @@ use crate::error::ApiError;
 /// The name, type and branding of a published portal, for its sign-in page.
 #[utoipa::path(
     tag = "portals",
+    operation_id = "get_public_portal",
     params(("slug" = String, Path, description = "The portal's URL name", example = "acme")),
     responses(
         (status = 200, description = "The portal's public face", body = PortalPublic),

@@ -277,6 +277,35 @@ async fn the_served_openapi_document_matches_the_committed_one(app: TestApp) {
     );
 }
 
+/// Generated clients name their functions after operation ids: two operations with one id
+/// collide, and a bare verb (`list`, `get`) says nothing about what it acts on.
+#[test]
+fn every_operation_has_its_own_descriptive_id() {
+    let spec = serde_json::to_value(portcullis::openapi::spec()).expect("spec as JSON");
+    let mut seen = std::collections::BTreeMap::new();
+    for (path, item) in spec["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            let Some(id) = op.get("operationId") else {
+                continue;
+            };
+            let id = id.as_str().expect("operationId is a string");
+            let here = format!("{} {path}", method.to_uppercase());
+            let bare_verb = [
+                "list", "get", "create", "update", "delete", "set", "approve", "reject",
+            ]
+            .contains(&id);
+            assert!(
+                !bare_verb && id.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
+                "{here}: operationId `{id}` should be snake_case and name its object, like `list_users`"
+            );
+            if let Some(before) = seen.insert(id.to_owned(), here.clone()) {
+                panic!("operationId `{id}` is used by both {before} and {here}");
+            }
+        }
+    }
+    assert!(seen.len() > 40, "only {} operations found", seen.len());
+}
+
 async fn every_documented_path_is_routed(app: TestApp) {
     let spec = portcullis::openapi::spec();
     for path in spec.paths.paths.keys() {

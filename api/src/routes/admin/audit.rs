@@ -104,6 +104,7 @@ pub async fn list_audit_entries(
 #[utoipa::path(tag = "admin", security(("bearer" = [])), params(AuditQuery), responses(
     (status = 200, description = "CSV", body = String, content_type = "text/csv"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/admin/audit/export.csv")]
 pub async fn export_audit_csv(

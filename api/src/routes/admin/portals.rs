@@ -32,7 +32,7 @@ pub async fn list_portals(
 
 /// One portal, with its `ETag` for a later update.
 #[utoipa::path(tag = "admin", security(("bearer" = [])), params(("id" = String, Path)), responses(
-    (status = 200, body = Portal),
+    (status = 200, body = Portal, headers(("ETag" = String, description = "Send it back as `If-Match` when updating"))),
     (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/admin/portals/{id}")]
@@ -70,8 +70,11 @@ pub async fn create_portal(
 }
 
 /// Updates a portal. Send the `ETag` from a read as `If-Match` so that no edit is lost.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), params(("id" = String, Path)), request_body = PortalPatch, responses(
-    (status = 200, body = Portal),
+#[utoipa::path(tag = "admin", security(("bearer" = [])), params(
+    ("id" = String, Path),
+    ("If-Match" = Option<String>, Header, description = "The `ETag` of the portal as read; without it the update is applied whatever changed since"),
+), request_body = PortalPatch, responses(
+    (status = 200, body = Portal, headers(("ETag" = String, description = "The portal's new ETag"))),
     (status = 404, body = Problem, content_type = "application/problem+json"),
     (status = 412, description = "Changed since read", body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),

@@ -143,6 +143,7 @@ pub async fn transfer_user(
 #[utoipa::path(tag = "admin", security(("bearer" = [])), params(("id" = String, Path)), request_body = AccessExpiryRequest, responses(
     (status = 200, body = User),
     (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "Administrators cannot set their own access expiry", body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[put("/admin/users/{id}/access-expiry")]
