@@ -4,6 +4,7 @@
 //!
 //! - sign-in: latency (median, p99) and throughput with concurrent clients (argon2id bound);
 //! - `/me` with a live-session check on every request: latency and throughput;
+//! - a burst of profile updates (each with its audit entry) and how far sealing trails it;
 //! - importing 10,000 invitations from CSV in one request.
 
 use std::time::{Duration, Instant};
@@ -103,6 +104,57 @@ async fn bench(backend: Backend) {
     })
     .await;
     report("/me (token + live session), 16 clients", &times, wall);
+
+    // A burst of writes, each a use case committing its change with its audit entry, and how
+    // far the sealing of those entries into the chain trails the burst.
+    let token = app.login_demo("customer@globex.example").await.token;
+    let pending = |pool: sqlx::AnyPool| async move {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM audit_pending")
+            .fetch_one(&pool)
+            .await
+            .unwrap_or(0)
+    };
+    let sampling = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let sampler = {
+        let (pool, sampling) = (app.db.pool.clone(), sampling.clone());
+        tokio::spawn(async move {
+            let mut most = 0;
+            while sampling.load(std::sync::atomic::Ordering::Relaxed) {
+                most = most.max(pending(pool.clone()).await);
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            most
+        })
+    };
+    let client = app.client.clone();
+    let url = app.url("/api/v1/me/profile");
+    let (times, wall) = load(16, 100, move || {
+        let client = client.clone();
+        let url = url.clone();
+        let token = token.clone();
+        async move {
+            client
+                .patch(&url)
+                .bearer_auth(&token)
+                .json(&serde_json::json!({"title": "Procurement lead"}))
+                .send()
+                .await
+                .is_ok_and(|r| r.status() == 200)
+        }
+    })
+    .await;
+    let burst_end = Instant::now();
+    sampling.store(false, std::sync::atomic::Ordering::Relaxed);
+    let most_pending = sampler.await.unwrap_or(0);
+    while pending(app.db.pool.clone()).await > 0 {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    report("profile update (write + audit), 16 clients", &times, wall);
+    println!(
+        "{:<44} most awaiting sealing={most_pending} all sealed {:?} after the burst",
+        "audit sealing during that burst",
+        burst_end.elapsed()
+    );
 
     let admin = app.login_demo("admin@portcullis.example").await.token;
     let account = portcullis::storage::accounts::find_id_by_name(
