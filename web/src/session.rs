@@ -1,34 +1,123 @@
-//! The signed-in session: the access token lives in memory only (never in storage a script
-//! could read later); a reload restores it from the HttpOnly refresh cookie.
+//! The signed-in session and the signed-in user. The access token lives in memory only (never
+//! in storage a script could read later) and in context, where the API client reads it; a
+//! reload restores it from the HttpOnly refresh cookie. What a screen offers follows from the
+//! user's effective permissions ([`can`]).
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use portcullis_shared::{Me, Permission, TokenResponse};
 
 use crate::api;
 
-/// The current access token, if signed in, and a notice for the sign-in screen (such as
-/// "your session has ended").
+/// The access token of the session.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Token {
+    pub access: String,
+    /// A read-only "view as" session, which has no refresh cookie of its own.
+    pub view_as: bool,
+}
+
+/// The session in context: its token, and a notice for the sign-in screen (such as "your
+/// session has ended").
 #[derive(Clone, Copy)]
-pub struct Session(pub RwSignal<Option<String>>, pub RwSignal<Option<String>>);
+pub struct Session {
+    token: RwSignal<Option<Token>>,
+    signed_in: Memo<bool>,
+    pub notice: RwSignal<Option<String>>,
+}
 
 /// Puts an empty session in context.
 pub fn provide() {
-    provide_context(Session(RwSignal::new(None), RwSignal::new(None)));
-}
-
-impl Session {
-    /// Forgets the session because the server ended it, telling the user why.
-    pub fn ended(&self) {
-        remember_signed_in(false);
-        self.1
-            .set(Some("Your session has ended. Please sign in again.".into()));
-        self.0.set(None);
-    }
+    let token = RwSignal::new(None::<Token>);
+    provide_context(Session {
+        token,
+        signed_in: Memo::new(move |_| token.with(Option::is_some)),
+        notice: RwSignal::new(None),
+    });
 }
 
 /// The session from context.
 pub fn use_session() -> Session {
     expect_context::<Session>()
+}
+
+impl Session {
+    /// Whether someone is signed in (tracked; a renewed token does not count as a change).
+    pub fn signed_in(&self) -> bool {
+        self.signed_in.get()
+    }
+
+    /// The current token, untracked: calls read it when they are sent.
+    pub fn token(&self) -> Option<Token> {
+        self.token.get_untracked()
+    }
+
+    /// Whether this is a read-only "view as" session.
+    pub fn viewing_as(&self) -> bool {
+        self.token().is_some_and(|t| t.view_as)
+    }
+
+    /// A session just opened by signing in or accepting an invitation.
+    pub fn started(&self, t: TokenResponse) {
+        remember_signed_in(true);
+        self.notice.set(None);
+        self.token.set(Some(Token {
+            access: t.access_token,
+            view_as: false,
+        }));
+    }
+
+    /// A read-only session as another user, opened by an administrator.
+    pub fn view_as(&self, t: TokenResponse) {
+        self.token.set(Some(Token {
+            access: t.access_token,
+            view_as: true,
+        }));
+    }
+
+    /// The same session with a new access token.
+    pub fn renewed(&self, access: String) {
+        self.token.set(Some(Token {
+            access,
+            view_as: false,
+        }));
+    }
+
+    /// Signed out by the user.
+    pub fn signed_out(&self) {
+        remember_signed_in(false);
+        self.token.set(None);
+    }
+
+    /// Forgets the session because the server ended it, telling the user why.
+    pub fn ended(&self) {
+        if self.token.with_untracked(Option::is_none) {
+            return;
+        }
+        remember_signed_in(false);
+        self.notice
+            .set(Some("Your session has ended. Please sign in again.".into()));
+        self.token.set(None);
+    }
+
+    /// The read-only view expired: back to the administrator's own session, which a fresh
+    /// load of the console restores from the refresh cookie.
+    pub fn view_ended(&self) {
+        self.token.set(None);
+        if let Some(w) = web_sys::window() {
+            let _ = w.location().assign("/admin/users");
+        }
+    }
+}
+
+/// Ends this session, or with `everywhere` every session of the user on every device.
+pub fn sign_out(everywhere: bool) {
+    let session = use_session();
+    let (here, all) = (api::auth::logout(), api::auth::logout_everywhere());
+    spawn_local(async move {
+        let _ = if everywhere { all.await } else { here.await };
+        session.signed_out();
+    });
 }
 
 const HINT: &str = "portcullis.signed-in";
@@ -39,14 +128,14 @@ fn storage() -> Option<web_sys::Storage> {
 
 /// Whether this browser signed in before (a hint, not a secret: the refresh cookie is
 /// HttpOnly, so the app cannot see it and would otherwise ask the server on every visit).
-pub fn probably_signed_in() -> bool {
+fn probably_signed_in() -> bool {
     storage()
         .and_then(|s| s.get_item(HINT).ok().flatten())
         .is_some()
 }
 
 /// Records whether a session is open in this browser.
-pub fn remember_signed_in(signed_in: bool) {
+fn remember_signed_in(signed_in: bool) {
     if let Some(s) = storage() {
         let _ = if signed_in {
             s.set_item(HINT, "1")
@@ -60,15 +149,29 @@ pub fn remember_signed_in(signed_in: bool) {
 /// signed in before; the signal is true while that is under way.
 pub fn restore() -> RwSignal<bool> {
     let session = use_session();
-    let restoring = RwSignal::new(session.0.get_untracked().is_none() && probably_signed_in());
+    let restoring = RwSignal::new(session.token().is_none() && probably_signed_in());
     if restoring.get_untracked() {
         spawn_local(async move {
-            match api::refresh().await {
-                Ok(t) => session.0.set(Some(t.access_token)),
-                Err(_) => remember_signed_in(false),
+            if api::renew(session).await.is_err() {
+                remember_signed_in(false);
             }
             restoring.set(false);
         });
     }
     restoring
+}
+
+/// The signed-in user as `/me` describes them, in context for the screens beneath.
+#[derive(Clone, Copy)]
+pub struct Caller(pub Signal<Option<Me>>);
+
+/// Whether the signed-in user holds a portal permission (their effective permissions: user
+/// override, else account override, else the portal's setting). Tracked.
+pub fn can(permission: Permission) -> bool {
+    use_context::<Caller>().is_some_and(|c| {
+        c.0.with(|me| {
+            me.as_ref()
+                .is_some_and(|m| m.permissions.contains(&permission))
+        })
+    })
 }

@@ -18,14 +18,13 @@ enum Step {
 
 /// The onboarding steps; `done` receives the updated user when finished.
 #[component]
-pub fn Onboarding(token: String, me: Me, kind: PortalKind, done: Callback<Me>) -> impl IntoView {
+pub fn Onboarding(me: Me, kind: PortalKind, done: Callback<Me>) -> impl IntoView {
     let step = RwSignal::new(Step::Profile);
     let error = RwSignal::new(None::<String>);
     let name = RwSignal::new(me.user.name.clone());
     let title = RwSignal::new(me.user.title.clone().unwrap_or_default());
     let phone = RwSignal::new(me.user.phone.clone().unwrap_or_default());
     let prefs = RwSignal::new(me.notifications.clone());
-    let token = StoredValue::new(token);
 
     let save_profile = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -41,11 +40,12 @@ pub fn Onboarding(token: String, me: Me, kind: PortalKind, done: Callback<Me>) -
             .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
             .and_then(|i| i.files())
             .and_then(|f| f.get(0));
+        let save = api::me::update_profile(&body);
+        let upload = photo.map(api::me::upload_photo);
         spawn_local(async move {
-            let t = token.get_value();
-            let result = match api::update_profile(&t, &body).await {
-                Ok(_) => match photo {
-                    Some(file) => api::upload_photo(&t, file).await,
+            let result = match save.await {
+                Ok(_) => match upload {
+                    Some(upload) => upload.await,
                     None => Ok(()),
                 },
                 Err(e) => Err(e),
@@ -59,17 +59,18 @@ pub fn Onboarding(token: String, me: Me, kind: PortalKind, done: Callback<Me>) -
     let save_prefs = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         error.set(None);
-        let body = prefs.get_untracked();
+        let save = api::me::set_notifications(&prefs.get_untracked());
         spawn_local(async move {
-            match api::set_notifications(&token.get_value(), &body).await {
+            match save.await {
                 Ok(_) => step.set(Step::Tour),
                 Err(e) => error.set(Some(e.message())),
             }
         });
     };
     let finish = move |skipped: bool| {
+        let finish = api::me::complete_onboarding(skipped);
         spawn_local(async move {
-            match api::complete_onboarding(&token.get_value(), skipped).await {
+            match finish.await {
                 Ok(me) => done.run(me),
                 Err(e) => error.set(Some(e.message())),
             }
