@@ -15,6 +15,26 @@ pub struct Token {
     pub access: String,
     /// A read-only "view as" session, which has no refresh cookie of its own.
     pub view_as: bool,
+    /// When to renew it (browser clock, ms): shortly before it expires, counted from when it
+    /// arrived so that a skewed clock does not matter.
+    renew_at: f64,
+}
+
+impl Token {
+    fn new(t: TokenResponse, view_as: bool) -> Token {
+        let lifetime = t.expires_in as f64 * 1000.0;
+        Token {
+            access: t.access_token,
+            view_as,
+            renew_at: js_sys::Date::now() + lifetime - (lifetime / 10.0).min(30_000.0),
+        }
+    }
+
+    /// Whether it is about to expire (and can be renewed), so that a call renews it first
+    /// instead of being refused.
+    pub fn expiring(&self) -> bool {
+        !self.view_as && js_sys::Date::now() >= self.renew_at
+    }
 }
 
 /// The session in context: its token, and a notice for the sign-in screen (such as "your
@@ -61,26 +81,17 @@ impl Session {
     pub fn started(&self, t: TokenResponse) {
         remember_signed_in(true);
         self.notice.set(None);
-        self.token.set(Some(Token {
-            access: t.access_token,
-            view_as: false,
-        }));
+        self.token.set(Some(Token::new(t, false)));
     }
 
     /// A read-only session as another user, opened by an administrator.
     pub fn view_as(&self, t: TokenResponse) {
-        self.token.set(Some(Token {
-            access: t.access_token,
-            view_as: true,
-        }));
+        self.token.set(Some(Token::new(t, true)));
     }
 
     /// The same session with a new access token.
-    pub fn renewed(&self, access: String) {
-        self.token.set(Some(Token {
-            access,
-            view_as: false,
-        }));
+    pub fn renewed(&self, t: TokenResponse) {
+        self.token.set(Some(Token::new(t, false)));
     }
 
     /// Signed out by the user.

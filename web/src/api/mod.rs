@@ -197,15 +197,19 @@ impl Call {
             .map_err(ApiError::network)
     }
 
-    /// Sends the call. A signed-in call refused with 401 is retried once with a renewed
+    /// Sends the call. A signed-in call renews a token about to expire first, and one refused
+    /// with 401 anyway (the server's clock, a revoked token) is retried once with a renewed
     /// token; if the session cannot be renewed, it has ended and the app returns to sign-in.
     async fn send(self) -> Result<Response, ApiError> {
         let Some(session) = self.session else {
             return self.request(None).await;
         };
-        let Some(token) = session.token() else {
+        let Some(mut token) = session.token() else {
             return Err(ApiError::signed_out());
         };
+        if token.expiring() {
+            token.access = renewed(session).await?;
+        }
         let res = self.request(Some(&token.access)).await?;
         if res.status() != 401 || !self.renew {
             return Ok(res);
@@ -219,15 +223,7 @@ impl Call {
         let fresh = match session.token() {
             // Another call renewed the token while this one was under way.
             Some(now) if now.access != token.access => now.access,
-            Some(_) => match renew(session).await {
-                Ok(access) => access,
-                Err(e) => {
-                    if e.is_unauthenticated() {
-                        session.ended();
-                    }
-                    return Err(e);
-                }
-            },
+            Some(_) => renewed(session).await?,
             None => return Err(ApiError::signed_out()),
         };
         let res = self.request(Some(&fresh)).await?;
@@ -314,6 +310,15 @@ impl Future for Wait {
     }
 }
 
+/// A new access token for a call; when the session cannot be renewed it has ended.
+async fn renewed(session: Session) -> Result<String, ApiError> {
+    let renewal = renew(session).await;
+    if renewal.as_ref().is_err_and(ApiError::is_unauthenticated) {
+        session.ended();
+    }
+    renewal
+}
+
 /// A new access token from the refresh cookie, stored in the session. Calls that need one
 /// at the same time share a single refresh.
 pub async fn renew(session: Session) -> Result<String, ApiError> {
@@ -326,8 +331,9 @@ pub async fn renew(session: Session) -> Result<String, ApiError> {
         let shared = renewal.clone();
         leptos::task::spawn_local(async move {
             let result = auth::refresh().await.map(|t| {
-                session.renewed(t.access_token.clone());
-                t.access_token
+                let access = t.access_token.clone();
+                session.renewed(t);
+                access
             });
             RENEWAL.with(|slot| slot.borrow_mut().take());
             let waiting = {

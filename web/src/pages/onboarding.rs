@@ -4,10 +4,11 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use portcullis_shared::auth::{NotificationPrefs, ProfilePatch};
-use portcullis_shared::{Me, PortalKind};
+use portcullis_shared::{Me, Permission, PortalKind};
 use wasm_bindgen::JsCast;
 
 use crate::api;
+use crate::session::can;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Step {
@@ -88,31 +89,38 @@ pub fn Onboarding(me: Me, kind: PortalKind, done: Callback<Me>) -> impl IntoView
             </label>
         }
     };
+    // Each stop of the tour shows a part of the portal the user may use.
     let tour = match kind {
         PortalKind::Customer => [
             (
+                Permission::ViewDealStatus,
                 "Your deals",
                 "Follow each deal's stage, close date and next steps, and see what changed since your last visit.",
             ),
             (
+                Permission::ViewSharedDocuments,
                 "Documents",
                 "Proposals, contracts and technical documents shared with you, with versions and comments.",
             ),
             (
+                Permission::PostMessages,
                 "Talk to your team",
                 "Each deal has a thread with your account team, and you can submit requests.",
             ),
         ],
         PortalKind::Partner => [
             (
+                Permission::RegisterDeals,
                 "Register deals",
                 "Claim an opportunity before anyone else; we tell you at once if a claim already exists.",
             ),
             (
+                Permission::ViewDealPipeline,
                 "Track your pipeline",
                 "Follow registrations from submitted to won, and your referrals to the pipeline.",
             ),
             (
+                Permission::ViewCommissions,
                 "Commissions and tier",
                 "See earned, pending and paid commissions, and your progress to the next tier.",
             ),
@@ -157,7 +165,7 @@ pub fn Onboarding(me: Me, kind: PortalKind, done: Callback<Me>) -> impl IntoView
                 Step::Tour => view! {
                     <div class="tour">
                         <ul class="tour-cards">
-                            {tour.into_iter().map(|(h, t)| view! { <li><h3>{h}</h3><p>{t}</p></li> }).collect_view()}
+                            {tour.into_iter().filter(|(p, _, _)| can(*p)).map(|(_, h, t)| view! { <li><h3>{h}</h3><p>{t}</p></li> }).collect_view()}
                         </ul>
                         <div class="actions">
                             <button class="button primary" on:click=move |_| finish(false)>"Finish tour"</button>
