@@ -22,6 +22,8 @@ enum Step {
 pub fn Onboarding(me: Me, kind: PortalKind, done: Callback<Me>) -> impl IntoView {
     let step = RwSignal::new(Step::Profile);
     let error = RwSignal::new(None::<String>);
+    // While a step is being saved its buttons wait, so a second press does not save twice.
+    let busy = RwSignal::new(false);
     let name = RwSignal::new(me.user.name.clone());
     let title = RwSignal::new(me.user.title.clone().unwrap_or_default());
     let phone = RwSignal::new(me.user.phone.clone().unwrap_or_default());
@@ -30,6 +32,7 @@ pub fn Onboarding(me: Me, kind: PortalKind, done: Callback<Me>) -> impl IntoView
     let save_profile = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         error.set(None);
+        busy.set(true);
         let body = ProfilePatch {
             name: Some(name.get_untracked()),
             title: Some(title.get_untracked()),
@@ -55,25 +58,32 @@ pub fn Onboarding(me: Me, kind: PortalKind, done: Callback<Me>) -> impl IntoView
                 Ok(()) => step.set(Step::Notifications),
                 Err(e) => error.set(Some(e.message())),
             }
+            busy.set(false);
         });
     };
     let save_prefs = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         error.set(None);
+        busy.set(true);
         let save = api::me::set_notifications(&prefs.get_untracked());
         spawn_local(async move {
             match save.await {
                 Ok(_) => step.set(Step::Tour),
                 Err(e) => error.set(Some(e.message())),
             }
+            busy.set(false);
         });
     };
     let finish = move |skipped: bool| {
+        busy.set(true);
         let finish = api::me::complete_onboarding(skipped);
         spawn_local(async move {
             match finish.await {
                 Ok(me) => done.run(me),
-                Err(e) => error.set(Some(e.message())),
+                Err(e) => {
+                    error.set(Some(e.message()));
+                    busy.set(false);
+                }
             }
         });
     };
@@ -146,7 +156,7 @@ pub fn Onboarding(me: Me, kind: PortalKind, done: Callback<Me>) -> impl IntoView
                         <input id="profile-phone" type="tel" autocomplete="tel" prop:value=move || phone.get() on:input=move |ev| phone.set(event_target_value(&ev))/>
                         <label for="photo">"Profile photo (PNG, JPEG or WebP, up to 2 MB)"</label>
                         <input id="photo" type="file" accept="image/png,image/jpeg,image/webp"/>
-                        <button type="submit" class="button primary">"Continue"</button>
+                        <button type="submit" class="button primary" prop:disabled=move || busy.get()>"Continue"</button>
                     </form>
                 }.into_any(),
                 Step::Notifications => view! {
@@ -159,7 +169,7 @@ pub fn Onboarding(me: Me, kind: PortalKind, done: Callback<Me>) -> impl IntoView
                             {toggle("One of my requests is updated", "n-requests", |p| p.request_updates, |p, v| p.request_updates = v)}
                             {toggle("Send me a weekly digest", "n-digest", |p| p.weekly_digest, |p, v| p.weekly_digest = v)}
                         </fieldset>
-                        <button type="submit" class="button primary">"Continue"</button>
+                        <button type="submit" class="button primary" prop:disabled=move || busy.get()>"Continue"</button>
                     </form>
                 }.into_any(),
                 Step::Tour => view! {
@@ -168,8 +178,8 @@ pub fn Onboarding(me: Me, kind: PortalKind, done: Callback<Me>) -> impl IntoView
                             {tour.into_iter().filter(|(p, _, _)| can(*p)).map(|(_, h, t)| view! { <li><h3>{h}</h3><p>{t}</p></li> }).collect_view()}
                         </ul>
                         <div class="actions">
-                            <button class="button primary" on:click=move |_| finish(false)>"Finish tour"</button>
-                            <button class="button" on:click=move |_| finish(true)>"Skip tour"</button>
+                            <button class="button primary" prop:disabled=move || busy.get() on:click=move |_| finish(false)>"Finish tour"</button>
+                            <button class="button" prop:disabled=move || busy.get() on:click=move |_| finish(true)>"Skip tour"</button>
                         </div>
                     </div>
                 }.into_any(),
