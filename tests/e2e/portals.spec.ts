@@ -80,7 +80,10 @@ test('a wrong password is explained, and the right one signs in and out', async 
   await expect(page.getByRole('heading', { name: 'Your deals' })).toBeVisible();
   await page.getByRole('button', { name: 'Skip tour' }).click();
   await expect(page.getByRole('heading', { name: 'Welcome, Gloria' })).toBeVisible();
-  await expect(page.getByRole('link', { name: 'Update your profile' })).toBeVisible();
+  await page.getByRole('link', { name: 'Update your profile' }).click();
+  await expect(page.getByRole('heading', { name: 'Your profile' })).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(page.getByLabel('Job title')).toBeFocused();
   await expect(page.locator('.permissions li').filter({ hasText: 'View deal status' })).toBeVisible();
   await expect(page.locator('.permissions li').filter({ hasText: 'View deal value' })).toHaveCount(0);
   await expect(page.getByText('Customer at Globex Corporation')).toBeVisible();

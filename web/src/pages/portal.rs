@@ -6,6 +6,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use portcullis_shared::auth::{AccessRequestInput, ProfilePatch};
 use portcullis_shared::{Me, Permission, PortalKind, PortalPublic, Role};
+use wasm_bindgen::JsCast;
 
 use crate::api;
 use crate::pages::admin::Section;
@@ -223,6 +224,18 @@ fn quick_actions(role: Role) -> Vec<(&'static str, &'static str)> {
     actions
 }
 
+/// After following a link within the page, keyboard and screen reader users continue from
+/// the section it leads to (the router only scrolls there).
+fn focus_section(href: &str) {
+    let section = href
+        .strip_prefix('#')
+        .and_then(|id| web_sys::window()?.document()?.get_element_by_id(id))
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+    if let Some(section) = section {
+        let _ = section.focus();
+    }
+}
+
 pub fn role_label(role: Role) -> &'static str {
     match role {
         Role::Admin => "Administrator",
@@ -352,7 +365,7 @@ fn Welcome(me: Me, portal_name: String) -> impl IntoView {
             <h3>"Quick actions"</h3>
             <ul class="quick-actions">
                 {quick_actions(me.user.role).into_iter().map(|(label, href)| {
-                    view! { <li><a href=href>{label}</a></li> }
+                    view! { <li><a href=href on:click=move |_| focus_section(href)>{label}</a></li> }
                 }).collect_view()}
             </ul>
             {move || {
