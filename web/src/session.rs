@@ -43,6 +43,9 @@ impl Token {
 pub struct Session {
     token: RwSignal<Option<Token>>,
     signed_in: Memo<bool>,
+    /// Counts sign-ins, sign-outs and views as someone else, so that a refresh that was
+    /// under way meanwhile does not bring back the session it renewed.
+    changes: StoredValue<u32>,
     pub notice: RwSignal<Option<String>>,
 }
 
@@ -52,6 +55,7 @@ pub fn provide() {
     provide_context(Session {
         token,
         signed_in: Memo::new(move |_| token.with(Option::is_some)),
+        changes: StoredValue::new(0),
         notice: RwSignal::new(None),
     });
 }
@@ -77,8 +81,18 @@ impl Session {
         self.token().is_some_and(|t| t.view_as)
     }
 
+    /// Where the session stands: pass it to [`Session::renewed`].
+    pub fn sign_ins(&self) -> u32 {
+        self.changes.get_value()
+    }
+
+    fn change(&self) {
+        self.changes.update_value(|n| *n += 1);
+    }
+
     /// A session just opened by signing in or accepting an invitation.
     pub fn started(&self, t: TokenResponse) {
+        self.change();
         remember_signed_in(true);
         self.notice.set(None);
         self.token.set(Some(Token::new(t, false)));
@@ -86,16 +100,21 @@ impl Session {
 
     /// A read-only session as another user, opened by an administrator.
     pub fn view_as(&self, t: TokenResponse) {
+        self.change();
         self.token.set(Some(Token::new(t, true)));
     }
 
-    /// The same session with a new access token.
-    pub fn renewed(&self, t: TokenResponse) {
-        self.token.set(Some(Token::new(t, false)));
+    /// The same session with a new access token from a refresh started at `sign_ins`,
+    /// unless the user signed out (or in again) meanwhile.
+    pub fn renewed(&self, t: TokenResponse, sign_ins: u32) {
+        if self.sign_ins() == sign_ins {
+            self.token.set(Some(Token::new(t, false)));
+        }
     }
 
     /// Signed out by the user.
     pub fn signed_out(&self) {
+        self.change();
         remember_signed_in(false);
         self.token.set(None);
     }
@@ -105,6 +124,7 @@ impl Session {
         if self.token.with_untracked(Option::is_none) {
             return;
         }
+        self.change();
         remember_signed_in(false);
         self.notice
             .set(Some("Your session has ended. Please sign in again.".into()));

@@ -322,17 +322,24 @@ async fn renewed(session: Session) -> Result<String, ApiError> {
 /// A new access token from the refresh cookie, stored in the session. Calls that need one
 /// at the same time share a single refresh.
 pub async fn renew(session: Session) -> Result<String, ApiError> {
-    let (renewal, start) = RENEWAL.with(|slot| match &*slot.borrow() {
-        Some(r) => (r.clone(), false),
-        None => (Rc::new(RefCell::new(Renewal::default())), true),
+    let (renewal, start) = RENEWAL.with(|slot| {
+        let mut slot = slot.borrow_mut();
+        match &*slot {
+            Some(r) => (r.clone(), false),
+            None => {
+                let r = Rc::new(RefCell::new(Renewal::default()));
+                *slot = Some(r.clone());
+                (r, true)
+            }
+        }
     });
     if start {
-        RENEWAL.with(|slot| *slot.borrow_mut() = Some(renewal.clone()));
         let shared = renewal.clone();
+        let sign_ins = session.sign_ins();
         leptos::task::spawn_local(async move {
             let result = auth::refresh().await.map(|t| {
                 let access = t.access_token.clone();
-                session.renewed(t);
+                session.renewed(t, sign_ins);
                 access
             });
             RENEWAL.with(|slot| slot.borrow_mut().take());
