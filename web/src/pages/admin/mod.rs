@@ -21,7 +21,7 @@ use portcullis_shared::{Me, PortalKind, Role};
 use crate::api::{self, ApiError};
 use crate::pages::portal::{problem, role_label};
 use crate::pages::signin::SignInForm;
-use crate::session::{Caller, restore, sign_out, use_session};
+use crate::session::{restore, sign_out, use_session};
 
 /// A screen of the console.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -207,9 +207,6 @@ fn AdminSignIn() -> impl IntoView {
 #[component]
 fn Console() -> impl IntoView {
     let me = LocalResource::new(api::me::get);
-    provide_context(Caller(Signal::derive(move || {
-        me.get().and_then(Result::ok)
-    })));
     view! {
         <ErrorBoundary fallback=|errors| view! { <main class="centered">{problem(errors)}</main> }>
             <Suspense fallback=|| view! { <main class="centered"><p class="loading" aria-busy="true">"Loading…"</p></main> }>
