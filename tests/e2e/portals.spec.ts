@@ -80,12 +80,17 @@ test('a wrong password is explained, and the right one signs in and out', async 
   await expect(page.getByRole('heading', { name: 'Your deals' })).toBeVisible();
   await page.getByRole('button', { name: 'Skip tour' }).click();
   await expect(page.getByRole('heading', { name: 'Welcome, Gloria' })).toBeVisible();
-  await expect(page.getByRole('link', { name: 'View your active deals' })).toBeVisible();
+  await page.getByRole('link', { name: 'Update your profile' }).click();
+  await expect(page.getByRole('heading', { name: 'Your profile' })).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(page.getByLabel('Job title')).toBeFocused();
+  await expect(page.locator('.permissions li').filter({ hasText: 'View deal status' })).toBeVisible();
+  await expect(page.locator('.permissions li').filter({ hasText: 'View deal value' })).toHaveCount(0);
   await expect(page.getByText('Customer at Globex Corporation')).toBeVisible();
   await page.screenshot({ path: `${ARTIFACTS}/acme-signed-in.png`, fullPage: true });
   // A reload keeps the session through the refresh cookie.
   await page.reload();
   await expect(page.getByRole('heading', { name: 'Welcome, Gloria' })).toBeVisible();
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
 });

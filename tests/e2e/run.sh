@@ -17,6 +17,12 @@ cleanup() {
 trap cleanup EXIT
 
 export PORTCULLIS_ADDR="$E2E_ADDR" PORTCULLIS_DATA_DIR="$data_dir"
+# Access tokens live 5 seconds (the shortest the server allows) for the whole run, not only
+# for the tests about keeping people signed in: every browser test then also crosses expired
+# tokens, so the web client's refresh-and-retry path is exercised on every screen and action
+# rather than in one special scenario, and one server keeps the run short. Tests that call the
+# API directly take a fresh token right before they use it.
+export PORTCULLIS_ACCESS_TOKEN_TTL_SECS=5
 unset DATABASE_URL
 "$PORTCULLIS_BIN" seed-demo >/dev/null
 "$PORTCULLIS_BIN" serve >"$log" 2>&1 &

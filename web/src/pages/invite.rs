@@ -6,7 +6,7 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use portcullis_shared::auth::{AcceptInvitation, InvitationInfo};
 
 use crate::api;
-use crate::session::{remember_signed_in, use_session};
+use crate::session::use_session;
 
 /// `/p/{slug}/invite/{token}` and `/invite/{token}`.
 #[component]
@@ -15,7 +15,7 @@ pub fn InvitePage() -> impl IntoView {
     let token = move || params.read().get("token").unwrap_or_default();
     let info = LocalResource::new(move || {
         let t = token();
-        async move { api::invitation(&t).await }
+        async move { api::invitations::info(&t).await }
     });
     view! {
         <main class="centered">
@@ -74,10 +74,9 @@ fn AcceptForm(info: InvitationInfo, token: String) -> impl IntoView {
         let home = home.clone();
         let navigate = navigate.clone();
         spawn_local(async move {
-            match api::accept_invitation(&token, &body).await {
+            match api::invitations::accept(&token, &body).await {
                 Ok(t) => {
-                    remember_signed_in(true);
-                    session.0.set(Some(t.access_token));
+                    session.started(t);
                     navigate(&home, Default::default());
                 }
                 Err(e) => error.set(Some(e.message())),

@@ -4,10 +4,11 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use portcullis_shared::auth::{NotificationPrefs, ProfilePatch};
-use portcullis_shared::{Me, PortalKind};
+use portcullis_shared::{Me, Permission, PortalKind};
 use wasm_bindgen::JsCast;
 
 use crate::api;
+use crate::session::can;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Step {
@@ -18,18 +19,20 @@ enum Step {
 
 /// The onboarding steps; `done` receives the updated user when finished.
 #[component]
-pub fn Onboarding(token: String, me: Me, kind: PortalKind, done: Callback<Me>) -> impl IntoView {
+pub fn Onboarding(me: Me, kind: PortalKind, done: Callback<Me>) -> impl IntoView {
     let step = RwSignal::new(Step::Profile);
     let error = RwSignal::new(None::<String>);
+    // While a step is being saved its buttons wait, so a second press does not save twice.
+    let busy = RwSignal::new(false);
     let name = RwSignal::new(me.user.name.clone());
     let title = RwSignal::new(me.user.title.clone().unwrap_or_default());
     let phone = RwSignal::new(me.user.phone.clone().unwrap_or_default());
     let prefs = RwSignal::new(me.notifications.clone());
-    let token = StoredValue::new(token);
 
     let save_profile = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         error.set(None);
+        busy.set(true);
         let body = ProfilePatch {
             name: Some(name.get_untracked()),
             title: Some(title.get_untracked()),
@@ -41,11 +44,12 @@ pub fn Onboarding(token: String, me: Me, kind: PortalKind, done: Callback<Me>) -
             .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
             .and_then(|i| i.files())
             .and_then(|f| f.get(0));
+        let save = api::me::update_profile(&body);
+        let upload = photo.map(api::me::upload_photo);
         spawn_local(async move {
-            let t = token.get_value();
-            let result = match api::update_profile(&t, &body).await {
-                Ok(_) => match photo {
-                    Some(file) => api::upload_photo(&t, file).await,
+            let result = match save.await {
+                Ok(_) => match upload {
+                    Some(upload) => upload.await,
                     None => Ok(()),
                 },
                 Err(e) => Err(e),
@@ -54,24 +58,32 @@ pub fn Onboarding(token: String, me: Me, kind: PortalKind, done: Callback<Me>) -
                 Ok(()) => step.set(Step::Notifications),
                 Err(e) => error.set(Some(e.message())),
             }
+            busy.set(false);
         });
     };
     let save_prefs = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         error.set(None);
-        let body = prefs.get_untracked();
+        busy.set(true);
+        let save = api::me::set_notifications(&prefs.get_untracked());
         spawn_local(async move {
-            match api::set_notifications(&token.get_value(), &body).await {
+            match save.await {
                 Ok(_) => step.set(Step::Tour),
                 Err(e) => error.set(Some(e.message())),
             }
+            busy.set(false);
         });
     };
     let finish = move |skipped: bool| {
+        busy.set(true);
+        let finish = api::me::complete_onboarding(skipped);
         spawn_local(async move {
-            match api::complete_onboarding(&token.get_value(), skipped).await {
+            match finish.await {
                 Ok(me) => done.run(me),
-                Err(e) => error.set(Some(e.message())),
+                Err(e) => {
+                    error.set(Some(e.message()));
+                    busy.set(false);
+                }
             }
         });
     };
@@ -87,31 +99,38 @@ pub fn Onboarding(token: String, me: Me, kind: PortalKind, done: Callback<Me>) -
             </label>
         }
     };
+    // Each stop of the tour shows a part of the portal the user may use.
     let tour = match kind {
         PortalKind::Customer => [
             (
+                Permission::ViewDealStatus,
                 "Your deals",
                 "Follow each deal's stage, close date and next steps, and see what changed since your last visit.",
             ),
             (
+                Permission::ViewSharedDocuments,
                 "Documents",
                 "Proposals, contracts and technical documents shared with you, with versions and comments.",
             ),
             (
+                Permission::PostMessages,
                 "Talk to your team",
                 "Each deal has a thread with your account team, and you can submit requests.",
             ),
         ],
         PortalKind::Partner => [
             (
+                Permission::RegisterDeals,
                 "Register deals",
                 "Claim an opportunity before anyone else; we tell you at once if a claim already exists.",
             ),
             (
+                Permission::ViewDealPipeline,
                 "Track your pipeline",
                 "Follow registrations from submitted to won, and your referrals to the pipeline.",
             ),
             (
+                Permission::ViewCommissions,
                 "Commissions and tier",
                 "See earned, pending and paid commissions, and your progress to the next tier.",
             ),
@@ -137,7 +156,7 @@ pub fn Onboarding(token: String, me: Me, kind: PortalKind, done: Callback<Me>) -
                         <input id="profile-phone" type="tel" autocomplete="tel" prop:value=move || phone.get() on:input=move |ev| phone.set(event_target_value(&ev))/>
                         <label for="photo">"Profile photo (PNG, JPEG or WebP, up to 2 MB)"</label>
                         <input id="photo" type="file" accept="image/png,image/jpeg,image/webp"/>
-                        <button type="submit" class="button primary">"Continue"</button>
+                        <button type="submit" class="button primary" prop:disabled=move || busy.get()>"Continue"</button>
                     </form>
                 }.into_any(),
                 Step::Notifications => view! {
@@ -150,17 +169,17 @@ pub fn Onboarding(token: String, me: Me, kind: PortalKind, done: Callback<Me>) -
                             {toggle("One of my requests is updated", "n-requests", |p| p.request_updates, |p, v| p.request_updates = v)}
                             {toggle("Send me a weekly digest", "n-digest", |p| p.weekly_digest, |p, v| p.weekly_digest = v)}
                         </fieldset>
-                        <button type="submit" class="button primary">"Continue"</button>
+                        <button type="submit" class="button primary" prop:disabled=move || busy.get()>"Continue"</button>
                     </form>
                 }.into_any(),
                 Step::Tour => view! {
                     <div class="tour">
                         <ul class="tour-cards">
-                            {tour.into_iter().map(|(h, t)| view! { <li><h3>{h}</h3><p>{t}</p></li> }).collect_view()}
+                            {tour.into_iter().filter(|(p, _, _)| can(*p)).map(|(_, h, t)| view! { <li><h3>{h}</h3><p>{t}</p></li> }).collect_view()}
                         </ul>
                         <div class="actions">
-                            <button class="button primary" on:click=move |_| finish(false)>"Finish tour"</button>
-                            <button class="button" on:click=move |_| finish(true)>"Skip tour"</button>
+                            <button class="button primary" prop:disabled=move || busy.get() on:click=move |_| finish(false)>"Finish tour"</button>
+                            <button class="button" prop:disabled=move || busy.get() on:click=move |_| finish(true)>"Skip tour"</button>
                         </div>
                     </div>
                 }.into_any(),

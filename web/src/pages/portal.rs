@@ -5,13 +5,14 @@ use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use portcullis_shared::auth::{AccessRequestInput, ProfilePatch};
-use portcullis_shared::permission::PERMISSION_TABLE;
-use portcullis_shared::{Me, PortalKind, PortalPublic, Role};
+use portcullis_shared::{Me, Permission, PortalKind, PortalPublic, Role};
+use wasm_bindgen::JsCast;
 
 use crate::api;
+use crate::pages::admin::Section;
 use crate::pages::onboarding::Onboarding;
 use crate::pages::signin::SignInForm;
-use crate::session::{remember_signed_in, restore, use_session};
+use crate::session::{Caller, can, restore, sign_out, use_session};
 
 /// Loads the portal named in the address and shows it, or a not-found or error state.
 #[component]
@@ -20,7 +21,7 @@ pub fn PortalPage() -> impl IntoView {
     let slug = move || params.read().get("slug").unwrap_or_default();
     let portal = LocalResource::new(move || {
         let slug = slug();
-        async move { api::portal(&slug).await }
+        async move { api::portals::public_face(&slug).await }
     });
     view! {
         <Suspense fallback=|| view! {
@@ -110,8 +111,8 @@ fn Branded(portal: PortalPublic) -> impl IntoView {
                     {move || {
                         if restoring.get() {
                             view! { <p class="loading" aria-busy="true">"Checking your session…"</p> }.into_any()
-                        } else if let Some(token) = session.0.get() {
-                            view! { <SignedIn token=token portal=p.get_value()/> }.into_any()
+                        } else if session.signed_in() {
+                            view! { <SignedIn portal=p.get_value()/> }.into_any()
                         } else {
                             view! { <SignIn portal=p.get_value()/> }.into_any()
                         }
@@ -171,7 +172,7 @@ fn RequestAccess(slug: String) -> impl IntoView {
         };
         let slug = slug.clone();
         spawn_local(async move {
-            match api::request_access(&slug, &body).await {
+            match api::access_requests::submit(&slug, &body).await {
                 Ok(()) => sent.set(true),
                 Err(e) => error.set(Some(e.message())),
             }
@@ -210,23 +211,28 @@ fn RequestAccess(slug: String) -> impl IntoView {
     }
 }
 
-/// Suggested first steps by role.
+/// Suggested next steps, only to screens that exist: the profile below, and for partner
+/// administrators the console's screens their role opens.
 fn quick_actions(role: Role) -> Vec<(&'static str, &'static str)> {
-    match role {
-        Role::CustomerUser => vec![
-            ("View your active deals", "deals"),
-            ("Open shared documents", "documents"),
-        ],
-        Role::PartnerUser => vec![
-            ("Register your first deal", "registrations/new"),
-            ("View your pipeline", "deals"),
-        ],
-        Role::PartnerAdmin => vec![
-            ("Register your first deal", "registrations/new"),
-            ("View your pipeline", "deals"),
-            ("Manage your organisation's users", "/admin/users"),
-        ],
-        _ => vec![("Open the deal pipeline", "deals")],
+    let mut actions = vec![("Update your profile", "#profile-title")];
+    if Section::Users.open_to(role) {
+        actions.push(("Manage your organisation's users", "/admin/users"));
+    }
+    if Section::Invite.open_to(role) {
+        actions.push(("Invite people to your organisation", "/admin/invite"));
+    }
+    actions
+}
+
+/// After following a link within the page, keyboard and screen reader users continue from
+/// the section it leads to (the router only scrolls there).
+fn focus_section(href: &str) {
+    let section = href
+        .strip_prefix('#')
+        .and_then(|id| web_sys::window()?.document()?.get_element_by_id(id))
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+    if let Some(section) = section {
+        let _ = section.focus();
     }
 }
 
@@ -245,107 +251,87 @@ pub fn role_label(role: Role) -> &'static str {
 /// The signed-in user's home: onboarding the first time, then who they are, what they may
 /// do here, and their profile.
 #[component]
-fn SignedIn(token: String, portal: PortalPublic) -> impl IntoView {
-    let session = use_session();
-    let t = token.clone();
-    let me = LocalResource::new(move || {
-        let t = t.clone();
-        async move { api::me(&t).await }
-    });
-    // Updated by onboarding and profile edits without another round trip.
-    let current = RwSignal::new(None::<Me>);
-    let sign_out = {
-        let token = token.clone();
-        move |_| {
-            let token = token.clone();
-            spawn_local(async move {
-                let _ = api::logout(&token).await;
-                remember_signed_in(false);
-                session.0.set(None);
-            });
-        }
-    };
+fn SignedIn(portal: PortalPublic) -> impl IntoView {
+    let me = LocalResource::new(api::me::get);
+    // Onboarding and profile edits answer with the updated user: no second round trip.
+    let updated = RwSignal::new(None::<Me>);
+    let current = Signal::derive(move || updated.get().or_else(|| me.get().and_then(Result::ok)));
+    provide_context(Caller(current));
     let kind = portal.kind;
-    let portal_name = portal.name.clone();
-    let slug = portal.slug.clone();
-    let token = StoredValue::new(token);
+    let portal_name = StoredValue::new(portal.name.clone());
     view! {
-        <Suspense fallback=|| view! { <p class="loading" aria-busy="true">"Loading your home…"</p> }>
-            {move || {
-                let sign_out = sign_out.clone();
-                let portal_name = portal_name.clone();
-                let slug = slug.clone();
-                Suspend::new(async move {
-                    let loaded = match me.await {
-                        Ok(m) => m,
-                        Err(e) if e.is_unauthenticated() => {
-                            // The session ended elsewhere (signed out, deactivated): back to sign-in.
-                            session.ended();
-                            return view! { <p class="loading">"Your session has ended."</p> }.into_any();
+        <ErrorBoundary fallback=problem>
+            <Suspense fallback=|| view! { <p class="loading" aria-busy="true">"Loading your home…"</p> }>
+                {move || Suspend::new(async move {
+                    me.await?;
+                    Ok::<_, api::ApiError>(move || current.get().map(|m| {
+                        let banner = m.viewed_by.clone().map(|admin| view! {
+                            <p class="banner" role="status">
+                                {format!("Read-only view as {} (opened by {admin}). ", m.user.email)}
+                                <A href="/admin/users">"Back to administration"</A>
+                            </p>
+                        });
+                        let own = m.viewed_by.is_none();
+                        let body = if m.onboarding_complete {
+                            view! {
+                                <Welcome me=m.clone() portal_name=portal_name.get_value()/>
+                                <Profile me=m updated=updated/>
+                            }.into_any()
+                        } else {
+                            view! { <Onboarding me=m kind=kind done=Callback::new(move |m| updated.set(Some(m)))/> }.into_any()
+                        };
+                        view! {
+                            {banner}
+                            {body}
+                            {own.then(|| view! {
+                                <div class="actions signout">
+                                    <button class="button" on:click=move |_| sign_out(false)>"Sign out"</button>
+                                    <button class="button" on:click=move |_| sign_out(true)>"Sign out everywhere"</button>
+                                </div>
+                            })}
                         }
-                        Err(e) => return view! { <p class="error" role="alert">{e.message()}</p> }.into_any(),
-                    };
-                    if current.get_untracked().is_none() {
-                        current.set(Some(loaded));
-                    }
-                    view! {
-                        {move || current.get().map(|m| {
-                            let banner = m.viewed_by.clone().map(|admin| view! {
-                                <p class="banner" role="status">
-                                    {format!("Read-only view as {} (opened by {admin}). ", m.user.email)}
-                                    <A href="/admin/users">"Back to administration"</A>
-                                </p>
-                            });
-                            let body = if m.onboarding_complete {
-                                view! {
-                                    <Welcome me=m.clone() portal_name=portal_name.clone() slug=slug.clone()/>
-                                    <Profile token=token.get_value() me=m current=current/>
-                                }.into_any()
-                            } else {
-                                view! { <Onboarding token=token.get_value() me=m kind=kind done=Callback::new(move |m| current.set(Some(m)))/> }.into_any()
-                            };
-                            view! { {banner} {body} }
-                        })}
-                        {move || current.get().is_some_and(|m| m.viewed_by.is_none()).then(|| {
-                            let sign_out = sign_out.clone();
-                            view! { <button class="button signout" on:click=sign_out>"Sign out"</button> }
-                        })}
-                    }.into_any()
-                })
-            }}
-        </Suspense>
+                    }))
+                })}
+            </Suspense>
+        </ErrorBoundary>
     }
 }
 
-/// The user's profile, editable; a refused save because the session ended leads to sign-in.
+/// A failed load, in place of what could not be shown.
+pub fn problem(errors: ArcRwSignal<leptos::error::Errors>) -> impl IntoView {
+    view! {
+        <p class="error" role="alert">
+            {move || errors.with(|e| e.iter().map(|(_, e)| e.to_string()).collect::<Vec<_>>().join(" "))}
+        </p>
+    }
+}
+
+/// The user's profile, editable.
 #[component]
-fn Profile(token: String, me: Me, current: RwSignal<Option<Me>>) -> impl IntoView {
-    let session = use_session();
+fn Profile(me: Me, updated: RwSignal<Option<Me>>) -> impl IntoView {
     let title = RwSignal::new(me.user.title.clone().unwrap_or_default());
     let phone = RwSignal::new(me.user.phone.clone().unwrap_or_default());
     let status = RwSignal::new(None::<String>);
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let token = token.clone();
-        let body = ProfilePatch {
+        let save = api::me::update_profile(&ProfilePatch {
             name: None,
             title: Some(title.get_untracked()),
             phone: Some(phone.get_untracked()),
-        };
+        });
         spawn_local(async move {
-            match api::update_profile(&token, &body).await {
+            match save.await {
                 Ok(m) => {
                     status.set(Some("Saved.".into()));
-                    current.set(Some(m));
+                    updated.set(Some(m));
                 }
-                Err(e) if e.is_unauthenticated() => session.ended(),
                 Err(e) => status.set(Some(e.message())),
             }
         });
     };
     view! {
         <section class="card" aria-labelledby="profile-title">
-            <h2 id="profile-title">"Your profile"</h2>
+            <h2 id="profile-title" tabindex="-1">"Your profile"</h2>
             <form on:submit=on_submit>
                 <label for="home-title">"Job title"</label>
                 <input id="home-title" prop:value=move || title.get() on:input=move |ev| title.set(event_target_value(&ev))/>
@@ -359,7 +345,7 @@ fn Profile(token: String, me: Me, current: RwSignal<Option<Me>>) -> impl IntoVie
 }
 
 #[component]
-fn Welcome(me: Me, portal_name: String, slug: String) -> impl IntoView {
+fn Welcome(me: Me, portal_name: String) -> impl IntoView {
     let first = me
         .user
         .name
@@ -367,16 +353,7 @@ fn Welcome(me: Me, portal_name: String, slug: String) -> impl IntoView {
         .next()
         .unwrap_or("")
         .to_owned();
-    let labels: Vec<&'static str> = me
-        .permissions
-        .iter()
-        .filter_map(|p| {
-            PERMISSION_TABLE
-                .iter()
-                .find(|s| s.permission == *p)
-                .map(|s| s.label)
-        })
-        .collect();
+    let kind = me.portal.as_ref().map(|p| p.kind);
     view! {
         <section class="card" aria-labelledby="welcome-title">
             <h2 id="welcome-title">{format!("Welcome, {first}")}</h2>
@@ -387,17 +364,19 @@ fn Welcome(me: Me, portal_name: String, slug: String) -> impl IntoView {
             </p>
             <h3>"Quick actions"</h3>
             <ul class="quick-actions">
-                {quick_actions(me.user.role).into_iter().map(|(label, path)| {
-                    let href = if path.starts_with('/') { path.to_owned() } else { format!("/p/{slug}/{path}") };
-                    view! { <li><a href=href>{label}</a></li> }
+                {quick_actions(me.user.role).into_iter().map(|(label, href)| {
+                    view! { <li><a href=href on:click=move |_| focus_section(href)>{label}</a></li> }
                 }).collect_view()}
             </ul>
-            {(!labels.is_empty()).then(|| view! {
-                <h3>"What you can do here"</h3>
-                <ul class="permissions">
-                    {labels.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}
-                </ul>
-            })}
+            {move || {
+                let held: Vec<_> = kind.into_iter().flat_map(Permission::for_kind).filter(|p| can(*p)).collect();
+                (!held.is_empty()).then(|| view! {
+                    <h3>"What you can do here"</h3>
+                    <ul class="permissions">
+                        {held.into_iter().map(|p| view! { <li>{p.spec().label}</li> }).collect_view()}
+                    </ul>
+                })
+            }}
         </section>
     }
 }

@@ -5,7 +5,7 @@ use leptos::task::spawn_local;
 use portcullis_shared::LoginRequest;
 
 use crate::api;
-use crate::session::{remember_signed_in, use_session};
+use crate::session::use_session;
 
 /// Signs in, at `portal` for customers and partners or without one for staff; shows the
 /// session's notice (such as "your session has ended") and any failure.
@@ -29,12 +29,10 @@ pub fn SignInForm(portal: Option<String>) -> impl IntoView {
             portal: portal.clone(),
         };
         spawn_local(async move {
-            match api::login(&body).await {
+            match api::auth::login(&body).await {
                 Ok(t) => {
                     password.set(String::new());
-                    remember_signed_in(true);
-                    session.1.set(None);
-                    session.0.set(Some(t.access_token));
+                    session.started(t);
                 }
                 Err(e) => error.set(Some(e.message())),
             }
@@ -42,7 +40,7 @@ pub fn SignInForm(portal: Option<String>) -> impl IntoView {
         });
     };
     view! {
-        {move || session.1.get().map(|m| view! { <p class="notice" role="status">{m}</p> })}
+        {move || session.notice.get().map(|m| view! { <p class="notice" role="status">{m}</p> })}
         <form on:submit=on_submit novalidate>
             <label for="email">"Email"</label>
             <input id="email" name="email" type="email" autocomplete="username" required

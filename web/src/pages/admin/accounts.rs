@@ -1,22 +1,17 @@
 //! Accounts: the customer and partner organisations. Everyone internal can read them;
 //! administrators and managers create and edit them.
 
-use gloo_net::http::Method;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use portcullis_shared::admin::{Account, AccountPage};
+use portcullis_shared::admin::{Account, AccountInput, AccountPatch};
 use portcullis_shared::{PortalKind, Role};
-use serde_json::json;
 
-use super::{Notice, NoticeView, Pager, failed, kind_label, optional};
+use super::{Loaded, Notice, NoticeView, Pager, failed, kind_label, optional};
 use crate::api;
-use crate::session::use_session;
 
 #[component]
-pub fn Accounts(token: String, role: Role) -> impl IntoView {
-    let session = use_session();
+pub fn Accounts(role: Role) -> impl IntoView {
     let may_edit = matches!(role, Role::Admin | Role::Manager);
-    let token = StoredValue::new(token);
     let kind = RwSignal::new(String::new());
     let cursor = RwSignal::new(String::new());
     let version = RwSignal::new(0u32);
@@ -24,9 +19,7 @@ pub fn Accounts(token: String, role: Role) -> impl IntoView {
     let editing = RwSignal::new(None::<Account>);
     let page = LocalResource::new(move || {
         version.track();
-        let q = vec![("type", kind.get()), ("cursor", cursor.get())];
-        let t = token.get_value();
-        async move { api::get::<AccountPage>(&t, "/api/v1/admin/accounts", &q).await }
+        api::accounts::list(PortalKind::parse(&kind.get()), cursor.get())
     });
     let saved = Callback::new(move |message: String| {
         notice.set(Some(Ok(message)));
@@ -47,10 +40,9 @@ pub fn Accounts(token: String, role: Role) -> impl IntoView {
                 </div>
             </div>
             <NoticeView notice=notice/>
-            {move || match page.get() {
-                None => view! { <p class="loading" aria-busy="true">"Loading accounts…"</p> }.into_any(),
-                Some(Err(e)) => { failed(session, notice, e); ().into_any() }
-                Some(Ok(p)) => {
+            <Loaded label="Loading accounts…">
+            {move || Suspend::new(async move {
+                page.await.map(|p| {
                     let next = p.next_cursor.clone();
                     view! {
                         <div class="table-wrap"><table class="stack">
@@ -70,11 +62,12 @@ pub fn Accounts(token: String, role: Role) -> impl IntoView {
                         <div class="actions">
                             <Pager cursor=cursor next=next/>
                         </div>
-                    }.into_any()
-                }
-            }}
+                    }
+                })
+            })}
+            </Loaded>
             {move || may_edit.then(|| view! {
-                <AccountForm token=token.get_value() account=editing.get() saved=saved cancel=Callback::new(move |()| editing.set(None))/>
+                <AccountForm account=editing.get() saved=saved cancel=Callback::new(move |()| editing.set(None))/>
             })}
         </section>
     }
@@ -83,12 +76,10 @@ pub fn Accounts(token: String, role: Role) -> impl IntoView {
 /// Creates an account, or edits `account`.
 #[component]
 fn AccountForm(
-    token: String,
     account: Option<Account>,
     saved: Callback<String>,
     cancel: Callback<()>,
 ) -> impl IntoView {
-    let session = use_session();
     let notice: Notice = RwSignal::new(None);
     let editing = account.is_some();
     let id = account.as_ref().map(|a| a.id.clone());
@@ -108,40 +99,34 @@ fn AccountForm(
     );
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let t = token.clone();
-        let id = id.clone();
-        let mut body = json!({
-            "name": name.get_untracked(),
-            "domain": optional(domain.get_untracked()),
-            "region": optional(region.get_untracked()),
-        });
+        let (domain, region) = (
+            optional(domain.get_untracked()),
+            optional(region.get_untracked()),
+        );
+        let save: std::pin::Pin<Box<dyn Future<Output = _>>> = match &id {
+            Some(id) => Box::pin(api::accounts::update(
+                id,
+                &AccountPatch {
+                    name: Some(name.get_untracked()),
+                    domain: Some(domain),
+                    region: Some(region),
+                    ..AccountPatch::default()
+                },
+            )),
+            None => Box::pin(api::accounts::create(&AccountInput {
+                kind: kind.get_untracked(),
+                name: name.get_untracked(),
+                domain,
+                region,
+                parent_id: None,
+                owner_user_id: None,
+            })),
+        };
         spawn_local(async move {
-            let result = match &id {
-                Some(id) => {
-                    api::call::<Account>(
-                        Method::PATCH,
-                        &t,
-                        &format!("/api/v1/admin/accounts/{id}"),
-                        &[],
-                        Some(&body),
-                    )
-                    .await
-                }
-                None => {
-                    body["type"] = json!(kind.get_untracked());
-                    api::call::<Account>(
-                        Method::POST,
-                        &t,
-                        "/api/v1/admin/accounts",
-                        &[],
-                        Some(&body),
-                    )
-                    .await
-                }
-            };
+            let result = save.await;
             match result {
                 Ok(a) => saved.run(format!("Saved {}.", a.name)),
-                Err(e) => failed(session, notice, e),
+                Err(e) => failed(notice, e),
             }
         });
     };

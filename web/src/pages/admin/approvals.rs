@@ -1,37 +1,27 @@
 //! Self-registration requests: approve into an account with a role (which sends the
 //! invitation), or reject with a reason.
 
-use gloo_net::http::Method;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use portcullis_shared::Role;
-use portcullis_shared::admin::{AccessRequest, AccessRequestList, Account, Portal};
-use serde_json::json;
+use portcullis_shared::admin::{AccessRequest, Account, ApproveAccess, Portal, RejectAccess};
 
-use super::{Notice, NoticeView, failed, load_accounts, load_portals, when};
+use super::{Loaded, Notice, NoticeView, failed, when};
 use crate::api;
 use crate::pages::portal::role_label;
-use crate::session::use_session;
 
 #[component]
-pub fn Approvals(token: String) -> impl IntoView {
-    let session = use_session();
-    let token = StoredValue::new(token);
+pub fn Approvals() -> impl IntoView {
     let status = RwSignal::new("pending".to_owned());
     let version = RwSignal::new(0u32);
     let notice: Notice = RwSignal::new(None);
-    let data = LocalResource::new(move || {
+    // Three loads at once: the requests, and the portals and accounts they are decided into.
+    let requests = LocalResource::new(move || {
         version.track();
-        let s = status.get();
-        let t = token.get_value();
-        async move {
-            let requests: AccessRequestList =
-                api::get(&t, "/api/v1/admin/access-requests", &[("status", s)]).await?;
-            let portals = load_portals(&t).await?.items;
-            let accounts = load_accounts(&t, None).await?.items;
-            Ok::<_, api::ApiError>((requests.items, portals, accounts))
-        }
+        api::access_requests::list(status.get())
     });
+    let portals = LocalResource::new(api::portals::list);
+    let accounts = LocalResource::new(|| api::accounts::choices(None));
     let done = Callback::new(move |message: String| {
         notice.set(Some(Ok(message)));
         version.update(|v| *v += 1);
@@ -52,32 +42,35 @@ pub fn Approvals(token: String) -> impl IntoView {
                 </div>
             </div>
             <NoticeView notice=notice/>
-            {move || match data.get() {
-                None => view! { <p class="loading" aria-busy="true">"Loading requests…"</p> }.into_any(),
-                Some(Err(e)) => { failed(session, notice, e); ().into_any() }
-                Some(Ok((items, _, _))) if items.is_empty() => view! { <p class="muted">"No requests here."</p> }.into_any(),
-                Some(Ok((items, portals, accounts))) => view! {
+            <Loaded label="Loading requests…">
+            {move || Suspend::new(async move {
+                let items = requests.await?.items;
+                let portals = portals.await?.items;
+                let accounts = accounts.await?;
+                if items.is_empty() {
+                    return Ok::<_, api::ApiError>(view! { <p class="muted">"No requests here."</p> }.into_any());
+                }
+                Ok(view! {
                     <ul class="cards">
                         {items.into_iter().map(|r| {
                             let portal = portals.iter().find(|p| p.id == r.portal_id).cloned();
-                            view! { <li><RequestCard token=token.get_value() request=r portal=portal accounts=accounts.clone() done=done/></li> }
+                            view! { <li><RequestCard request=r portal=portal accounts=accounts.clone() done=done/></li> }
                         }).collect_view()}
                     </ul>
-                }.into_any(),
-            }}
+                }.into_any())
+            })}
+            </Loaded>
         </section>
     }
 }
 
 #[component]
 fn RequestCard(
-    token: String,
     request: AccessRequest,
     portal: Option<Portal>,
     accounts: Vec<Account>,
     done: Callback<String>,
 ) -> impl IntoView {
-    let session = use_session();
     let notice: Notice = RwSignal::new(None);
     let kind = portal.as_ref().map(|p| p.kind);
     let accounts: Vec<Account> = accounts
@@ -91,33 +84,41 @@ fn RequestCard(
     let account = RwSignal::new(accounts.first().map(|a| a.id.clone()).unwrap_or_default());
     let role = RwSignal::new(roles.first().copied());
     let reason = RwSignal::new(String::new());
-    let token = StoredValue::new(token);
-    let id = request.id.clone();
-    let base = StoredValue::new(format!("/api/v1/admin/access-requests/{id}"));
+    let id = StoredValue::new(request.id.clone());
     let email = StoredValue::new(request.email.clone());
     let approve = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let t = token.get_value();
-        let body = json!({ "account_id": account.get_untracked(), "role": role.get_untracked() });
-        let url = format!("{}/approve", base.get_value());
+        let Some(role) = role.get_untracked() else {
+            return;
+        };
+        let approve = api::access_requests::approve(
+            &id.get_value(),
+            &ApproveAccess {
+                account_id: account.get_untracked(),
+                role,
+            },
+        );
         spawn_local(async move {
-            match api::act(Method::POST, &t, &url, Some(&body)).await {
+            match approve.await {
                 Ok(()) => done.run(format!(
                     "Approved {}; their invitation is on its way.",
                     email.get_value()
                 )),
-                Err(e) => failed(session, notice, e),
+                Err(e) => failed(notice, e),
             }
         });
     };
     let reject = move |_| {
-        let t = token.get_value();
-        let body = json!({ "reason": reason.get_untracked() });
-        let url = format!("{}/reject", base.get_value());
+        let reject = api::access_requests::reject(
+            &id.get_value(),
+            &RejectAccess {
+                reason: reason.get_untracked(),
+            },
+        );
         spawn_local(async move {
-            match api::act(Method::POST, &t, &url, Some(&body)).await {
+            match reject.await {
                 Ok(()) => done.run(format!("Rejected {}.", email.get_value())),
-                Err(e) => failed(session, notice, e),
+                Err(e) => failed(notice, e),
             }
         });
     };

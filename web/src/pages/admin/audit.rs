@@ -3,12 +3,12 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use portcullis_shared::admin::{AuditPage, AuditVerification};
+use portcullis_shared::admin::AuditVerification;
 use wasm_bindgen::JsCast;
 
-use super::{Notice, NoticeView, Pager, failed, when};
+use super::{Loaded, Notice, NoticeView, Pager, failed, when};
 use crate::api;
-use crate::session::use_session;
+use crate::api::audit::AuditFilter;
 
 /// Saves text as a file through the browser's download.
 fn download(name: &str, mime: &str, text: &str) -> Option<()> {
@@ -26,9 +26,7 @@ fn download(name: &str, mime: &str, text: &str) -> Option<()> {
 }
 
 #[component]
-pub fn Audit(token: String) -> impl IntoView {
-    let session = use_session();
-    let token = StoredValue::new(token);
+pub fn Audit() -> impl IntoView {
     let action = RwSignal::new(String::new());
     let outcome = RwSignal::new(String::new());
     let since = RwSignal::new(String::new());
@@ -44,38 +42,32 @@ pub fn Audit(token: String) -> impl IntoView {
                 format!("{d}T{time}Z")
             }
         };
-        vec![
-            ("action", action.get()),
-            ("outcome", outcome.get()),
-            ("since", day(since.get(), "00:00:00")),
-            ("until", day(until.get(), "23:59:59.999999")),
-        ]
+        AuditFilter {
+            action: action.get(),
+            outcome: outcome.get(),
+            since: day(since.get(), "00:00:00"),
+            until: day(until.get(), "23:59:59.999999"),
+        }
     };
-    let page = LocalResource::new(move || {
-        let mut q = query();
-        q.push(("cursor", cursor.get()));
-        let t = token.get_value();
-        async move { api::get::<AuditPage>(&t, "/api/v1/admin/audit", &q).await }
-    });
+    let page = LocalResource::new(move || api::audit::list(&query(), cursor.get()));
     let export = move |_| {
-        let q = query();
-        let t = token.get_value();
+        let export = api::audit::export_csv(&query());
         spawn_local(async move {
-            match api::get_text(&t, "/api/v1/admin/audit/export.csv", &q).await {
+            match export.await {
                 Ok(csv) => {
                     download("portcullis-audit.csv", "text/csv", &csv);
                     notice.set(Some(Ok("The CSV file was saved to your downloads.".into())));
                 }
-                Err(e) => failed(session, notice, e),
+                Err(e) => failed(notice, e),
             }
         });
     };
     let verify = move |_| {
-        let t = token.get_value();
+        let verify = api::audit::verify();
         spawn_local(async move {
-            match api::get::<AuditVerification>(&t, "/api/v1/admin/audit/verify", &[]).await {
+            match verify.await {
                 Ok(v) => verification.set(Some(v)),
-                Err(e) => failed(session, notice, e),
+                Err(e) => failed(notice, e),
             }
         });
     };
@@ -121,11 +113,12 @@ pub fn Audit(token: String) -> impl IntoView {
                 view! { <p class="error" role="alert">{format!("The chain breaks at entry {}: the log was altered there.", v.first_broken_seq.unwrap_or_default())}</p> }.into_any()
             })}
             <NoticeView notice=notice/>
-            {move || match page.get() {
-                None => view! { <p class="loading" aria-busy="true">"Loading entries…"</p> }.into_any(),
-                Some(Err(e)) => { failed(session, notice, e); ().into_any() }
-                Some(Ok(p)) if p.items.is_empty() => view! { <p class="muted">"No entries match."</p> }.into_any(),
-                Some(Ok(p)) => {
+            <Loaded label="Loading entries…">
+            {move || Suspend::new(async move { page.await.map(|p| {
+                if p.items.is_empty() {
+                    return view! { <p class="muted">"No entries match."</p> }.into_any();
+                }
+                {
                     let next = p.next_cursor.clone();
                     view! {
                         <div class="table-wrap"><table class="stack">
@@ -147,7 +140,8 @@ pub fn Audit(token: String) -> impl IntoView {
                         </div>
                     }.into_any()
                 }
-            }}
+            }) })}
+            </Loaded>
         </section>
     }
 }

@@ -1,23 +1,23 @@
 //! Invitations: one or many addresses by hand, or a CSV file of thousands; either way the
 //! invitees get a branded email (readable in the outbox when no mail server is configured).
 
-use gloo_net::http::Method;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use portcullis_shared::Role;
-use portcullis_shared::admin::{ImportReport, InvitationResults};
-use serde_json::json;
+use portcullis_shared::admin::{
+    Account, ImportReport, InvitationRequest, InvitationResults, Portal,
+};
 
-use super::{Notice, NoticeView, failed, load_accounts, load_portals};
+use super::{Notice, NoticeView, failed};
 use crate::api;
 use crate::pages::portal::role_label;
-use crate::session::use_session;
+
+/// The accounts and portals an administrator invites external users into.
+type Choices = (Vec<Account>, Vec<Portal>);
 
 #[component]
-pub fn Invite(token: String, role: Role) -> impl IntoView {
-    let session = use_session();
+pub fn Invite(role: Role) -> impl IntoView {
     let is_admin = role == Role::Admin;
-    let token = StoredValue::new(token);
     let new_role = RwSignal::new(if is_admin {
         Role::CustomerUser
     } else {
@@ -34,34 +34,48 @@ pub fn Invite(token: String, role: Role) -> impl IntoView {
     // Administrators choose where external users go; partner administrators invite into
     // their own organisation, which the server fills in.
     let choices = LocalResource::new(move || {
-        let k = kind.get();
-        let t = token.get_value();
+        let calls = kind
+            .get()
+            .filter(|_| is_admin)
+            .map(|k| (k, api::accounts::choices(Some(k)), api::portals::list()));
         async move {
-            match k {
-                Some(k) if is_admin => {
-                    let accounts = load_accounts(&t, Some(k)).await?.items;
-                    let portals = load_portals(&t)
-                        .await?
-                        .items
-                        .into_iter()
-                        .filter(|p| p.kind == k)
-                        .collect::<Vec<_>>();
-                    Ok::<_, api::ApiError>((accounts, portals))
-                }
-                _ => Ok((Vec::new(), Vec::new())),
-            }
+            let Some((k, accounts, portals)) = calls else {
+                return Ok((Vec::new(), Vec::new()));
+            };
+            let accounts = accounts.await?;
+            let portals = portals.await?.items;
+            let portals = portals
+                .into_iter()
+                .filter(|p| p.kind == k)
+                .collect::<Vec<_>>();
+            Ok::<_, api::ApiError>((accounts, portals))
         }
     });
-    Effect::new(move |_| {
-        // A new role means a new kind of account and portal: choose the first of each.
-        if let Some(Ok((accounts, portals))) = choices.get() {
-            account.set(accounts.first().map(|a| a.id.clone()).unwrap_or_default());
-            portal.set(portals.first().map(|p| p.id.clone()).unwrap_or_default());
+    // What was chosen, else the first of each (a new role means a new kind of account and
+    // portal, and a choice of the old kind no longer applies).
+    let chosen = move |sig: RwSignal<String>, pick: fn(&Choices) -> Vec<String>| {
+        let ids = choices
+            .get()
+            .and_then(Result::ok)
+            .map(|c| pick(&c))
+            .unwrap_or_default();
+        let id = sig.get();
+        if ids.contains(&id) {
+            id
+        } else {
+            ids.into_iter().next().unwrap_or_default()
         }
-    });
+    };
+    let account_id =
+        Memo::new(move |_| chosen(account, |c| c.0.iter().map(|a| a.id.clone()).collect()));
+    let portal_id =
+        Memo::new(move |_| chosen(portal, |c| c.1.iter().map(|p| p.id.clone()).collect()));
     let target = move || {
         if is_admin && kind.get_untracked().is_some() {
-            (Some(account.get_untracked()), Some(portal.get_untracked()))
+            (
+                Some(account_id.get_untracked()),
+                Some(portal_id.get_untracked()),
+            )
         } else {
             (None, None)
         }
@@ -78,23 +92,16 @@ pub fn Invite(token: String, role: Role) -> impl IntoView {
             .map(str::to_owned)
             .collect();
         let (account_id, portal_id) = target();
-        let body = json!({
-            "emails": list, "role": new_role.get_untracked(),
-            "account_id": account_id, "portal_id": portal_id,
+        let invite = api::invitations::invite(&InvitationRequest {
+            emails: list,
+            role: new_role.get_untracked(),
+            account_id,
+            portal_id,
         });
-        let t = token.get_value();
         busy.set(true);
         notice.set(None);
         spawn_local(async move {
-            match api::call::<InvitationResults>(
-                Method::POST,
-                &t,
-                "/api/v1/admin/invitations",
-                &[],
-                Some(&body),
-            )
-            .await
-            {
+            match invite.await {
                 Ok(r) => {
                     let invited = r
                         .results
@@ -110,7 +117,7 @@ pub fn Invite(token: String, role: Role) -> impl IntoView {
                     emails.set(String::new());
                     results.set(Some(r));
                 }
-                Err(e) => failed(session, notice, e),
+                Err(e) => failed(notice, e),
             }
             busy.set(false);
         });
@@ -127,18 +134,12 @@ pub fn Invite(token: String, role: Role) -> impl IntoView {
             return;
         };
         let (account_id, portal_id) = target();
-        let q = vec![
-            ("role", new_role.get_untracked().as_str().to_owned()),
-            ("account_id", account_id.unwrap_or_default()),
-            ("portal_id", portal_id.unwrap_or_default()),
-        ];
-        let t = token.get_value();
+        let import =
+            api::invitations::import_csv(file, new_role.get_untracked(), account_id, portal_id);
         busy.set(true);
         notice.set(None);
         spawn_local(async move {
-            match api::post_csv::<ImportReport>(&t, "/api/v1/admin/invitations/import", &q, file)
-                .await
-            {
+            match import.await {
                 Ok(r) => {
                     notice.set(Some(Ok(format!(
                         "Imported: {} invited, {} already had an account, {} rejected.",
@@ -146,7 +147,7 @@ pub fn Invite(token: String, role: Role) -> impl IntoView {
                     ))));
                     report.set(Some(r));
                 }
-                Err(e) => failed(session, notice, e),
+                Err(e) => failed(notice, e),
             }
             busy.set(false);
         });
@@ -174,14 +175,14 @@ pub fn Invite(token: String, role: Role) -> impl IntoView {
                         <select id="inv-account" on:change=move |ev| account.set(event_target_value(&ev))>
                             {move || choices.get().and_then(Result::ok).map(|(accounts, _)| accounts.into_iter().map(|a| {
                                 let id = a.id.clone();
-                                view! { <option value=a.id.clone() selected=move || account.get() == id>{a.name.clone()}</option> }
+                                view! { <option value=a.id.clone() selected=move || account_id.get() == id>{a.name.clone()}</option> }
                             }).collect_view())}
                         </select>
                         <label for="inv-portal">"Portal"</label>
                         <select id="inv-portal" on:change=move |ev| portal.set(event_target_value(&ev))>
                             {move || choices.get().and_then(Result::ok).map(|(_, portals)| portals.into_iter().map(|p| {
                                 let id = p.id.clone();
-                                view! { <option value=p.id.clone() selected=move || portal.get() == id>{p.name.clone()}</option> }
+                                view! { <option value=p.id.clone() selected=move || portal_id.get() == id>{p.name.clone()}</option> }
                             }).collect_view())}
                         </select>
                     })}

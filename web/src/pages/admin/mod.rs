@@ -1,7 +1,7 @@
 //! The administration console at `/admin`: internal users run portals, accounts, users,
 //! invitations, approvals, permissions, the outbox and the audit log; partner administrators
-//! manage their own organisation's users. Each screen shows only what the caller's role may
-//! use, and the server checks every call again.
+//! manage their own organisation's users. The caller's role decides which screens exist for
+//! them, and the server checks every call again.
 
 mod accounts;
 mod approvals;
@@ -16,17 +16,16 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
-use portcullis_shared::admin::{AccountPage, PortalList};
 use portcullis_shared::{Me, PortalKind, Role};
 
 use crate::api::{self, ApiError};
-use crate::pages::portal::role_label;
+use crate::pages::portal::{problem, role_label};
 use crate::pages::signin::SignInForm;
-use crate::session::{Session, remember_signed_in, restore, use_session};
+use crate::session::{restore, sign_out, use_session};
 
 /// A screen of the console.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Section {
+pub enum Section {
     Users,
     Invite,
     Approvals,
@@ -76,7 +75,7 @@ impl Section {
     }
 
     /// Whether a role may use this screen (the server enforces the same rules).
-    fn open_to(self, role: Role) -> bool {
+    pub fn open_to(self, role: Role) -> bool {
         match self {
             Section::Users | Section::Invite => matches!(role, Role::Admin | Role::PartnerAdmin),
             Section::Accounts | Section::Portals => role.is_internal(),
@@ -119,13 +118,22 @@ pub fn Pager(
     }
 }
 
-/// Reports a failed call: an ended session goes back to sign-in, anything else is shown.
-pub fn failed(session: Session, notice: Notice, e: ApiError) {
-    if e.is_unauthenticated() {
-        session.ended();
-    } else {
-        notice.set(Some(Err(e.message())));
+/// A screen's data: a loading state until it first arrives (while a filter changes, the
+/// previous result stays), and the failure in its place if it cannot be loaded.
+#[component]
+pub fn Loaded(label: &'static str, children: Children) -> impl IntoView {
+    view! {
+        <ErrorBoundary fallback=problem>
+            <Transition fallback=move || view! { <p class="loading" aria-busy="true">{label}</p> }>
+                {children()}
+            </Transition>
+        </ErrorBoundary>
     }
+}
+
+/// Reports a failed action (an ended session has already gone back to sign-in).
+pub fn failed(notice: Notice, e: ApiError) {
+    notice.set(Some(Err(e.message())));
 }
 
 /// `2026-11-25T13:02:11.123Z` as `2026-11-25 13:02` (UTC).
@@ -133,14 +141,10 @@ pub fn when(rfc3339: &str) -> String {
     rfc3339.get(..16).unwrap_or(rfc3339).replace('T', " ")
 }
 
-/// A form's text as JSON: trimmed, and `null` when empty (which clears an optional field).
-pub fn optional(s: String) -> serde_json::Value {
+/// A form's text, trimmed; `None` when empty (which clears an optional field).
+pub fn optional(s: String) -> Option<String> {
     let s = s.trim().to_owned();
-    if s.is_empty() {
-        serde_json::Value::Null
-    } else {
-        serde_json::Value::String(s)
-    }
+    (!s.is_empty()).then_some(s)
 }
 
 pub fn kind_label(kind: PortalKind) -> &'static str {
@@ -150,42 +154,33 @@ pub fn kind_label(kind: PortalKind) -> &'static str {
     }
 }
 
-/// Every portal (few enough for one page).
-pub async fn load_portals(token: &str) -> Result<PortalList, ApiError> {
-    api::get(token, "/api/v1/admin/portals", &[]).await
-}
-
-/// Accounts, optionally of one kind (the first 200, for pickers).
-pub async fn load_accounts(token: &str, kind: Option<PortalKind>) -> Result<AccountPage, ApiError> {
-    api::get(
-        token,
-        "/api/v1/admin/accounts",
-        &[
-            (
-                "type",
-                kind.map(|k| k.as_str().to_owned()).unwrap_or_default(),
-            ),
-            ("limit", "200".into()),
-        ],
-    )
-    .await
-}
-
 /// `/admin` and everything under it.
 #[component]
 pub fn AdminPage() -> impl IntoView {
     let session = use_session();
     let restoring = restore();
+    // Back from "view as": end the read-only session and return to the administrator's own.
+    let returning = RwSignal::new(session.viewing_as());
+    if returning.get_untracked() {
+        let end_view = api::auth::logout();
+        spawn_local(async move {
+            let _ = end_view.await;
+            if api::renew(session).await.is_err() {
+                session.ended();
+            }
+            returning.set(false);
+        });
+    }
     if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
         doc.set_title("Portcullis administration");
     }
     view! {
         <div class="admin">
             {move || {
-                if restoring.get() {
+                if restoring.get() || returning.get() {
                     view! { <main class="centered"><p class="loading" aria-busy="true">"Checking your session…"</p></main> }.into_any()
-                } else if let Some(token) = session.0.get() {
-                    view! { <Console token=token/> }.into_any()
+                } else if session.signed_in() {
+                    view! { <Console/> }.into_any()
                 } else {
                     view! { <AdminSignIn/> }.into_any()
                 }
@@ -210,43 +205,21 @@ fn AdminSignIn() -> impl IntoView {
 
 /// The signed-in console: who is here, the screens they may use, and the current screen.
 #[component]
-fn Console(token: String) -> impl IntoView {
-    let session = use_session();
-    let t = token.clone();
-    let me = LocalResource::new(move || {
-        let t = t.clone();
-        async move { api::me(&t).await }
-    });
-    let token = StoredValue::new(token);
+fn Console() -> impl IntoView {
+    let me = LocalResource::new(api::me::get);
     view! {
-        {move || match me.get() {
-            None => view! { <main class="centered"><p class="loading" aria-busy="true">"Loading…"</p></main> }.into_any(),
-            Some(Err(e)) if e.is_unauthenticated() => {
-                session.ended();
-                view! { <p class="loading">"Your session has ended."</p> }.into_any()
-            }
-            Some(Err(e)) => view! { <main class="centered"><p class="error" role="alert">{e.message()}</p></main> }.into_any(),
-            Some(Ok(m)) if m.viewed_by.is_some() => {
-                // Back from "view as": end the read-only session and return to the
-                // administrator's own.
-                let view_token = token.get_value();
-                spawn_local(async move {
-                    let _ = api::logout(&view_token).await;
-                    match api::refresh().await {
-                        Ok(t) => session.0.set(Some(t.access_token)),
-                        Err(_) => session.ended(),
-                    }
-                });
-                view! { <main class="centered"><p class="loading" aria-busy="true">"Returning to administration…"</p></main> }.into_any()
-            }
-            Some(Ok(m)) => view! { <Shell me=m token=token.get_value()/> }.into_any(),
-        }}
+        <ErrorBoundary fallback=|errors| view! { <main class="centered">{problem(errors)}</main> }>
+            <Suspense fallback=|| view! { <main class="centered"><p class="loading" aria-busy="true">"Loading…"</p></main> }>
+                {move || Suspend::new(async move {
+                    me.await.map(|m| view! { <Shell me=m/> })
+                })}
+            </Suspense>
+        </ErrorBoundary>
     }
 }
 
 #[component]
-fn Shell(me: Me, token: String) -> impl IntoView {
-    let session = use_session();
+fn Shell(me: Me) -> impl IntoView {
     let params = use_params_map();
     let role = me.user.role;
     let sections: Vec<Section> = Section::ALL
@@ -277,18 +250,6 @@ fn Shell(me: Me, token: String) -> impl IntoView {
             .find(|s| s.path() == wanted)
             .unwrap_or(first)
     });
-    let sign_out = {
-        let token = token.clone();
-        move |_| {
-            let token = token.clone();
-            spawn_local(async move {
-                let _ = api::logout(&token).await;
-                remember_signed_in(false);
-                session.0.set(None);
-            });
-        }
-    };
-    let token = StoredValue::new(token);
     let who = format!("{} · {}", me.user.email, role_label(role));
     let home = me.portal.as_ref().map(|p| format!("/p/{}", p.slug));
     view! {
@@ -299,7 +260,8 @@ fn Shell(me: Me, token: String) -> impl IntoView {
             </div>
             <div class="actions">
                 {home.map(|href| view! { <A href=href attr:class="button">"Your portal"</A> })}
-                <button class="button" on:click=sign_out>"Sign out"</button>
+                <button class="button" on:click=move |_| sign_out(false)>"Sign out"</button>
+                <button class="button" on:click=move |_| sign_out(true)>"Sign out everywhere"</button>
             </div>
         </header>
         <nav class="admin-nav" aria-label="Administration">
@@ -313,18 +275,15 @@ fn Shell(me: Me, token: String) -> impl IntoView {
             </ul>
         </nav>
         <main class="admin-main">
-            {move || {
-                let token = token.get_value();
-                match current.get() {
-                    Section::Users => view! { <users::Users token=token role=role/> }.into_any(),
-                    Section::Invite => view! { <invite::Invite token=token role=role/> }.into_any(),
-                    Section::Approvals => view! { <approvals::Approvals token=token/> }.into_any(),
-                    Section::Accounts => view! { <accounts::Accounts token=token role=role/> }.into_any(),
-                    Section::Portals => view! { <portals::Portals token=token role=role/> }.into_any(),
-                    Section::Permissions => view! { <permissions::Permissions token=token/> }.into_any(),
-                    Section::Outbox => view! { <outbox::Outbox token=token/> }.into_any(),
-                    Section::Audit => view! { <audit::Audit token=token/> }.into_any(),
-                }
+            {move || match current.get() {
+                Section::Users => view! { <users::Users role=role/> }.into_any(),
+                Section::Invite => view! { <invite::Invite role=role/> }.into_any(),
+                Section::Approvals => view! { <approvals::Approvals/> }.into_any(),
+                Section::Accounts => view! { <accounts::Accounts role=role/> }.into_any(),
+                Section::Portals => view! { <portals::Portals role=role/> }.into_any(),
+                Section::Permissions => view! { <permissions::Permissions/> }.into_any(),
+                Section::Outbox => view! { <outbox::Outbox/> }.into_any(),
+                Section::Audit => view! { <audit::Audit/> }.into_any(),
             }}
         </main>
     }

@@ -1,25 +1,15 @@
 //! The outbox: every email Portcullis has queued, with its delivery state, readable here so
 //! that invitations work with no mail server.
 
-use leptos::prelude::*;
-use portcullis_shared::admin::OutboxPage;
-
-use super::{Notice, NoticeView, Pager, failed, when};
+use super::{Loaded, Pager, when};
 use crate::api;
-use crate::session::use_session;
+use leptos::prelude::*;
 
 #[component]
-pub fn Outbox(token: String) -> impl IntoView {
-    let session = use_session();
-    let token = StoredValue::new(token);
+pub fn Outbox() -> impl IntoView {
     let to = RwSignal::new(String::new());
     let cursor = RwSignal::new(String::new());
-    let notice: Notice = RwSignal::new(None);
-    let page = LocalResource::new(move || {
-        let q = vec![("to", to.get()), ("cursor", cursor.get())];
-        let t = token.get_value();
-        async move { api::get::<OutboxPage>(&t, "/api/v1/admin/outbox", &q).await }
-    });
+    let page = LocalResource::new(move || api::outbox::list(to.get(), cursor.get()));
     view! {
         <section aria-labelledby="outbox-title">
             <h1 id="outbox-title">"Outbox"</h1>
@@ -30,12 +20,12 @@ pub fn Outbox(token: String) -> impl IntoView {
                         on:input=move |ev| { to.set(event_target_value(&ev)); cursor.set(String::new()); }/>
                 </div>
             </form>
-            <NoticeView notice=notice/>
-            {move || match page.get() {
-                None => view! { <p class="loading" aria-busy="true">"Loading emails…"</p> }.into_any(),
-                Some(Err(e)) => { failed(session, notice, e); ().into_any() }
-                Some(Ok(p)) if p.items.is_empty() => view! { <p class="muted">"No emails."</p> }.into_any(),
-                Some(Ok(p)) => {
+            <Loaded label="Loading emails…">
+            {move || Suspend::new(async move { page.await.map(|p| {
+                if p.items.is_empty() {
+                    return view! { <p class="muted">"No emails."</p> }.into_any();
+                }
+                {
                     let next = p.next_cursor.clone();
                     view! {
                         <ul class="cards">
@@ -61,7 +51,8 @@ pub fn Outbox(token: String) -> impl IntoView {
                         </div>
                     }.into_any()
                 }
-            }}
+            }) })}
+            </Loaded>
         </section>
     }
 }

@@ -2,15 +2,13 @@
 //! setting, and overrides for one account and one user, with the result for that user
 //! (user override, else account override, else portal setting).
 
-use gloo_net::http::Method;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use portcullis_shared::admin::{PermissionMatrix, User, UserPage};
-use serde_json::json;
+use portcullis_shared::admin::{OverrideInput, OverrideScope, User};
 
-use super::{Notice, NoticeView, failed, load_accounts, load_portals};
+use super::{Loaded, Notice, NoticeView, failed};
 use crate::api;
-use crate::session::use_session;
+use crate::api::users::UserFilter;
 
 fn choice(v: Option<bool>) -> &'static str {
     match v {
@@ -21,85 +19,78 @@ fn choice(v: Option<bool>) -> &'static str {
 }
 
 #[component]
-pub fn Permissions(token: String) -> impl IntoView {
-    let session = use_session();
-    let token = StoredValue::new(token);
+pub fn Permissions() -> impl IntoView {
     let notice: Notice = RwSignal::new(None);
-    let portal = RwSignal::new(String::new());
+    // The portal chosen; empty until someone chooses, which means the first.
+    let chosen = RwSignal::new(String::new());
     let account = RwSignal::new(String::new());
     let user = RwSignal::new(String::new());
     let version = RwSignal::new(0u32);
-    let portals = LocalResource::new(move || {
-        let t = token.get_value();
-        async move { load_portals(&t).await.map(|l| l.items) }
-    });
-    Effect::new(move |_| {
-        if portal.get_untracked().is_empty()
-            && let Some(Ok(list)) = portals.get()
-            && let Some(first) = list.first()
-        {
-            portal.set(first.id.clone());
+    let portals = LocalResource::new(|| async { api::portals::list().await.map(|l| l.items) });
+    let listed = move || portals.get().and_then(Result::ok).unwrap_or_default();
+    let portal = Memo::new(move |_| {
+        let id = chosen.get();
+        if id.is_empty() {
+            listed().first().map(|p| p.id.clone()).unwrap_or_default()
+        } else {
+            id
         }
     });
     let kind = Memo::new(move |_| {
         let id = portal.get();
-        portals
-            .get()
-            .and_then(Result::ok)
-            .and_then(|l| l.into_iter().find(|p| p.id == id).map(|p| p.kind))
+        listed().into_iter().find(|p| p.id == id).map(|p| p.kind)
     });
     // The accounts and users of the portal's kind, to pick whose overrides to see.
     let people = LocalResource::new(move || {
-        let k = kind.get();
-        let t = token.get_value();
+        let calls = kind.get().map(|k| {
+            (
+                api::accounts::choices(Some(k)),
+                api::users::list(&UserFilter {
+                    portal_type: k.as_str().to_owned(),
+                    limit: Some(200),
+                    ..UserFilter::default()
+                }),
+            )
+        });
         async move {
-            let Some(k) = k else {
+            let Some((accounts, users)) = calls else {
                 return Ok((Vec::new(), Vec::new()));
             };
-            let accounts = load_accounts(&t, Some(k)).await?.items;
-            let users: UserPage = api::get(
-                &t,
-                "/api/v1/admin/users",
-                &[
-                    ("portal_type", k.as_str().to_owned()),
-                    ("limit", "200".into()),
-                ],
-            )
-            .await?;
-            Ok::<_, api::ApiError>((accounts, users.items))
+            Ok::<_, api::ApiError>((accounts.await?, users.await?.items))
         }
     });
     let matrix = LocalResource::new(move || {
         version.track();
         let p = portal.get();
-        let t = token.get_value();
+        let load = (!p.is_empty()).then(|| api::permissions::matrix(p));
         async move {
-            if p.is_empty() {
-                return Ok(None);
+            match load {
+                Some(load) => load.await.map(Some),
+                None => Ok(None),
             }
-            api::get::<PermissionMatrix>(&t, "/api/v1/admin/permissions", &[("portal_id", p)])
-                .await
-                .map(Some)
         }
     });
-    let set = move |scope: &'static str,
+    let set = move |scope: OverrideScope,
                     scope_id: String,
                     permission: portcullis_shared::Permission,
                     value: String| {
-        let allowed = match value.as_str() {
-            "allow" => json!(true),
-            "deny" => json!(false),
-            _ => serde_json::Value::Null,
-        };
-        let body = json!({ "scope": scope, "scope_id": scope_id, "permission": permission, "allowed": allowed });
-        let t = token.get_value();
+        let save = api::permissions::set(&OverrideInput {
+            scope,
+            scope_id,
+            permission,
+            allowed: match value.as_str() {
+                "allow" => Some(true),
+                "deny" => Some(false),
+                _ => None,
+            },
+        });
         spawn_local(async move {
-            match api::act(Method::PUT, &t, "/api/v1/admin/permissions", Some(&body)).await {
+            match save.await {
                 Ok(()) => {
                     notice.set(Some(Ok("Saved; it applies from the next request.".into())));
                     version.update(|v| *v += 1);
                 }
-                Err(e) => failed(session, notice, e),
+                Err(e) => failed(notice, e),
             }
         });
     };
@@ -117,8 +108,8 @@ pub fn Permissions(token: String) -> impl IntoView {
             <div class="filters">
                 <div>
                     <label for="perm-portal">"Portal"</label>
-                    <select id="perm-portal" on:change=move |ev| { portal.set(event_target_value(&ev)); account.set(String::new()); user.set(String::new()); }>
-                        {move || portals.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|p| {
+                    <select id="perm-portal" on:change=move |ev| { chosen.set(event_target_value(&ev)); account.set(String::new()); user.set(String::new()); }>
+                        {move || listed().into_iter().map(|p| {
                             let id = p.id.clone();
                             view! { <option value=p.id.clone() selected=move || portal.get() == id>{p.name.clone()}</option> }
                         }).collect_view()}
@@ -144,14 +135,13 @@ pub fn Permissions(token: String) -> impl IntoView {
                 </div>
             </div>
             <NoticeView notice=notice/>
-            {move || match matrix.get() {
-                None | Some(Ok(None)) => view! { <p class="loading">"Loading the matrix…"</p> }.into_any(),
-                Some(Err(e)) => { failed(session, notice, e); ().into_any() }
-                Some(Ok(Some(m))) => {
+            <Loaded label="Loading the matrix…">
+            {move || {
+                let acc = account.get();
+                let usr = user.get();
+                let user_account = selected_user.get().and_then(|u| u.account_id);
+                Suspend::new(async move { matrix.await.map(|m| m.map(|m| {
                     let portal_id = m.portal_id.clone();
-                    let acc = account.get();
-                    let usr = user.get();
-                    let user_account = selected_user.get().and_then(|u| u.account_id);
                     view! {
                         <div class="table-wrap"><table class="matrix">
                             <caption class="sr-only">"Permission matrix"</caption>
@@ -171,13 +161,13 @@ pub fn Permissions(token: String) -> impl IntoView {
                                     <th scope="row">{r.label.clone()}</th>
                                     <td>{if r.default { "Allowed" } else { "Denied" }}</td>
                                     <td><select aria-label=format!("{label}: portal setting")
-                                        on:change=move |ev| set("portal", pid.clone(), perm, event_target_value(&ev))>
+                                        on:change=move |ev| set(OverrideScope::Portal, pid.clone(), perm, event_target_value(&ev))>
                                         <option value="allow" selected=r.portal>"Allow"</option>
                                         <option value="deny" selected=!r.portal>"Deny"</option>
                                     </select></td>
                                     <td>{(!aid.is_empty()).then(|| { let aid = aid.clone(); view! {
                                         <select aria-label=format!("{label}: account override")
-                                            on:change=move |ev| set("account", aid.clone(), perm, event_target_value(&ev))>
+                                            on:change=move |ev| set(OverrideScope::Account, aid.clone(), perm, event_target_value(&ev))>
                                             {["inherit", "allow", "deny"].into_iter().map(|c| view! {
                                                 <option value=c selected=choice(account_value) == c>{c}</option>
                                             }).collect_view()}
@@ -185,7 +175,7 @@ pub fn Permissions(token: String) -> impl IntoView {
                                     }})}</td>
                                     <td>{(!uid.is_empty()).then(|| { let uid = uid.clone(); view! {
                                         <select aria-label=format!("{label}: user override")
-                                            on:change=move |ev| set("user", uid.clone(), perm, event_target_value(&ev))>
+                                            on:change=move |ev| set(OverrideScope::User, uid.clone(), perm, event_target_value(&ev))>
                                             {["inherit", "allow", "deny"].into_iter().map(|c| view! {
                                                 <option value=c selected=choice(user_value) == c>{c}</option>
                                             }).collect_view()}
@@ -195,9 +185,10 @@ pub fn Permissions(token: String) -> impl IntoView {
                                 </tr> }
                             }).collect_view()}</tbody>
                         </table></div>
-                    }.into_any()
-                }
+                    }
+                })) })
             }}
+            </Loaded>
         </section>
     }
 }

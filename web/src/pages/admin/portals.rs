@@ -1,29 +1,23 @@
 //! Portals: branding, publication, embedding, sessions and self-registration. Edits carry the
 //! portal's ETag, so two administrators cannot overwrite each other's changes unseen.
 
-use gloo_net::http::Method;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use portcullis_shared::admin::Portal;
-use portcullis_shared::{PortalKind, Role};
-use serde_json::json;
+use portcullis_shared::admin::{Portal, PortalInput, PortalPatch};
+use portcullis_shared::{Branding, PortalKind, Role};
 
-use super::{Notice, NoticeView, failed, kind_label, load_portals, optional};
+use super::{Loaded, Notice, NoticeView, failed, kind_label, optional};
 use crate::api;
-use crate::session::use_session;
 
 #[component]
-pub fn Portals(token: String, role: Role) -> impl IntoView {
-    let session = use_session();
+pub fn Portals(role: Role) -> impl IntoView {
     let may_edit = matches!(role, Role::Admin | Role::Manager);
-    let token = StoredValue::new(token);
     let version = RwSignal::new(0u32);
     let notice: Notice = RwSignal::new(None);
     let editing = RwSignal::new(None::<String>);
     let list = LocalResource::new(move || {
         version.track();
-        let t = token.get_value();
-        async move { load_portals(&t).await }
+        api::portals::list()
     });
     let saved = Callback::new(move |message: String| {
         notice.set(Some(Ok(message)));
@@ -34,10 +28,8 @@ pub fn Portals(token: String, role: Role) -> impl IntoView {
         <section aria-labelledby="portals-title">
             <h1 id="portals-title">"Portals"</h1>
             <NoticeView notice=notice/>
-            {move || match list.get() {
-                None => view! { <p class="loading" aria-busy="true">"Loading portals…"</p> }.into_any(),
-                Some(Err(e)) => { failed(session, notice, e); ().into_any() }
-                Some(Ok(l)) => view! {
+            <Loaded label="Loading portals…">
+            {move || Suspend::new(async move { list.await.map(|l| view! {
                     <ul class="cards">
                         {l.items.into_iter().map(|p| {
                             let id = p.id.clone();
@@ -60,12 +52,12 @@ pub fn Portals(token: String, role: Role) -> impl IntoView {
                             </li> }
                         }).collect_view()}
                     </ul>
-                }.into_any(),
-            }}
+                }) })}
+            </Loaded>
             {move || editing.get().map(|id| view! {
-                <PortalEditor token=token.get_value() id=id saved=saved cancel=Callback::new(move |()| editing.set(None))/>
+                <PortalEditor id=id saved=saved cancel=Callback::new(move |()| editing.set(None))/>
             })}
-            {may_edit.then(|| view! { <NewPortal token=token.get_value() saved=saved/> })}
+            {may_edit.then(|| view! { <NewPortal saved=saved/> })}
         </section>
     }
 }
@@ -96,41 +88,26 @@ fn Colours(
 
 /// Loads a portal with its ETag and edits it.
 #[component]
-fn PortalEditor(
-    token: String,
-    id: String,
-    saved: Callback<String>,
-    cancel: Callback<()>,
-) -> impl IntoView {
-    let t = token.clone();
-    let url = format!("/api/v1/admin/portals/{id}");
-    let u = url.clone();
-    let loaded = LocalResource::new(move || {
-        let t = t.clone();
-        let u = u.clone();
-        async move { api::get_tagged::<Portal>(&t, &u).await }
-    });
+fn PortalEditor(id: String, saved: Callback<String>, cancel: Callback<()>) -> impl IntoView {
+    let loaded = LocalResource::new(move || api::portals::get(&id));
     view! {
-        {move || match loaded.get() {
-            None => view! { <p class="loading">"Loading…"</p> }.into_any(),
-            Some(Err(e)) => view! { <p class="error" role="alert">{e.message()}</p> }.into_any(),
-            Some(Ok((p, etag))) => view! {
-                <PortalForm token=token.clone() url=url.clone() portal=p etag=etag.unwrap_or_default() saved=saved cancel=cancel/>
-            }.into_any(),
-        }}
+        <Loaded label="Loading…">
+            {move || Suspend::new(async move {
+                loaded.await.map(|(p, etag)| view! {
+                    <PortalForm portal=p etag=etag.unwrap_or_default() saved=saved cancel=cancel/>
+                })
+            })}
+        </Loaded>
     }
 }
 
 #[component]
 fn PortalForm(
-    token: String,
-    url: String,
     portal: Portal,
     etag: String,
     saved: Callback<String>,
     cancel: Callback<()>,
 ) -> impl IntoView {
-    let session = use_session();
     let notice: Notice = RwSignal::new(None);
     let b = &portal.branding;
     let name = RwSignal::new(portal.name.clone());
@@ -147,40 +124,59 @@ fn PortalForm(
     let lifetime = RwSignal::new(portal.session_lifetime_hours.to_string());
     let self_reg = RwSignal::new(portal.self_registration);
     let reg_domains = RwSignal::new(portal.registration_domains.join(", "));
+    let id = portal.id.clone();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let number = |s: String| {
-            s.trim()
+        let number = |sig: RwSignal<String>, field: &str| {
+            sig.get_untracked()
+                .trim()
                 .parse::<i64>()
-                .map(|n| json!(n))
-                .unwrap_or(json!(s))
+                .map_err(|_| format!("{field} must be a whole number."))
         };
-        let body = json!({
-            "name": name.get_untracked(),
-            "branding": {
-                "primary_color": primary.get_untracked(),
-                "background_color": background.get_untracked(),
-                "logo_url": optional(logo.get_untracked()),
-                "favicon_url": optional(favicon.get_untracked()),
-                "login_image_url": optional(login_image.get_untracked()),
-                "email_header_url": optional(email_header.get_untracked()),
+        let (idle, lifetime) = match (
+            number(idle, "Idle timeout"),
+            number(lifetime, "Session lifetime"),
+        ) {
+            (Ok(i), Ok(l)) => (i, l),
+            (Err(m), _) | (_, Err(m)) => return notice.set(Some(Err(m))),
+        };
+        let save = api::portals::update(
+            &id,
+            etag.clone(),
+            &PortalPatch {
+                name: Some(name.get_untracked()),
+                branding: Some(Branding {
+                    primary_color: primary.get_untracked(),
+                    background_color: background.get_untracked(),
+                    logo_url: optional(logo.get_untracked()),
+                    favicon_url: optional(favicon.get_untracked()),
+                    login_image_url: optional(login_image.get_untracked()),
+                    email_header_url: optional(email_header.get_untracked()),
+                }),
+                custom_domain: Some(optional(domain.get_untracked())),
+                frame_ancestors: Some(optional(embedders.get_untracked())),
+                published: Some(published.get_untracked()),
+                idle_timeout_minutes: Some(idle),
+                session_lifetime_hours: Some(lifetime),
+                self_registration: Some(self_reg.get_untracked()),
+                registration_domains: Some(
+                    reg_domains
+                        .get_untracked()
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|d| !d.is_empty())
+                        .map(str::to_owned)
+                        .collect(),
+                ),
             },
-            "custom_domain": optional(domain.get_untracked()),
-            "frame_ancestors": optional(embedders.get_untracked()),
-            "published": published.get_untracked(),
-            "idle_timeout_minutes": number(idle.get_untracked()),
-            "session_lifetime_hours": number(lifetime.get_untracked()),
-            "self_registration": self_reg.get_untracked(),
-            "registration_domains": reg_domains.get_untracked().split(',').map(str::trim).filter(|d| !d.is_empty()).collect::<Vec<_>>(),
-        });
-        let (t, u, e) = (token.clone(), url.clone(), etag.clone());
+        );
         spawn_local(async move {
-            match api::patch_if_match::<Portal>(&t, &u, &e, &body).await {
+            match save.await {
                 Ok(p) => saved.run(format!("Saved {}.", p.name)),
-                Err(err) if err.0.code == portcullis_shared::ErrorCode::PreconditionFailed => notice.set(Some(Err(
+                Err(err) if err.is_stale() => notice.set(Some(Err(
                     "Someone else changed this portal while you were editing. Close and open it again to see their changes.".into(),
                 ))),
-                Err(err) => failed(session, notice, err),
+                Err(err) => failed(notice, err),
             }
         });
     };
@@ -223,8 +219,7 @@ fn PortalForm(
 }
 
 #[component]
-fn NewPortal(token: String, saved: Callback<String>) -> impl IntoView {
-    let session = use_session();
+fn NewPortal(saved: Callback<String>) -> impl IntoView {
     let notice: Notice = RwSignal::new(None);
     let slug = RwSignal::new(String::new());
     let name = RwSignal::new(String::new());
@@ -233,22 +228,32 @@ fn NewPortal(token: String, saved: Callback<String>) -> impl IntoView {
     let background = RwSignal::new("#f8fafc".to_owned());
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let body = json!({
-            "slug": slug.get_untracked(), "name": name.get_untracked(), "type": kind.get_untracked(),
-            "branding": {"primary_color": primary.get_untracked(), "background_color": background.get_untracked(),
-                         "logo_url": null, "favicon_url": null, "login_image_url": null, "email_header_url": null},
+        let create = api::portals::create(&PortalInput {
+            slug: slug.get_untracked(),
+            name: name.get_untracked(),
+            kind: kind.get_untracked(),
+            branding: Branding {
+                primary_color: primary.get_untracked(),
+                background_color: background.get_untracked(),
+                logo_url: None,
+                favicon_url: None,
+                login_image_url: None,
+                email_header_url: None,
+            },
+            custom_domain: None,
+            frame_ancestors: None,
+            published: false,
+            idle_timeout_minutes: None,
+            session_lifetime_hours: None,
         });
-        let t = token.clone();
         spawn_local(async move {
-            match api::call::<Portal>(Method::POST, &t, "/api/v1/admin/portals", &[], Some(&body))
-                .await
-            {
+            match create.await {
                 Ok(p) => {
                     slug.set(String::new());
                     name.set(String::new());
                     saved.run(format!("Created {}; publish it when it is ready.", p.name));
                 }
-                Err(e) => failed(session, notice, e),
+                Err(e) => failed(notice, e),
             }
         });
     };

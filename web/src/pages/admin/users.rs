@@ -3,22 +3,20 @@
 
 use std::collections::BTreeSet;
 
-use gloo_net::http::Method;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
-use portcullis_shared::admin::{BulkResult, SessionList, User, UserPage, UserStatus};
-use portcullis_shared::{Role, TokenResponse};
-use serde_json::json;
+use portcullis_shared::Role;
+use portcullis_shared::admin::{User, UserStatus};
 
-use super::{Notice, NoticeView, Pager, failed, load_accounts, load_portals, when};
+use super::{Loaded, Notice, NoticeView, Pager, failed, when};
 use crate::api;
+use crate::api::users::UserFilter;
 use crate::pages::portal::role_label;
 use crate::session::use_session;
 
 #[component]
-pub fn Users(token: String, role: Role) -> impl IntoView {
-    let session = use_session();
+pub fn Users(role: Role) -> impl IntoView {
     let is_admin = role == Role::Admin;
     let portal_type = RwSignal::new(String::new());
     let status = RwSignal::new(String::new());
@@ -30,18 +28,13 @@ pub fn Users(token: String, role: Role) -> impl IntoView {
     let selected = RwSignal::new(BTreeSet::<String>::new());
     let open = RwSignal::new(None::<User>);
     let notice: Notice = RwSignal::new(None);
-    let token = StoredValue::new(token);
     // Account names for the list (partner administrators see only their own).
     let names = LocalResource::new(move || {
-        let t = token.get_value();
+        let accounts = is_admin.then(|| api::accounts::choices(None));
         async move {
-            if is_admin {
-                load_accounts(&t, None)
-                    .await
-                    .map(|p| p.items)
-                    .unwrap_or_default()
-            } else {
-                Vec::new()
+            match accounts {
+                Some(accounts) => accounts.await.unwrap_or_default(),
+                None => Vec::new(),
             }
         }
     });
@@ -55,23 +48,15 @@ pub fn Users(token: String, role: Role) -> impl IntoView {
     };
     let page = LocalResource::new(move || {
         version.track();
-        let q = vec![
-            ("portal_type", portal_type.get()),
-            ("status", status.get()),
-            ("role", role_filter.get()),
-            (
-                "stale",
-                if stale.get() {
-                    "true".into()
-                } else {
-                    String::new()
-                },
-            ),
-            ("q", text.get()),
-            ("cursor", cursor.get()),
-        ];
-        let t = token.get_value();
-        async move { api::get::<UserPage>(&t, "/api/v1/admin/users", &q).await }
+        api::users::list(&UserFilter {
+            portal_type: portal_type.get(),
+            status: status.get(),
+            role: role_filter.get(),
+            stale: stale.get(),
+            text: text.get(),
+            limit: None,
+            cursor: cursor.get(),
+        })
     });
     let refresh = Callback::new(move |()| {
         selected.set(BTreeSet::new());
@@ -82,17 +67,9 @@ pub fn Users(token: String, role: Role) -> impl IntoView {
         if ids.is_empty() {
             return;
         }
-        let t = token.get_value();
+        let deactivate = api::users::deactivate_many(ids);
         spawn_local(async move {
-            match api::call::<BulkResult>(
-                Method::POST,
-                &t,
-                "/api/v1/admin/users/deactivate",
-                &[],
-                Some(&json!({ "user_ids": ids })),
-            )
-            .await
-            {
+            match deactivate.await {
                 Ok(r) => {
                     notice.set(Some(Ok(format!(
                         "Deactivated {} user(s); {} skipped.",
@@ -101,7 +78,7 @@ pub fn Users(token: String, role: Role) -> impl IntoView {
                     ))));
                     refresh.run(());
                 }
-                Err(e) => failed(session, notice, e),
+                Err(e) => failed(notice, e),
             }
         });
     };
@@ -148,13 +125,9 @@ pub fn Users(token: String, role: Role) -> impl IntoView {
                 </label>
             </form>
             <NoticeView notice=notice/>
-            {move || match page.get() {
-                None => view! { <p class="loading" aria-busy="true">"Loading users…"</p> }.into_any(),
-                Some(Err(e)) => {
-                    failed(session, notice, e);
-                    ().into_any()
-                }
-                Some(Ok(p)) => {
+            <Loaded label="Loading users…">
+            {move || Suspend::new(async move {
+                page.await.map(|p| {
                     let next = p.next_cursor.clone();
                     let empty = p.items.is_empty();
                     view! {
@@ -210,21 +183,39 @@ pub fn Users(token: String, role: Role) -> impl IntoView {
                             })}
                             <Pager cursor=cursor next=next/>
                         </div>
-                    }.into_any()
-                }
-            }}
+                    }
+                })
+            })}
+            </Loaded>
             {move || open.get().map(|u| view! {
-                <UserPanel token=token.get_value() user=u role=role notice=notice
+                <UserPanel user=u role=role notice=notice
                     changed=Callback::new(move |u: Option<User>| { open.set(u); refresh.run(()); })/>
             })}
         </section>
     }
 }
 
+/// Reports a change to a user and hands the changed user back.
+fn after(
+    notice: Notice,
+    changed: Callback<Option<User>>,
+    done: &'static str,
+    call: impl Future<Output = Result<User, api::ApiError>> + 'static,
+) {
+    spawn_local(async move {
+        match call.await {
+            Ok(u) => {
+                notice.set(Some(Ok(done.into())));
+                changed.run(Some(u));
+            }
+            Err(e) => failed(notice, e),
+        }
+    });
+}
+
 /// One user: actions that fit their state and the caller's role.
 #[component]
 fn UserPanel(
-    token: String,
     user: User,
     role: Role,
     /// The list's notice, so that a confirmation outlives the panel it came from.
@@ -234,56 +225,38 @@ fn UserPanel(
     let session = use_session();
     let navigate = use_navigate();
     let is_admin = role == Role::Admin;
-    let token = StoredValue::new(token);
-    let base = format!("/api/v1/admin/users/{}", user.id);
-    let base = StoredValue::new(base);
-    let user_action = move |path: &'static str, done: &'static str| {
-        let t = token.get_value();
-        let url = format!("{}/{path}", base.get_value());
-        spawn_local(async move {
-            match api::call::<User>(Method::POST, &t, &url, &[], Some(&json!({}))).await {
-                Ok(u) => {
-                    notice.set(Some(Ok(done.into())));
-                    changed.run(Some(u));
-                }
-                Err(e) => failed(session, notice, e),
-            }
-        });
-    };
+    let id = StoredValue::new(user.id.clone());
     let resend = move |_| {
-        let t = token.get_value();
-        let url = format!("{}/resend-invitation", base.get_value());
+        let resend = api::users::resend_invitation(&id.get_value());
         spawn_local(async move {
-            match api::act(Method::POST, &t, &url, None).await {
+            match resend.await {
                 Ok(()) => notice.set(Some(Ok(
                     "A new invitation is on its way; the old link no longer works.".into(),
                 ))),
-                Err(e) => failed(session, notice, e),
+                Err(e) => failed(notice, e),
             }
         });
     };
     let portal_id = user.portal_id.clone();
     let view_as = move |_| {
-        let t = token.get_value();
-        let url = format!("{}/view-as", base.get_value());
         let navigate = navigate.clone();
         let portal_id = portal_id.clone();
+        let portals = api::portals::list();
+        let open = api::users::view_as(&id.get_value());
         spawn_local(async move {
             // Where the user works: their portal's address.
-            let home = match load_portals(&t).await {
-                Ok(list) => list
-                    .items
+            let home = portals.await.ok().and_then(|list| {
+                list.items
                     .into_iter()
                     .find(|p| Some(&p.id) == portal_id.as_ref())
-                    .map(|p| format!("/p/{}", p.slug)),
-                Err(_) => None,
-            };
-            match api::call::<TokenResponse>(Method::POST, &t, &url, &[], None).await {
+                    .map(|p| format!("/p/{}", p.slug))
+            });
+            match open.await {
                 Ok(view) => {
-                    session.0.set(Some(view.access_token));
+                    session.view_as(view);
                     navigate(&home.unwrap_or_else(|| "/".into()), Default::default());
                 }
-                Err(e) => failed(session, notice, e),
+                Err(e) => failed(notice, e),
             }
         });
     };
@@ -291,38 +264,24 @@ fn UserPanel(
     let kind = user.role.portal_kind();
     let transfer_to = RwSignal::new(String::new());
     let accounts = LocalResource::new(move || {
-        let t = token.get_value();
+        let accounts = kind
+            .filter(|_| is_admin)
+            .map(|k| api::accounts::choices(Some(k)));
         async move {
-            match kind {
-                Some(k) if is_admin => load_accounts(&t, Some(k)).await.map(|p| p.items),
-                _ => Ok(Vec::new()),
+            match accounts {
+                Some(accounts) => accounts.await,
+                None => Ok(Vec::new()),
             }
         }
     });
     let transfer = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let t = token.get_value();
-        let url = format!("{}/transfer", base.get_value());
-        let to = transfer_to.get_untracked();
-        spawn_local(async move {
-            match api::call::<User>(
-                Method::POST,
-                &t,
-                &url,
-                &[],
-                Some(&json!({ "account_id": to })),
-            )
-            .await
-            {
-                Ok(u) => {
-                    notice.set(Some(Ok(
-                        "Transferred; the user's sessions were ended.".into()
-                    )));
-                    changed.run(Some(u));
-                }
-                Err(e) => failed(session, notice, e),
-            }
-        });
+        after(
+            notice,
+            changed,
+            "Transferred; the user's sessions were ended.",
+            api::users::transfer(&id.get_value(), transfer_to.get_untracked()),
+        );
     };
     // Access expiry.
     let expiry = RwSignal::new(
@@ -332,50 +291,30 @@ fn UserPanel(
             .unwrap_or_default(),
     );
     let set_expiry = move |clear: bool| {
-        let t = token.get_value();
-        let url = format!("{}/access-expiry", base.get_value());
         let date = expiry.get_untracked();
-        let at = if clear || date.is_empty() {
-            serde_json::Value::Null
-        } else {
-            json!(format!("{date}T23:59:59Z"))
-        };
-        spawn_local(async move {
-            match api::call::<User>(
-                Method::PUT,
-                &t,
-                &url,
-                &[],
-                Some(&json!({ "access_expires_at": at })),
-            )
-            .await
-            {
-                Ok(u) => {
-                    notice.set(Some(Ok("Access expiry saved.".into())));
-                    changed.run(Some(u));
-                }
-                Err(e) => failed(session, notice, e),
-            }
-        });
+        let at = (!clear && !date.is_empty()).then(|| format!("{date}T23:59:59Z"));
+        after(
+            notice,
+            changed,
+            "Access expiry saved.",
+            api::users::set_access_expiry(&id.get_value(), at),
+        );
     };
     // Sessions.
     let sessions_version = RwSignal::new(0u32);
     let sessions = LocalResource::new(move || {
         sessions_version.track();
-        let t = token.get_value();
-        let url = format!("{}/sessions", base.get_value());
-        async move { api::get::<SessionList>(&t, &url, &[]).await }
+        api::users::sessions(&id.get_value())
     });
     let end_session = move |sid: String| {
-        let t = token.get_value();
-        let url = format!("{}/sessions/{sid}", base.get_value());
+        let end = api::users::end_session(&id.get_value(), &sid);
         spawn_local(async move {
-            match api::act(Method::DELETE, &t, &url, None).await {
+            match end.await {
                 Ok(()) => {
                     notice.set(Some(Ok("Session ended.".into())));
                     sessions_version.update(|v| *v += 1);
                 }
-                Err(e) => failed(session, notice, e),
+                Err(e) => failed(notice, e),
             }
         });
     };
@@ -399,10 +338,10 @@ fn UserPanel(
             </p>
             <div class="actions">
                 {(status != UserStatus::Deactivated).then(|| view! {
-                    <button class="button danger" on:click=move |_| user_action("deactivate", "Deactivated; every session of this user has ended.")>"Deactivate"</button>
+                    <button class="button danger" on:click=move |_| after(notice, changed, "Deactivated; every session of this user has ended.", api::users::deactivate(&id.get_value()))>"Deactivate"</button>
                 })}
                 {(status == UserStatus::Deactivated).then(|| view! {
-                    <button class="button" on:click=move |_| user_action("reactivate", "Reactivated.")>"Reactivate"</button>
+                    <button class="button" on:click=move |_| after(notice, changed, "Reactivated.", api::users::reactivate(&id.get_value()))>"Reactivate"</button>
                 })}
                 {(status == UserStatus::Invited).then(|| view! {
                     <button class="button" on:click=resend>"Resend invitation"</button>
@@ -437,11 +376,11 @@ fn UserPanel(
                 </form>
             })}
             <h3>"Sessions"</h3>
-            {move || match sessions.get() {
-                None => view! { <p class="loading">"Loading sessions…"</p> }.into_any(),
-                Some(Err(e)) => view! { <p class="error" role="alert">{e.message()}</p> }.into_any(),
-                Some(Ok(list)) if list.items.is_empty() => view! { <p class="muted">"No sessions yet."</p> }.into_any(),
-                Some(Ok(list)) => view! {
+            <Loaded label="Loading sessions…">
+            {move || Suspend::new(async move { sessions.await.map(|list| if list.items.is_empty() {
+                view! { <p class="muted">"No sessions yet."</p> }.into_any()
+            } else {
+                view! {
                     <div class="table-wrap"><table>
                         <caption class="sr-only">"Sessions"</caption>
                         <thead><tr><th scope="col">"Started"</th><th scope="col">"Last seen"</th><th scope="col">"From"</th><th scope="col">"State"</th><th scope="col"><span class="sr-only">"Actions"</span></th></tr></thead>
@@ -458,8 +397,9 @@ fn UserPanel(
                             }).collect_view()}
                         </tbody>
                     </table></div>
-                }.into_any(),
-            }}
+                }.into_any()
+            }) })}
+            </Loaded>
         </section>
     }
 }
