@@ -77,15 +77,17 @@ pub async fn record(
         let entry = NewEntry {
             actor_id: note
                 .actor_id
-                .or_else(|| principal.as_ref().map(|p| p.user_id.clone())),
+                .or_else(|| principal.as_ref().map(|p| p.user_id.to_string())),
             ip: origin.ip,
             user_agent: origin.user_agent,
             action: note.action.unwrap_or_else(|| format!("{method} {pattern}")),
             object_type: note.object_type,
             object_id: note.object_id,
-            portal_id: note
-                .portal_id
-                .or_else(|| principal.as_ref().and_then(|p| p.portal_id.clone())),
+            portal_id: note.portal_id.or_else(|| {
+                principal
+                    .as_ref()
+                    .and_then(|p| p.portal_id.clone().map(String::from))
+            }),
             outcome: Some(Outcome::from_status(status)),
             details: serde_json::json!({
                 "status": status,

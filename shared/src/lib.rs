@@ -4,6 +4,8 @@
 pub mod admin;
 pub mod auth;
 pub mod error;
+pub mod ids;
+pub mod money;
 pub mod permission;
 pub mod portal;
 pub mod role;
@@ -11,6 +13,8 @@ pub mod validate;
 
 pub use auth::{LoginRequest, Me, TokenResponse};
 pub use error::{ErrorCode, FieldCode, FieldError, Problem};
+pub use ids::{AccountId, PortalId, SessionId, UserId};
+pub use money::{Currency, Money};
 pub use permission::{Permission, PortalKind};
 pub use portal::{Branding, PortalPublic};
 pub use role::Role;

@@ -101,7 +101,7 @@ async fn placement(
         }
         if account_id
             .as_ref()
-            .is_some_and(|a| Some(a) != p.account_id.as_ref())
+            .is_some_and(|a| Some(a.as_str()) != p.account_id.as_deref())
         {
             errors.push(FieldError::new(
                 "account_id",
@@ -111,7 +111,7 @@ async fn placement(
         }
         if portal_id
             .as_ref()
-            .is_some_and(|x| Some(x) != p.portal_id.as_ref())
+            .is_some_and(|x| Some(x.as_str()) != p.portal_id.as_deref())
         {
             errors.push(FieldError::new(
                 "portal_id",
@@ -122,8 +122,8 @@ async fn placement(
         if !errors.is_empty() {
             return Err(ApiError::Validation(std::mem::take(errors)));
         }
-        account_id = p.account_id.clone();
-        portal_id = p.portal_id.clone();
+        account_id = p.account_id.clone().map(String::from);
+        portal_id = p.portal_id.clone().map(String::from);
     }
     let Some(kind) = role.portal_kind() else {
         if account_id.is_some() {

@@ -178,8 +178,8 @@ impl Audit {
         };
         match actor {
             Actor::User(p) => {
-                e.actor_id = Some(p.user_id.clone());
-                e.portal_id = p.portal_id.clone();
+                e.actor_id = Some(p.user_id.to_string());
+                e.portal_id = p.portal_id.clone().map(String::from);
                 e.ip = p.origin.ip.clone();
                 e.user_agent = p.origin.user_agent.clone();
             }

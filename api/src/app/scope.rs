@@ -104,7 +104,7 @@ mod tests {
             user_id: "u".into(),
             session_id: "s".into(),
             role,
-            account_id: account.map(str::to_owned),
+            account_id: account.map(Into::into),
             portal_id: None,
             viewed_by: None,
             origin: Default::default(),

@@ -273,7 +273,7 @@ pub async fn view_as(
         &p.origin,
         &user,
         portal,
-        Some(p.user_id.clone()),
+        Some(p.user_id.to_string()),
     )
     .await?;
     tx.audit(Audit::new(Actor::User(p), "user.view_as").object("user", id))
@@ -308,7 +308,7 @@ pub async fn bulk_deactivate(
     let mut deactivated = 0;
     let mut skipped = Vec::new();
     for id in ids {
-        if id == p.user_id
+        if p.user_id == id
             || !users::set_status(&mut tx, &scope, &id, UserStatus::Deactivated).await?
         {
             skipped.push(id);

@@ -7,7 +7,7 @@ use std::pin::Pin;
 
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
-use portcullis_shared::Role;
+use portcullis_shared::{AccountId, PortalId, Role, SessionId, UserId};
 
 use crate::app::{App, Origin};
 use crate::auth::tokens::{self, Keys};
@@ -22,13 +22,13 @@ const TOUCH_AFTER_MICROS: i64 = 60 * 1_000_000;
 /// A signed-in user with a live session.
 #[derive(Debug, Clone)]
 pub struct Principal {
-    pub user_id: String,
-    pub session_id: String,
+    pub user_id: UserId,
+    pub session_id: SessionId,
     pub role: Role,
-    pub account_id: Option<String>,
-    pub portal_id: Option<String>,
+    pub account_id: Option<AccountId>,
+    pub portal_id: Option<PortalId>,
     /// Set when an administrator is viewing as this user: the session is read-only.
-    pub viewed_by: Option<String>,
+    pub viewed_by: Option<UserId>,
     /// Where the request came from, for the audit log.
     pub origin: Origin,
 }
@@ -68,12 +68,12 @@ async fn authenticate(req: HttpRequest) -> Result<Principal, ApiError> {
         sessions::touch(&mut conn, &live.session_id, now).await?;
     }
     let principal = Principal {
-        user_id: live.user_id,
-        session_id: live.session_id,
+        user_id: UserId::new(live.user_id),
+        session_id: SessionId::new(live.session_id),
         role: live.role,
-        account_id: live.account_id,
-        portal_id: live.portal_id,
-        viewed_by: live.viewed_by,
+        account_id: live.account_id.map(AccountId::new),
+        portal_id: live.portal_id.map(PortalId::new),
+        viewed_by: live.viewed_by.map(UserId::new),
         origin: crate::audit::origin_of(&req),
     };
     // The audit middleware names the actor from here.

@@ -4,6 +4,8 @@
 //! caller and its effective permissions (routes cannot reach this module); each renders its
 //! own SQL predicate through `Sql`, which numbers the placeholders.
 
+use portcullis_shared::AccountId;
+
 use crate::storage::sql::Sql;
 
 /// The users a caller may administer.
@@ -12,7 +14,7 @@ pub enum UserScope {
     /// Every user (administrators; the operator).
     All,
     /// The users of one organisation (a partner administrator's own).
-    Organisation(String),
+    Organisation(AccountId),
     /// No one.
     None,
 }
@@ -26,7 +28,7 @@ impl UserScope {
                 sql.push(" AND ")
                     .push(account_column)
                     .push(" = ")
-                    .bind(account);
+                    .bind(account.as_str());
             }
             UserScope::None => {
                 sql.push(" AND 1 = 0");
@@ -50,7 +52,7 @@ pub enum AccountScope {
     /// The whole company's accounts (staff; the operator).
     All,
     /// One's own organisation only (customer and partner users).
-    Own(String),
+    Own(AccountId),
     /// None.
     None,
 }
@@ -64,7 +66,7 @@ impl AccountScope {
                 sql.push(" AND ")
                     .push(account_column)
                     .push(" = ")
-                    .bind(account);
+                    .bind(account.as_str());
             }
             AccountScope::None => {
                 sql.push(" AND 1 = 0");
@@ -111,7 +113,7 @@ mod tests {
     #[test]
     fn each_scope_renders_its_rule() {
         assert_eq!(
-            rendered(|s| UserScope::Organisation("a1".into()).restrict(s, "account_id")),
+            rendered(|s| UserScope::Organisation(AccountId::new("a1")).restrict(s, "account_id")),
             "SELECT id FROM users WHERE id = $1 AND account_id = $2"
         );
         assert_eq!(
@@ -123,7 +125,7 @@ mod tests {
             "SELECT id FROM users WHERE id = $1 AND 1 = 0"
         );
         assert_eq!(
-            rendered(|s| AccountScope::Own("a1".into()).restrict(s, "id")),
+            rendered(|s| AccountScope::Own(AccountId::new("a1")).restrict(s, "id")),
             "SELECT id FROM users WHERE id = $1 AND id = $2"
         );
         assert_eq!(
@@ -134,7 +136,7 @@ mod tests {
 
     #[test]
     fn an_organisation_scope_contains_only_its_users() {
-        let s = UserScope::Organisation("a1".into());
+        let s = UserScope::Organisation(AccountId::new("a1"));
         assert!(s.contains(Some("a1")));
         assert!(!s.contains(Some("a2")));
         assert!(!s.contains(None));
