@@ -519,48 +519,21 @@ pub struct RejectAccess {
     pub reason: String,
 }
 
-/// Where a background job stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum JobState {
-    /// Waiting for a worker.
-    Queued,
-    /// Claimed by a worker, under a lease.
-    Running,
-    /// Finished.
-    Done,
-    /// Failed at least once; runs again at `run_at`.
-    Failed,
-    /// Failed its last attempt; runs again only when an administrator retries it.
-    Dead,
-}
-
-impl JobState {
-    pub const ALL: [JobState; 5] = [
-        JobState::Queued,
-        JobState::Running,
-        JobState::Done,
-        JobState::Failed,
-        JobState::Dead,
-    ];
-
-    /// The stored and wire name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            JobState::Queued => "queued",
-            JobState::Running => "running",
-            JobState::Done => "done",
-            JobState::Failed => "failed",
-            JobState::Dead => "dead",
-        }
+named_enum!(
+    /// Where a background job stands.
+    JobState {
+        /// Waiting for a worker.
+        Queued = "queued",
+        /// Claimed by a worker, under a lease.
+        Running = "running",
+        /// Finished.
+        Done = "done",
+        /// Failed at least once; runs again at `run_at`.
+        Failed = "failed",
+        /// Failed its last attempt; runs again only when an administrator retries it.
+        Dead = "dead",
     }
-
-    /// The state of a stored or wire name.
-    pub fn parse(s: &str) -> Option<JobState> {
-        JobState::ALL.into_iter().find(|j| j.as_str() == s)
-    }
-}
+);
 
 /// A background job, as administrators see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

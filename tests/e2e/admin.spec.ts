@@ -31,7 +31,7 @@ test('every console screen loads for an administrator, without accessibility vio
   const screens: [string, string][] = [
     ['Users', 'Users'], ['Invite', 'Invite people'], ['Approvals', 'Access requests'],
     ['Accounts', 'Accounts'], ['Portals', 'Portals'], ['Permissions', 'Permissions'],
-    ['Outbox', 'Outbox'], ['Audit log', 'Audit log'],
+    ['Outbox', 'Outbox'], ['Jobs', 'Jobs'], ['Audit log', 'Audit log'],
   ];
   for (const [link, heading] of screens) {
     await screen(page, link).click();
@@ -77,6 +77,11 @@ test('an invitation sent from the console is read in the outbox, accepted, and t
   const body = await page.locator('.email-body').first().innerText();
   const link = body.split(/\s+/).find((w) => w.includes('/invite/'));
   expect(link).toBeTruthy();
+  // Its delivery ran as a job, which the console lists (this server keeps mail in the outbox).
+  await screen(page, 'Jobs').click();
+  await page.getByLabel('Kind').fill('email.send');
+  await expect(page.locator('tbody tr').first()).toContainText('email.send');
+  await expect(page.locator('tbody tr').first()).toContainText('Done');
 
   const invitee = await (await browser.newContext()).newPage();
   await invitee.goto(new URL(link!).pathname);

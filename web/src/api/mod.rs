@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod invitations;
+pub mod jobs;
 pub mod me;
 pub mod outbox;
 pub mod permissions;

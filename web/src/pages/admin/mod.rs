@@ -7,6 +7,7 @@ mod accounts;
 mod approvals;
 mod audit;
 mod invite;
+mod jobs;
 mod outbox;
 mod permissions;
 mod portals;
@@ -33,11 +34,12 @@ pub enum Section {
     Portals,
     Permissions,
     Outbox,
+    Jobs,
     Audit,
 }
 
 impl Section {
-    const ALL: [Section; 8] = [
+    const ALL: [Section; 9] = [
         Section::Users,
         Section::Invite,
         Section::Approvals,
@@ -45,6 +47,7 @@ impl Section {
         Section::Portals,
         Section::Permissions,
         Section::Outbox,
+        Section::Jobs,
         Section::Audit,
     ];
 
@@ -57,6 +60,7 @@ impl Section {
             Section::Portals => "portals",
             Section::Permissions => "permissions",
             Section::Outbox => "outbox",
+            Section::Jobs => "jobs",
             Section::Audit => "audit",
         }
     }
@@ -70,6 +74,7 @@ impl Section {
             Section::Portals => "Portals",
             Section::Permissions => "Permissions",
             Section::Outbox => "Outbox",
+            Section::Jobs => "Jobs",
             Section::Audit => "Audit log",
         }
     }
@@ -79,9 +84,11 @@ impl Section {
         match self {
             Section::Users | Section::Invite => matches!(role, Role::Admin | Role::PartnerAdmin),
             Section::Accounts | Section::Portals => role.is_internal(),
-            Section::Approvals | Section::Permissions | Section::Outbox | Section::Audit => {
-                role == Role::Admin
-            }
+            Section::Approvals
+            | Section::Permissions
+            | Section::Outbox
+            | Section::Jobs
+            | Section::Audit => role == Role::Admin,
         }
     }
 }
@@ -283,6 +290,7 @@ fn Shell(me: Me) -> impl IntoView {
                 Section::Portals => view! { <portals::Portals role=role/> }.into_any(),
                 Section::Permissions => view! { <permissions::Permissions/> }.into_any(),
                 Section::Outbox => view! { <outbox::Outbox/> }.into_any(),
+                Section::Jobs => view! { <jobs::Jobs/> }.into_any(),
                 Section::Audit => view! { <audit::Audit/> }.into_any(),
             }}
         </main>
