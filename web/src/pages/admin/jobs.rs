@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use portcullis_shared::admin::JobState;
+use portcullis_shared::admin::{Job, JobState};
 
 use super::{Loaded, Notice, NoticeView, Pager, failed, when};
 use crate::api;
@@ -15,6 +15,17 @@ fn state_label(state: JobState) -> &'static str {
         JobState::Done => "Done",
         JobState::Failed => "Waiting to retry",
         JobState::Dead => "Dead",
+    }
+}
+
+/// When a job ran, runs next, or holds its lease until.
+fn timing(j: &Job) -> String {
+    match j.state {
+        JobState::Queued => format!("runs {}", when(&j.run_at)),
+        JobState::Failed => format!("retries {}", when(&j.run_at)),
+        JobState::Running => format!("leased until {}", when(&j.run_at)),
+        JobState::Done => format!("finished {}", when(&j.updated_at)),
+        JobState::Dead => format!("stopped {}", when(&j.updated_at)),
     }
 }
 
@@ -72,7 +83,7 @@ pub fn Jobs() -> impl IntoView {
                         <caption class="sr-only">"Jobs, newest first"</caption>
                         <thead><tr>
                             <th scope="col">"Kind"</th><th scope="col">"State"</th>
-                            <th scope="col">"Attempts"</th><th scope="col">"Next run or lease end"</th>
+                            <th scope="col">"Attempts"</th><th scope="col">"When"</th>
                             <th scope="col">"Last error"</th><th scope="col"><span class="sr-only">"Actions"</span></th>
                         </tr></thead>
                         <tbody>
@@ -83,7 +94,7 @@ pub fn Jobs() -> impl IntoView {
                                 <td data-label="Kind"><code>{j.kind.clone()}</code></td>
                                 <td data-label="State"><span class=format!("badge {}", j.state)>{state_label(j.state)}</span></td>
                                 <td data-label="Attempts">{format!("{} of {}", j.attempts, j.max_attempts)}</td>
-                                <td data-label="Next run">{when(&j.run_at)}</td>
+                                <td data-label="When">{timing(&j)}</td>
                                 <td data-label="Last error">{j.last_error.clone().unwrap_or_default()}</td>
                                 <td>{dead.then(|| view! {
                                     <button class="button small" on:click=move |_| retry(id.clone())>"Retry"</button>
