@@ -8,14 +8,14 @@ use portcullis_shared::{FieldError, PortalKind};
 
 use crate::app::auth::OpenedSession;
 use crate::app::scope::{self, require};
-use crate::app::{Actor, App, Audit, Operator, Page, page};
+use crate::app::{Actor, App, Audit, Operator, Page, Tx, page};
 use crate::auth::Principal;
 use crate::auth::tokens::Keys;
 use crate::error::ApiError;
-use crate::storage::users::{self, UserStatus};
+use crate::storage::users::{self, UserRow, UserStatus};
 
 pub use crate::storage::users::UserFilter;
-use crate::storage::{accounts, portals, sessions};
+use crate::storage::{UserScope, accounts, portals, sessions};
 use crate::time::{self, Micros};
 
 /// External users are stale after this long without signing in.
@@ -23,6 +23,23 @@ pub const STALE_AFTER_MICROS: i64 = 90 * 24 * 3600 * 1_000_000;
 
 /// The most users one bulk deactivation may name.
 pub const MAX_BULK: usize = 1000;
+
+/// The user a change is about, if the caller's scope reaches them (else 404, as if absent).
+async fn target(tx: &mut Tx, scope: &UserScope, id: &str) -> Result<UserRow, ApiError> {
+    users::find_in_scope(tx, scope, id)
+        .await?
+        .ok_or(ApiError::NotFound)
+}
+
+/// The answer of every change to a user: the user as administrators see them, read in the
+/// change's transaction, which then commits.
+async fn answer(mut tx: Tx, scope: &UserScope, id: &str) -> Result<User, ApiError> {
+    let user = users::get_admin_view(&mut tx, scope, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    tx.commit().await?;
+    Ok(user)
+}
 
 /// Users the caller administers, filtered, oldest first.
 pub async fn list(
@@ -77,9 +94,7 @@ pub async fn get(app: &App, p: &Principal, id: &str) -> Result<User, ApiError> {
 pub async fn deactivate(app: &App, p: &Principal, id: &str) -> Result<User, ApiError> {
     let scope = require::manage_users(p)?;
     let mut tx = app.begin().await?;
-    if users::find_in_scope(&mut tx, &scope, id).await?.is_none() {
-        return Err(ApiError::NotFound);
-    }
+    target(&mut tx, &scope, id).await?;
     if p.user_id == id {
         return Err(ApiError::Conflict("You cannot deactivate yourself.".into()));
     }
@@ -91,20 +106,14 @@ pub async fn deactivate(app: &App, p: &Principal, id: &str) -> Result<User, ApiE
             .details(serde_json::json!({ "sessions_ended": ended })),
     )
     .await?;
-    let user = users::get_admin_view(&mut tx, &scope, id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    tx.commit().await?;
-    Ok(user)
+    answer(tx, &scope, id).await
 }
 
 /// Reactivates a deactivated user.
 pub async fn reactivate(app: &App, p: &Principal, id: &str) -> Result<User, ApiError> {
     let scope = require::manage_users(p)?;
     let mut tx = app.begin().await?;
-    let user = users::find_in_scope(&mut tx, &scope, id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let user = target(&mut tx, &scope, id).await?;
     if user.status != UserStatus::Deactivated {
         return Err(ApiError::Conflict(
             "Only a deactivated user can be reactivated.".into(),
@@ -113,11 +122,7 @@ pub async fn reactivate(app: &App, p: &Principal, id: &str) -> Result<User, ApiE
     users::set_status(&mut tx, &scope, id, UserStatus::Active).await?;
     tx.audit(Audit::new(Actor::User(p), "user.reactivate").object("user", id))
         .await?;
-    let user = users::get_admin_view(&mut tx, &scope, id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    tx.commit().await?;
-    Ok(user)
+    answer(tx, &scope, id).await
 }
 
 /// Moves an external user to another account of the same type, ending their sessions.
@@ -130,9 +135,7 @@ pub async fn transfer(
     require::administer(p)?;
     let scope = scope::users(p);
     let mut tx = app.begin().await?;
-    let user = users::find_in_scope(&mut tx, &scope, id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let user = target(&mut tx, &scope, id).await?;
     let Some(kind) = user.role.portal_kind() else {
         return Err(ApiError::field(
             "account_id",
@@ -162,11 +165,7 @@ pub async fn transfer(
             })),
     )
     .await?;
-    let user = users::get_admin_view(&mut tx, &scope, id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    tx.commit().await?;
-    Ok(user)
+    answer(tx, &scope, id).await
 }
 
 /// Sets or clears the time after which a user can no longer sign in. A time already past
@@ -180,9 +179,7 @@ pub async fn set_access_expiry(
     require::administer(p)?;
     let scope = scope::users(p);
     let mut tx = app.begin().await?;
-    if users::find_in_scope(&mut tx, &scope, id).await?.is_none() {
-        return Err(ApiError::NotFound);
-    }
+    target(&mut tx, &scope, id).await?;
     if p.user_id == id {
         return Err(ApiError::Conflict(
             "You cannot set an expiry on your own access.".into(),
@@ -201,11 +198,7 @@ pub async fn set_access_expiry(
             })),
     )
     .await?;
-    let user = users::get_admin_view(&mut tx, &scope, id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    tx.commit().await?;
-    Ok(user)
+    answer(tx, &scope, id).await
 }
 
 /// A user's sessions: when, from where, with what, and whether still live.
@@ -227,9 +220,7 @@ pub async fn end_session(
 ) -> Result<(), ApiError> {
     let scope = require::manage_users(p)?;
     let mut tx = app.begin().await?;
-    if users::find_in_scope(&mut tx, &scope, id).await?.is_none() {
-        return Err(ApiError::NotFound);
-    }
+    target(&mut tx, &scope, id).await?;
     if !sessions::end_for_user(&mut tx, id, session_id, "ended_by_admin").await? {
         return Err(ApiError::NotFound);
     }
@@ -253,9 +244,7 @@ pub async fn view_as(
     require::administer(p)?;
     let scope = scope::users(p);
     let mut tx = app.begin().await?;
-    let user = users::find_in_scope(&mut tx, &scope, id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let user = target(&mut tx, &scope, id).await?;
     if user.role.is_internal() || !user.may_sign_in(time::now()) {
         return Err(ApiError::field(
             "id",
