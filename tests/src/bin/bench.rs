@@ -157,18 +157,8 @@ async fn bench(backend: Backend) {
     );
 
     let admin = app.login_demo("admin@portcullis.example").await.token;
-    let account = portcullis::storage::accounts::find_id_by_name(
-        &mut *app.conn().await,
-        "Northwind Partners",
-    )
-    .await
-    .expect("db")
-    .expect("account");
-    let portal = portcullis::storage::portals::find_published(&mut *app.conn().await, "partners")
-        .await
-        .expect("db")
-        .expect("portal")
-        .id;
+    let account = app.account_id("Northwind Partners").await;
+    let portal = app.portal_id("partners").await;
     let mut csv = String::from("email,name\n");
     for i in 0..10_000 {
         csv.push_str(&format!("bench{i}@northwind.example,Contact {i}\n"));

@@ -1,19 +1,16 @@
 //! Self-registration, "view as", and the 90-day access review.
 
-use portcullis::storage::{accounts, portals, users};
+use portcullis::storage::users;
 use portcullis_tests::{TestApp, assert_problem, on_both_backends};
 use serde_json::json;
 
 const ADMIN: &str = "admin@portcullis.example";
 
 async fn open_registration(app: &TestApp, admin: &str, domains: &[&str]) {
-    let partners = portals::find_published(&mut *app.conn().await, "partners")
-        .await
-        .expect("db")
-        .expect("portal");
+    let partners = app.portal_id("partners").await;
     let res = app
         .client
-        .patch(app.url(&format!("/api/v1/admin/portals/{}", partners.id)))
+        .patch(app.url(&format!("/api/v1/admin/portals/{}", partners)))
         .bearer_auth(admin)
         .json(&json!({"self_registration": true, "registration_domains": domains}))
         .send()
@@ -60,10 +57,7 @@ async fn a_request_is_approved_into_an_invitation(app: TestApp) {
     assert_eq!(item["email"], "rae@fabrikam.example");
     assert_eq!(item["company"], "Fabrikam");
     let id = item["id"].as_str().expect("id").to_owned();
-    let contoso = accounts::find_id_by_name(&mut *app.conn().await, "Contoso Resellers")
-        .await
-        .expect("db")
-        .expect("account");
+    let contoso = app.account_id("Contoso Resellers").await;
     let bad = app
         .post_as(
             &admin.token,

@@ -131,11 +131,8 @@ async fn a_custom_domain_taken_by_another_portal_is_a_409_naming_it(app: TestApp
 async fn an_update_with_a_stale_etag_is_refused(app: TestApp) {
     app.seed_demo().await;
     let s = app.login_demo(ADMIN).await;
-    let acme = portcullis::storage::portals::find_published(&mut *app.conn().await, "acme")
-        .await
-        .expect("db")
-        .expect("portal");
-    let path = format!("/api/v1/admin/portals/{}", acme.id);
+    let acme = app.portal_id("acme").await;
+    let path = format!("/api/v1/admin/portals/{}", acme);
     let res = app.get_as(&s.token, &path).await;
     let etag = res.headers()["etag"].to_str().expect("ascii").to_owned();
     let first = app
@@ -171,13 +168,10 @@ async fn an_update_with_a_stale_etag_is_refused(app: TestApp) {
 async fn unpublishing_hides_the_portal_at_once(app: TestApp) {
     app.seed_demo().await;
     let s = app.login_demo(ADMIN).await;
-    let acme = portcullis::storage::portals::find_published(&mut *app.conn().await, "acme")
-        .await
-        .expect("db")
-        .expect("portal");
+    let acme = app.portal_id("acme").await;
     let res = app
         .client
-        .patch(app.url(&format!("/api/v1/admin/portals/{}", acme.id)))
+        .patch(app.url(&format!("/api/v1/admin/portals/{}", acme)))
         .bearer_auth(&s.token)
         .json(&json!({"published": false}))
         .send()
@@ -195,12 +189,9 @@ async fn unpublishing_hides_the_portal_at_once(app: TestApp) {
 async fn an_embeddable_portal_names_its_embedders_in_frame_ancestors(app: TestApp) {
     app.seed_demo().await;
     let s = app.login_demo(ADMIN).await;
-    let acme = portcullis::storage::portals::find_published(&mut *app.conn().await, "acme")
-        .await
-        .expect("db")
-        .expect("portal");
+    let acme = app.portal_id("acme").await;
     app.client
-        .patch(app.url(&format!("/api/v1/admin/portals/{}", acme.id)))
+        .patch(app.url(&format!("/api/v1/admin/portals/{}", acme)))
         .bearer_auth(&s.token)
         .json(&json!({"frame_ancestors": "https://crm.acme.example"}))
         .send()
@@ -293,17 +284,8 @@ async fn a_transfer_moves_the_user_and_ends_their_sessions(app: TestApp) {
         .await
         .expect("db")
         .expect("user");
-    let initech = portcullis::storage::accounts::find_id_by_name(&mut *app.conn().await, "Initech")
-        .await
-        .expect("db")
-        .expect("account");
-    let northwind = portcullis::storage::accounts::find_id_by_name(
-        &mut *app.conn().await,
-        "Northwind Partners",
-    )
-    .await
-    .expect("db")
-    .expect("account");
+    let initech = app.account_id("Initech").await;
+    let northwind = app.account_id("Northwind Partners").await;
     let path = format!("/api/v1/admin/users/{}/transfer", user.id);
     let problem = assert_problem(
         app.post_as(&admin.token, &path, &json!({"account_id": northwind}))
@@ -446,13 +428,7 @@ async fn users_filter_by_portal_type_status_and_account(app: TestApp) {
         .await
         .expect("json");
     assert_eq!(count(internal), 1);
-    let globex = portcullis::storage::accounts::find_id_by_name(
-        &mut *app.conn().await,
-        "Globex Corporation",
-    )
-    .await
-    .expect("db")
-    .expect("account");
+    let globex = app.account_id("Globex Corporation").await;
     let of_globex: serde_json::Value = app
         .get_as(
             &admin.token,
@@ -496,13 +472,7 @@ async fn users_filter_by_portal_type_status_and_account(app: TestApp) {
 async fn overrides_set_through_the_api_reach_the_users_permissions(app: TestApp) {
     app.seed_demo().await;
     let admin = app.login_demo(ADMIN).await;
-    let globex = portcullis::storage::accounts::find_id_by_name(
-        &mut *app.conn().await,
-        "Globex Corporation",
-    )
-    .await
-    .expect("db")
-    .expect("account");
+    let globex = app.account_id("Globex Corporation").await;
     let res = app.client.put(app.url("/api/v1/admin/permissions")).bearer_auth(&admin.token)
         .json(&json!({"scope": "account", "scope_id": globex, "permission": "view_deal_value", "allowed": true})).send().await.expect("sent");
     assert_eq!(res.status(), 200);
@@ -610,13 +580,7 @@ async fn the_audit_log_reads_filters_exports_and_verifies(app: TestApp) {
 async fn an_account_edit_changes_only_what_it_names_and_checks_every_field(app: TestApp) {
     app.seed_demo().await;
     let admin = app.login_demo(ADMIN).await;
-    let globex = portcullis::storage::accounts::find_id_by_name(
-        &mut *app.conn().await,
-        "Globex Corporation",
-    )
-    .await
-    .expect("db")
-    .expect("account");
+    let globex = app.account_id("Globex Corporation").await;
     let path = format!("/api/v1/admin/accounts/{globex}");
     let before: serde_json::Value = app
         .get_as(&admin.token, &path)

@@ -2,7 +2,7 @@
 //! and a missing one → the expected status. Forbidden functions answer 403, objects a caller
 //! may not see answer 404, and no credentials answer 401.
 
-use portcullis::storage::{access_requests, accounts, jobs, portals, users};
+use portcullis::storage::{access_requests, jobs, users};
 use portcullis_shared::Role;
 use portcullis_tests::{TestApp, on_both_backends};
 use reqwest::Method;
@@ -439,16 +439,9 @@ async fn every_endpoint_answers_every_role_as_the_matrix_says(app: TestApp) {
         .expect("db")
         .expect("user");
     let ids = Ids {
-        portal: portals::find_published(&mut *app.conn().await, "acme")
-            .await
-            .expect("db")
-            .expect("portal")
-            .id,
+        portal: app.portal_id("acme").await,
         account: target.account_id.clone().expect("account"),
-        other_account: accounts::find_id_by_name(&mut *app.conn().await, "Globex Corporation")
-            .await
-            .expect("db")
-            .expect("account"),
+        other_account: app.account_id("Globex Corporation").await,
         target_user: target.id.clone(),
         session: String::new(),
         requests: [String::new(), String::new()],

@@ -1,6 +1,5 @@
 //! Invitations from the outbox to a signed-in, onboarded user.
 
-use portcullis::storage::{accounts, portals};
 use portcullis_tests::{TestApp, assert_problem, on_both_backends, session_from};
 use serde_json::json;
 
@@ -24,15 +23,8 @@ async fn invite(
 }
 
 async fn ids(app: &TestApp) -> (String, String) {
-    let account = accounts::find_id_by_name(&mut *app.conn().await, "Northwind Partners")
-        .await
-        .expect("db")
-        .expect("account");
-    let portal = portals::find_published(&mut *app.conn().await, "partners")
-        .await
-        .expect("db")
-        .expect("portal")
-        .id;
+    let account = app.account_id("Northwind Partners").await;
+    let portal = app.portal_id("partners").await;
     (account, portal)
 }
 
@@ -296,15 +288,8 @@ async fn inviting_is_idempotent_by_email_and_checks_every_address(app: TestApp) 
     .expect("count");
     assert_eq!(count, 0, "a rejected request writes nothing");
     // A partner role with a customer account and portal is refused.
-    let globex = accounts::find_id_by_name(&mut *app.conn().await, "Globex Corporation")
-        .await
-        .expect("db")
-        .expect("account");
-    let acme = portals::find_published(&mut *app.conn().await, "acme")
-        .await
-        .expect("db")
-        .expect("portal")
-        .id;
+    let globex = app.account_id("Globex Corporation").await;
+    let acme = app.portal_id("acme").await;
     let res = invite(
         &app,
         &admin.token,
