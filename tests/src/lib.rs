@@ -151,6 +151,9 @@ impl TestApp {
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .cookie_store(true)
+            // The server closes idle connections after 5 s; reusing one as it closes fails
+            // the request. Idle connections are dropped on this side well before that.
+            .pool_idle_timeout(std::time::Duration::from_secs(2))
             .build()
             .expect("an HTTP client");
         Some(TestApp {

@@ -73,8 +73,24 @@ pub struct Entry {
 
 impl Entry {
     fn from_row(r: &AnyRow) -> Result<Entry, sqlx::Error> {
+        Entry::with_content_of(
+            r,
+            r.try_get("seq")?,
+            r.try_get("prev_hash")?,
+            r.try_get("hash")?,
+        )
+    }
+
+    /// An entry at `seq` after `prev_hash`, with the recorded content of row `r` (a sealed
+    /// entry or one awaiting sealing).
+    fn with_content_of(
+        r: &AnyRow,
+        seq: i64,
+        prev_hash: String,
+        hash: String,
+    ) -> Result<Entry, sqlx::Error> {
         Ok(Entry {
-            seq: r.try_get("seq")?,
+            seq,
             at: r.try_get("at")?,
             actor_id: r.try_get("actor_id")?,
             ip: r.try_get("ip")?,
@@ -85,8 +101,8 @@ impl Entry {
             portal_id: r.try_get("portal_id")?,
             outcome: r.try_get("outcome")?,
             details: r.try_get("details")?,
-            prev_hash: r.try_get("prev_hash")?,
-            hash: r.try_get("hash")?,
+            prev_hash,
+            hash,
         })
     }
 
@@ -180,32 +196,18 @@ pub async fn seal(db: &Db) -> Result<u64, sqlx::Error> {
             tx.rollback().await?;
             return Ok(sealed);
         }
+        let mut ids = Vec::with_capacity(pending.len());
         for r in &pending {
             seq += 1;
-            let mut entry = Entry {
-                seq,
-                at: r.try_get("at")?,
-                actor_id: r.try_get("actor_id")?,
-                ip: r.try_get("ip")?,
-                user_agent: r.try_get("user_agent")?,
-                action: r.try_get("action")?,
-                object_type: r.try_get("object_type")?,
-                object_id: r.try_get("object_id")?,
-                portal_id: r.try_get("portal_id")?,
-                outcome: r.try_get("outcome")?,
-                details: r.try_get("details")?,
-                prev_hash: prev_hash.clone(),
-                hash: String::new(),
-            };
+            let mut entry = Entry::with_content_of(r, seq, prev_hash, String::new())?;
             entry.hash = entry.expected_hash();
             insert_sealed(&mut tx, &entry).await?;
-            let id: String = r.try_get("id")?;
-            sqlx::query("DELETE FROM audit_pending WHERE id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            ids.push(r.try_get::<String, _>("id")?);
             prev_hash = entry.hash;
         }
+        let mut done = Sql::new("DELETE FROM audit_pending WHERE id IN ");
+        done.bind_list(&ids);
+        done.query().execute(&mut *tx).await?;
         sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
             .bind(seq)
             .bind(&prev_hash)
