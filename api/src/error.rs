@@ -37,6 +37,10 @@ pub enum ApiError {
     Taken(Vec<FieldError>),
     #[error("precondition failed")]
     PreconditionFailed,
+    #[error("precondition required")]
+    PreconditionRequired,
+    #[error("fields locked")]
+    FieldLocked(Vec<FieldError>),
     #[error("rate limited")]
     RateLimited { retry_after_secs: u64 },
     #[error("service unavailable")]
@@ -58,6 +62,8 @@ impl ApiError {
             ApiError::Forbidden => ErrorCode::Forbidden,
             ApiError::Conflict(_) | ApiError::Taken(_) => ErrorCode::Conflict,
             ApiError::PreconditionFailed => ErrorCode::PreconditionFailed,
+            ApiError::PreconditionRequired => ErrorCode::PreconditionRequired,
+            ApiError::FieldLocked(_) => ErrorCode::FieldLocked,
             ApiError::RateLimited { .. } => ErrorCode::RateLimited,
             ApiError::Unavailable(_) => ErrorCode::ServiceUnavailable,
             ApiError::Internal(_) => ErrorCode::Internal,
@@ -85,6 +91,16 @@ impl ApiError {
                 let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
                 format!("Already in use: {}.", fields.join(", "))
             }
+            ApiError::FieldLocked(errors) => {
+                let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+                format!(
+                    "The deal's stage locks {}; only administrators and managers may change them.",
+                    fields.join(", ")
+                )
+            }
+            ApiError::PreconditionRequired => {
+                "Send the ETag of your read as If-Match, so that no edit is lost.".to_owned()
+            }
             ApiError::Unauthenticated(m) => (*m).to_owned(),
             ApiError::Forbidden => "You may not perform this action.".to_owned(),
             ApiError::PreconditionFailed => {
@@ -99,7 +115,10 @@ impl ApiError {
             }
         };
         let mut problem = Problem::new(code, Some(detail));
-        if let ApiError::Validation(errors) | ApiError::Taken(errors) = self {
+        if let ApiError::Validation(errors)
+        | ApiError::Taken(errors)
+        | ApiError::FieldLocked(errors) = self
+        {
             problem.errors = errors.clone();
         }
         problem

@@ -21,6 +21,7 @@ use crate::routes;
         (name = "operations", description = "Health, readiness and metrics"),
         (name = "portals", description = "Customer and partner portals"),
         (name = "auth", description = "Sign-in, sessions and the signed-in user"),
+        (name = "deals", description = "Deals, the pipeline, contacts and timelines, scoped to the caller"),
         (name = "admin", description = "Administration of portals, accounts, users, permissions and the audit log"),
     )
 )]

@@ -24,6 +24,10 @@ pub enum ErrorCode {
     Conflict,
     /// An `If-Match` precondition did not hold: the object changed since it was read.
     PreconditionFailed,
+    /// The update needs an `If-Match` header carrying the `ETag` of a read.
+    PreconditionRequired,
+    /// The object's stage locks fields the caller tried to change; see `errors`.
+    FieldLocked,
     /// The request body exceeds the size limit.
     PayloadTooLarge,
     /// The request's content type is not accepted.
@@ -47,6 +51,8 @@ impl ErrorCode {
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::Conflict => 409,
             ErrorCode::PreconditionFailed => 412,
+            ErrorCode::PreconditionRequired => 428,
+            ErrorCode::FieldLocked => 409,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::ValidationFailed => 422,
@@ -67,6 +73,8 @@ impl ErrorCode {
             ErrorCode::MethodNotAllowed => "Method not allowed",
             ErrorCode::Conflict => "Conflict",
             ErrorCode::PreconditionFailed => "Precondition failed",
+            ErrorCode::PreconditionRequired => "Precondition required",
+            ErrorCode::FieldLocked => "Field locked",
             ErrorCode::PayloadTooLarge => "Payload too large",
             ErrorCode::UnsupportedMediaType => "Unsupported media type",
             ErrorCode::RateLimited => "Too many requests",
@@ -86,6 +94,8 @@ impl ErrorCode {
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::Conflict => "conflict",
             ErrorCode::PreconditionFailed => "precondition_failed",
+            ErrorCode::PreconditionRequired => "precondition_required",
+            ErrorCode::FieldLocked => "field_locked",
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
             ErrorCode::RateLimited => "rate_limited",
@@ -135,6 +145,8 @@ pub enum FieldCode {
     MissingColumn,
     /// A user that cannot be viewed as (internal or inactive).
     NotViewable,
+    /// A field the object's current stage locks.
+    Locked,
 }
 
 /// One invalid field of a request.

@@ -1,8 +1,10 @@
 //! Types shared by the Portcullis API and SPA: DTOs, roles, permissions, error codes and
 //! validation rules. Compiles to wasm32; server-only derives sit behind the `server` feature.
 
+#[macro_use]
 pub mod admin;
 pub mod auth;
+pub mod deals;
 pub mod error;
 pub mod ids;
 pub mod money;

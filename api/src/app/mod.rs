@@ -9,6 +9,7 @@ pub mod access_requests;
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod deals;
 pub mod invitations;
 pub mod jobs;
 pub mod me;

@@ -1,12 +1,12 @@
 //! The rules of DESIGN.md turned into typed scopes and named permission checks. This is the
 //! only place a scope is built from a caller; routes cannot name a scope at all.
 
-use portcullis_shared::Role;
+use portcullis_shared::{Permission, Role};
 
 use crate::app::Operator;
 use crate::auth::Principal;
 use crate::error::ApiError;
-use crate::storage::{AccountScope, CompanyScope, UserScope};
+use crate::storage::{AccountScope, CompanyScope, DealScope, UserScope};
 
 /// The users a caller may administer: administrators every user, partner administrators
 /// their own organisation's, everyone else no one.
@@ -38,6 +38,45 @@ pub fn company(p: &Principal) -> CompanyScope {
     }
 }
 
+/// The deals a caller may read:
+/// - administrators and managers every deal, or their regions' when limited to regions;
+/// - channel managers every deal with a partner link, or their regions' when limited;
+/// - sales reps the deals they own or are on the team of (within their regions, if any);
+/// - customer users with "View deal status" their account's deals shared to the portal;
+/// - partner users and administrators with "View deal pipeline" the deals their organisation
+///   is linked to; partner users only those they are responsible for when the organisation
+///   is set to "own deals only" (its administrators still oversee every one).
+pub fn deals(p: &Principal) -> DealScope {
+    match (p.role, &p.account_id) {
+        (Role::Admin | Role::Manager, _) => match &p.regions {
+            Some(regions) => DealScope::InRegions(regions.clone()),
+            None => DealScope::All,
+        },
+        (Role::ChannelManager, _) => match &p.regions {
+            Some(regions) => DealScope::InRegions(regions.clone()),
+            None => DealScope::Partnered,
+        },
+        (Role::SalesRep, _) => DealScope::OwnedOrTeam {
+            user: p.user_id.clone(),
+            regions: p.regions.clone(),
+        },
+        (Role::CustomerUser, Some(account)) if p.granted(Permission::ViewDealStatus) => {
+            DealScope::SharedToAccount(account.clone())
+        }
+        (Role::PartnerUser, Some(_))
+            if p.own_deals_only && p.granted(Permission::ViewDealPipeline) =>
+        {
+            DealScope::ResponsiblePartnerUser(p.user_id.clone())
+        }
+        (Role::PartnerUser | Role::PartnerAdmin, Some(account))
+            if p.granted(Permission::ViewDealPipeline) =>
+        {
+            DealScope::PartnerOrganisation(account.clone())
+        }
+        _ => DealScope::None,
+    }
+}
+
 impl Operator {
     /// Every user.
     pub fn users(&self) -> UserScope {
@@ -52,6 +91,11 @@ impl Operator {
     /// Every administration record.
     pub fn company(&self) -> CompanyScope {
         CompanyScope::All
+    }
+
+    /// Every deal.
+    pub fn deals(&self) -> DealScope {
+        DealScope::All
     }
 }
 
@@ -85,6 +129,34 @@ pub mod require {
         }
     }
 
+    /// Reads deals: anyone whose scope reaches some (customers need "View deal status",
+    /// partners "View deal pipeline").
+    pub fn view_deals(p: &Principal) -> Result<DealScope, ApiError> {
+        match deals(p) {
+            DealScope::None => Err(ApiError::Forbidden),
+            scope => Ok(scope),
+        }
+    }
+
+    /// Creates and edits deals, writes notes, shares deals: internal users, within their
+    /// deal scope.
+    pub fn sell(p: &Principal) -> Result<DealScope, ApiError> {
+        if p.role.is_internal() {
+            Ok(deals(p))
+        } else {
+            Err(ApiError::Forbidden)
+        }
+    }
+
+    /// Changes the pipeline's stages, and locked contract fields: administrators and managers.
+    pub fn manage_pipeline(p: &Principal) -> Result<(), ApiError> {
+        if matches!(p.role, Role::Admin | Role::Manager) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden)
+        }
+    }
+
     /// Reads the programme's configuration: internal users.
     pub fn staff(p: &Principal) -> Result<AccountScope, ApiError> {
         if p.role.is_internal() {
@@ -108,6 +180,10 @@ mod tests {
             portal_id: None,
             viewed_by: None,
             origin: Default::default(),
+            regions: None,
+            previous_sign_in_at: None,
+            own_deals_only: false,
+            overrides: Vec::new(),
         }
     }
 
@@ -130,6 +206,47 @@ mod tests {
         }
         // A partner administrator without an organisation reaches no one.
         assert_eq!(users(&principal(Role::PartnerAdmin, None)), UserScope::None);
+    }
+
+    #[test]
+    fn each_role_reaches_its_deals() {
+        use crate::domain::permissions::{Override, OverrideLevel};
+        assert_eq!(deals(&principal(Role::Admin, None)), DealScope::All);
+        assert_eq!(
+            deals(&principal(Role::ChannelManager, None)),
+            DealScope::Partnered
+        );
+        let mut limited = principal(Role::Manager, None);
+        limited.regions = Some(vec!["EMEA".into()]);
+        assert_eq!(deals(&limited), DealScope::InRegions(vec!["EMEA".into()]));
+        assert!(matches!(
+            deals(&principal(Role::SalesRep, None)),
+            DealScope::OwnedOrTeam { regions: None, .. }
+        ));
+        assert_eq!(
+            deals(&principal(Role::CustomerUser, Some("c1"))),
+            DealScope::SharedToAccount("c1".into())
+        );
+        assert_eq!(
+            deals(&principal(Role::PartnerUser, Some("p1"))),
+            DealScope::PartnerOrganisation("p1".into())
+        );
+        let mut own = principal(Role::PartnerUser, Some("p1"));
+        own.own_deals_only = true;
+        assert_eq!(deals(&own), DealScope::ResponsiblePartnerUser("u".into()));
+        let mut admin = principal(Role::PartnerAdmin, Some("p1"));
+        admin.own_deals_only = true;
+        assert_eq!(deals(&admin), DealScope::PartnerOrganisation("p1".into()));
+        // Without the permission, nothing.
+        let mut denied = principal(Role::CustomerUser, Some("c1"));
+        denied.overrides = vec![Override {
+            level: OverrideLevel::User,
+            permission: Permission::ViewDealStatus,
+            allowed: false,
+        }];
+        assert_eq!(deals(&denied), DealScope::None);
+        assert!(require::view_deals(&denied).is_err());
+        assert!(require::sell(&principal(Role::PartnerAdmin, Some("p1"))).is_err());
     }
 
     #[test]

@@ -7,10 +7,11 @@ use std::pin::Pin;
 
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
-use portcullis_shared::{AccountId, PortalId, Role, SessionId, UserId};
+use portcullis_shared::{AccountId, Permission, PortalId, Role, SessionId, UserId};
 
 use crate::app::{App, Origin};
 use crate::auth::tokens::{self, Keys};
+use crate::domain::permissions::{self, Override};
 use crate::error::ApiError;
 use crate::storage::sessions;
 use crate::time;
@@ -31,6 +32,22 @@ pub struct Principal {
     pub viewed_by: Option<UserId>,
     /// Where the request came from, for the audit log.
     pub origin: Origin,
+    /// Regions an internal user is limited to; `None` is everywhere.
+    pub regions: Option<Vec<String>>,
+    /// The user's sign-in before the latest: "what changed since your last visit" starts here.
+    pub previous_sign_in_at: Option<i64>,
+    /// A partner user whose organisation shows them only the deals they are responsible for.
+    pub own_deals_only: bool,
+    /// Every permission override bearing on the user, read with the session.
+    pub overrides: Vec<Override>,
+}
+
+impl Principal {
+    /// Whether the caller holds `permission` (user, then account, then portal level, then
+    /// the default).
+    pub fn granted(&self, permission: Permission) -> bool {
+        permissions::is_granted(permission, &self.overrides)
+    }
 }
 
 fn bearer(req: &HttpRequest) -> Option<String> {
@@ -75,6 +92,10 @@ async fn authenticate(req: HttpRequest) -> Result<Principal, ApiError> {
         portal_id: live.portal_id.map(PortalId::new),
         viewed_by: live.viewed_by.map(UserId::new),
         origin: crate::audit::origin_of(&req),
+        regions: live.regions,
+        previous_sign_in_at: live.previous_sign_in_at,
+        own_deals_only: live.own_deals_only,
+        overrides: live.overrides,
     };
     // The audit middleware names the actor from here.
     req.extensions_mut().insert(principal.clone());

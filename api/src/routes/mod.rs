@@ -4,6 +4,7 @@
 pub mod access_requests;
 pub mod admin;
 pub mod auth;
+pub mod deals;
 pub mod fallback;
 pub mod health;
 pub mod invitations;
@@ -42,5 +43,27 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(invitations::import_invitations)
         .service(invitations::resend_invitation)
         .service(invitations::list_outbox)
+        .service(deals::list_stages)
+        .service(deals::create_stage)
+        .service(deals::update_stage)
+        .service(deals::delete_stage)
+        .service(deals::pipeline_summary)
+        .service(deals::list_deals)
+        .service(deals::create_deal)
+        .service(deals::get_deal)
+        .service(deals::update_deal)
+        .service(deals::get_deal_owner_photo)
+        .service(deals::get_deal_timeline)
+        .service(deals::add_deal_note)
+        .service(deals::share_deal)
+        .service(deals::unshare_deal)
+        .service(deals::add_deal_contact)
+        .service(deals::remove_deal_contact)
+        .service(deals::add_deal_team_member)
+        .service(deals::remove_deal_team_member)
+        .service(deals::link_deal_partner)
+        .service(deals::unlink_deal_partner)
+        .service(deals::list_contacts)
+        .service(deals::create_contact)
         .configure(admin::routes);
 }

@@ -48,6 +48,14 @@ pub async fn insert(conn: &mut AnyConnection, a: &NewAccount) -> Result<String, 
     Ok(id)
 }
 
+/// An account's name.
+pub async fn name_of(conn: &mut AnyConnection, id: &str) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT name FROM accounts WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await
+}
+
 /// An account by name (demo seeding looks accounts up this way).
 pub async fn find_id_by_name(
     conn: &mut AnyConnection,

@@ -3,6 +3,7 @@
 pub mod access_requests;
 pub mod accounts;
 pub mod audit;
+pub mod deals;
 pub mod invitations;
 pub mod jobs;
 pub mod outbox;
@@ -13,6 +14,7 @@ pub mod sessions;
 pub mod sql;
 pub mod users;
 
+pub use deals::DealScope;
 pub use scope::{AccountScope, CompanyScope, UserScope};
 pub use sql::Sql;
 

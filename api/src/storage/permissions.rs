@@ -26,25 +26,29 @@ pub async fn for_user(
     .await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        let level = match r.try_get::<String, _>("scope_kind")?.as_str() {
-            "portal" => OverrideLevel::Portal,
-            "account" => OverrideLevel::Account,
-            _ => OverrideLevel::User,
-        };
+        let kind: String = r.try_get("scope_kind")?;
         let name: String = r.try_get("permission")?;
-        // An override naming a permission this version does not know is ignored.
-        let Ok(permission) = serde_json::from_value::<Permission>(serde_json::Value::String(name))
-        else {
-            continue;
-        };
         let allowed: i64 = r.try_get("allowed")?;
-        out.push(Override {
-            level,
-            permission,
-            allowed: allowed != 0,
-        });
+        out.extend(decode(&kind, &name, allowed));
     }
     Ok(out)
+}
+
+/// One stored override; `None` when it names a permission this version does not know.
+pub fn decode(scope_kind: &str, permission: &str, allowed: i64) -> Option<Override> {
+    let level = match scope_kind {
+        "portal" => OverrideLevel::Portal,
+        "account" => OverrideLevel::Account,
+        _ => OverrideLevel::User,
+    };
+    let permission =
+        serde_json::from_value::<Permission>(serde_json::Value::String(permission.to_owned()))
+            .ok()?;
+    Some(Override {
+        level,
+        permission,
+        allowed: allowed != 0,
+    })
 }
 
 fn level_name(level: OverrideLevel) -> &'static str {

@@ -2,6 +2,8 @@
 //! immediate on every node. Only hashes of the session and refresh secrets are stored.
 
 use portcullis_shared::Role;
+
+use crate::domain::permissions::Override;
 use sqlx::Row;
 
 use crate::storage::{Sql, UserScope};
@@ -48,7 +50,8 @@ pub async fn create(conn: &mut AnyConnection, s: &NewSession) -> Result<String, 
     Ok(id)
 }
 
-/// A live session and the user behind it, as of this request.
+/// A live session and the user behind it, as of this request, with everything a request
+/// needs to decide what the caller may reach.
 #[derive(Debug, Clone)]
 pub struct LiveSession {
     pub session_id: String,
@@ -58,33 +61,76 @@ pub struct LiveSession {
     pub portal_id: Option<String>,
     pub last_seen_at: Micros,
     pub viewed_by: Option<String>,
+    /// Regions an internal user is limited to; `None` is everywhere.
+    pub regions: Option<Vec<String>>,
+    /// The user's sign-in before the latest one.
+    pub previous_sign_in_at: Option<Micros>,
+    /// The user's partner organisation shows its users only the deals they are responsible for.
+    pub own_deals_only: bool,
+    /// Every permission override bearing on the user (portal, account, user level).
+    pub overrides: Vec<Override>,
 }
 
 /// The session behind an access token, if it is still live: not ended, within its absolute
-/// lifetime and idle timeout, and its user active and within any access expiry. One round
-/// trip, so every request can afford it.
+/// lifetime and idle timeout, and its user active and within any access expiry. It returns
+/// the permission overrides bearing on the user in the same statement (one row per override
+/// after the session's row), so a request learns who it serves and what they may do in one
+/// round trip.
 pub async fn live(
     conn: &mut AnyConnection,
     token_hash: &str,
     now: Micros,
 ) -> Result<Option<LiveSession>, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT s.id AS session_id, s.last_seen_at, s.portal_id, s.viewed_by, u.id AS user_id, \
-         u.role, u.account_id \
+    let rows = sqlx::query(
+        "SELECT 0 AS part, s.id AS session_id, s.last_seen_at, s.portal_id, s.viewed_by, \
+         u.id AS user_id, u.role, u.account_id, u.regions, u.previous_sign_in_at, \
+         a.partner_deal_visibility, NULL AS scope_kind, NULL AS permission, NULL AS allowed \
          FROM sessions s JOIN users u ON u.id = s.user_id \
+         LEFT JOIN accounts a ON a.id = u.account_id \
          WHERE s.token_hash = $1 AND s.ended_at IS NULL AND s.expires_at > $2 \
          AND s.last_seen_at + s.idle_timeout_secs * 1000000 > $2 \
-         AND u.status = 'active' AND (u.access_expires_at IS NULL OR u.access_expires_at > $2)",
+         AND u.status = 'active' AND (u.access_expires_at IS NULL OR u.access_expires_at > $2) \
+         UNION ALL \
+         SELECT 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
+         o.scope_kind, o.permission, o.allowed \
+         FROM sessions s JOIN users u ON u.id = s.user_id \
+         JOIN permission_overrides o ON (o.scope_kind = 'portal' AND o.scope_id = s.portal_id) \
+           OR (o.scope_kind = 'account' AND o.scope_id = u.account_id) \
+           OR (o.scope_kind = 'user' AND o.scope_id = u.id) \
+         WHERE s.token_hash = $1 \
+         ORDER BY 1",
     )
     .bind(token_hash)
     .bind(now)
-    .fetch_optional(&mut *conn)
+    .fetch_all(&mut *conn)
     .await?;
-    let Some(row) = row else { return Ok(None) };
+    let Some(row) = rows
+        .first()
+        .filter(|r| r.try_get::<i64, _>("part").ok() == Some(0))
+    else {
+        return Ok(None);
+    };
     let role: String = row.try_get("role")?;
     let Some(role) = Role::parse(&role) else {
         return Ok(None);
     };
+    let regions = row
+        .try_get::<Option<String>, _>("regions")?
+        .map(|r| split_regions(&r))
+        .filter(|r| !r.is_empty());
+    let mut overrides = Vec::with_capacity(rows.len() - 1);
+    for r in &rows[1..] {
+        let (Some(kind), Some(name), Some(allowed)) = (
+            r.try_get::<Option<String>, _>("scope_kind")?,
+            r.try_get::<Option<String>, _>("permission")?,
+            r.try_get::<Option<i64>, _>("allowed")?,
+        ) else {
+            continue;
+        };
+        if let Some(o) = crate::storage::permissions::decode(&kind, &name, allowed) {
+            overrides.push(o);
+        }
+    }
     Ok(Some(LiveSession {
         session_id: row.try_get("session_id")?,
         user_id: row.try_get("user_id")?,
@@ -93,7 +139,24 @@ pub async fn live(
         portal_id: row.try_get("portal_id")?,
         last_seen_at: row.try_get("last_seen_at")?,
         viewed_by: row.try_get("viewed_by")?,
+        regions,
+        previous_sign_in_at: row.try_get("previous_sign_in_at")?,
+        own_deals_only: row
+            .try_get::<Option<String>, _>("partner_deal_visibility")?
+            .as_deref()
+            == Some("own"),
+        overrides,
     }))
+}
+
+/// A stored region list: comma-separated, blanks ignored.
+pub fn split_regions(stored: &str) -> Vec<String> {
+    stored
+        .split(',')
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Marks a session as used now (for the idle timeout).

@@ -166,11 +166,14 @@ pub async fn insert_if_absent(
 
 /// Records a successful sign-in.
 pub async fn record_sign_in(conn: &mut AnyConnection, id: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET last_sign_in_at = $1, stale_since = NULL WHERE id = $2")
-        .bind(time::now())
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "UPDATE users SET previous_sign_in_at = last_sign_in_at, last_sign_in_at = $1, \
+         stale_since = NULL WHERE id = $2",
+    )
+    .bind(time::now())
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
@@ -526,4 +529,27 @@ pub async fn count_stale(conn: &mut AnyConnection, scope: &UserScope) -> Result<
     let mut sql = Sql::new("SELECT COUNT(*) FROM users WHERE stale_since IS NOT NULL");
     scope.restrict(&mut sql, "account_id");
     sql.query().fetch_one(&mut *conn).await?.try_get(0)
+}
+
+/// The customer portal a new user of `account_id` joins: where the account's users already
+/// are, else the first customer portal.
+pub async fn customer_portal_for(
+    conn: &mut AnyConnection,
+    account_id: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    let existing: Option<String> = sqlx::query_scalar(
+        "SELECT portal_id FROM users WHERE account_id = $1 AND portal_id IS NOT NULL \
+         ORDER BY created_at LIMIT 1",
+    )
+    .bind(account_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if existing.is_some() {
+        return Ok(existing);
+    }
+    sqlx::query_scalar(
+        "SELECT id FROM portals WHERE kind = 'customer' ORDER BY created_at, id LIMIT 1",
+    )
+    .fetch_optional(&mut *conn)
+    .await
 }
