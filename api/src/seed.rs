@@ -239,7 +239,8 @@ pub async fn seed_demo(db: &Db) -> anyhow::Result<SeedReport> {
                         region: Some(region.into()),
                         parent_id: None,
                         owner_user_id: None,
-                        partner_deal_visibility: portcullis_shared::deals::PartnerDealVisibility::Organisation,
+                        partner_deal_visibility:
+                            portcullis_shared::deals::PartnerDealVisibility::Organisation,
                     },
                 )
                 .await?
@@ -296,7 +297,11 @@ const DEMO_DEALS: [DemoDeal; 7] = [
         shared: true,
         amount_shared: true,
         next_steps: Some("Legal review of the master agreement; signature expected by month end."),
-        partner: Some(("Northwind Partners", PartnerRole::CoSell, "partner@northwind.example")),
+        partner: Some((
+            "Northwind Partners",
+            PartnerRole::CoSell,
+            "partner@northwind.example",
+        )),
     },
     DemoDeal {
         key: "demo-globex-support",
@@ -320,7 +325,11 @@ const DEMO_DEALS: [DemoDeal; 7] = [
         shared: false,
         amount_shared: false,
         next_steps: None,
-        partner: Some(("Northwind Partners", PartnerRole::Registered, "partner@northwind.example")),
+        partner: Some((
+            "Northwind Partners",
+            PartnerRole::Registered,
+            "partner@northwind.example",
+        )),
     },
     DemoDeal {
         key: "demo-initech-migration",
@@ -332,7 +341,11 @@ const DEMO_DEALS: [DemoDeal; 7] = [
         shared: true,
         amount_shared: true,
         next_steps: Some("Migration plan workshop with the Initech IT team."),
-        partner: Some(("Contoso Resellers", PartnerRole::Registered, "partner@contoso.example")),
+        partner: Some((
+            "Contoso Resellers",
+            PartnerRole::Registered,
+            "partner@contoso.example",
+        )),
     },
     DemoDeal {
         key: "demo-initech-training",
@@ -356,7 +369,11 @@ const DEMO_DEALS: [DemoDeal; 7] = [
         shared: false,
         amount_shared: false,
         next_steps: None,
-        partner: Some(("Contoso Resellers", PartnerRole::Referral, "partner@contoso.example")),
+        partner: Some((
+            "Contoso Resellers",
+            PartnerRole::Referral,
+            "partner@contoso.example",
+        )),
     },
     DemoDeal {
         key: "demo-initech-security",
@@ -368,7 +385,11 @@ const DEMO_DEALS: [DemoDeal; 7] = [
         shared: false,
         amount_shared: false,
         next_steps: None,
-        partner: Some(("Northwind Partners", PartnerRole::Influenced, "partner@northwind.example")),
+        partner: Some((
+            "Northwind Partners",
+            PartnerRole::Influenced,
+            "partner@northwind.example",
+        )),
     },
 ];
 
@@ -443,7 +464,13 @@ async fn seed_deals(
             20 * day,
         )];
         if d.shared {
-            events.push(event(DealEventKind::Shared, true, None, serde_json::json!({}), 14 * day));
+            events.push(event(
+                DealEventKind::Shared,
+                true,
+                None,
+                serde_json::json!({}),
+                14 * day,
+            ));
         }
         if st.position > 1 {
             let before = stages.iter().find(|s| s.position == st.position - 1);
@@ -489,10 +516,30 @@ async fn seed_deals(
     }
     // Contacts: one with a portal account, one without (to invite from a shared deal).
     for (account, name, email, title) in [
-        ("Globex Corporation", "Gloria Globex", "customer@globex.example", "Head of Operations"),
-        ("Globex Corporation", "Hans Gruber", "hans@globex.example", "Procurement lead"),
-        ("Initech", "Ian Initech", "customer@initech.example", "IT Director"),
-        ("Initech", "Peter Gibbons", "peter@initech.example", "Software engineer"),
+        (
+            "Globex Corporation",
+            "Gloria Globex",
+            "customer@globex.example",
+            "Head of Operations",
+        ),
+        (
+            "Globex Corporation",
+            "Hans Gruber",
+            "hans@globex.example",
+            "Procurement lead",
+        ),
+        (
+            "Initech",
+            "Ian Initech",
+            "customer@initech.example",
+            "IT Director",
+        ),
+        (
+            "Initech",
+            "Peter Gibbons",
+            "peter@initech.example",
+            "Software engineer",
+        ),
     ] {
         let Some(account_id) = account_ids.get(account) else {
             continue;

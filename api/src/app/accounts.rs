@@ -3,8 +3,8 @@
 use portcullis_shared::FieldCode;
 use portcullis_shared::FieldError;
 use portcullis_shared::PortalKind;
-use portcullis_shared::deals::PartnerDealVisibility;
 use portcullis_shared::admin::{Account, AccountInput, AccountPatch};
+use portcullis_shared::deals::PartnerDealVisibility;
 
 use crate::app::scope::{self, require};
 use crate::app::{Actor, App, Audit, Page, Tx, page};

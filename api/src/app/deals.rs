@@ -1404,11 +1404,12 @@ pub async fn remove_contact(
 ) -> Result<(), ApiError> {
     let mut tx = app.begin().await?;
     deal_for_change(&mut tx, p, id).await?;
-    let contact = deals::contact(&mut tx, contact_id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    // Unlinking what is not linked changes nothing and succeeds: DELETE is idempotent.
+    let Some(contact) = deals::contact(&mut tx, contact_id).await? else {
+        return Ok(());
+    };
     if !deals::remove_contact(&mut tx, id, contact_id).await? {
-        return Err(ApiError::NotFound);
+        return Ok(());
     }
     record_internal(
         &mut tx,
@@ -1482,7 +1483,7 @@ pub async fn remove_member(
     let mut tx = app.begin().await?;
     deal_for_change(&mut tx, p, id).await?;
     if !deals::remove_member(&mut tx, id, user_id).await? {
-        return Err(ApiError::NotFound);
+        return Ok(());
     }
     record_internal(
         &mut tx,
@@ -1583,7 +1584,7 @@ pub async fn unlink_partner(
     deal_for_change(&mut tx, p, id).await?;
     let name = crate::storage::accounts::name_of(&mut tx, account_id).await?;
     if !deals::unlink_partner(&mut tx, id, account_id).await? {
-        return Err(ApiError::NotFound);
+        return Ok(());
     }
     record_internal(
         &mut tx,

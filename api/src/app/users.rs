@@ -234,7 +234,7 @@ pub async fn set_regions(
     }
     let mut tx = app.begin().await?;
     let user = target(&mut tx, &scope, id).await?;
-    if !user.role.is_internal() {
+    if !user.role.is_internal() && !clean.is_empty() {
         errors.push(portcullis_shared::FieldError::new(
             "regions",
             portcullis_shared::FieldCode::NotApplicable,

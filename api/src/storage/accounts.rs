@@ -1,8 +1,8 @@
 //! Accounts: the customer and partner organisations external users belong to.
 
 use portcullis_shared::PortalKind;
-use portcullis_shared::deals::PartnerDealVisibility;
 use portcullis_shared::admin::Account;
+use portcullis_shared::deals::PartnerDealVisibility;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -62,11 +62,13 @@ pub async fn name_of(conn: &mut AnyConnection, id: &str) -> Result<Option<String
 
 /// An account's region.
 pub async fn region_of(conn: &mut AnyConnection, id: &str) -> Result<Option<String>, sqlx::Error> {
-    Ok(sqlx::query_scalar::<_, Option<String>>("SELECT region FROM accounts WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?
-        .flatten())
+    Ok(
+        sqlx::query_scalar::<_, Option<String>>("SELECT region FROM accounts WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .flatten(),
+    )
 }
 
 /// An account by name (demo seeding looks accounts up this way).

@@ -906,7 +906,7 @@ pub async fn totals_by_stage(
     scope: &DealScope,
 ) -> Result<Vec<(String, i64, Option<String>, i64)>, sqlx::Error> {
     let mut sql = Sql::new(
-        "SELECT d.stage_id, COUNT(*) AS deals, d.currency, COALESCE(SUM(d.amount_minor), 0) AS total \
+        "SELECT d.stage_id, COUNT(*) AS deals, d.currency, CAST(COALESCE(SUM(d.amount_minor), 0) AS BIGINT) AS total \
          FROM deals d WHERE 1 = 1",
     );
     scope.restrict(&mut sql);
@@ -1141,10 +1141,10 @@ pub async fn record_at(
             "UPDATE deals SET shared_changed_at = $1 WHERE id = $2 \
              AND (shared_changed_at IS NULL OR shared_changed_at < $1)",
         )
-            .bind(now)
-            .bind(e.deal_id)
-            .execute(&mut *conn)
-            .await?;
+        .bind(now)
+        .bind(e.deal_id)
+        .execute(&mut *conn)
+        .await?;
     }
     Ok(())
 }

@@ -8,6 +8,7 @@ mod audit;
 mod auth;
 mod authz_matrix;
 mod contract;
+mod deals;
 mod foundation;
 mod invitations;
 mod jobs;
