@@ -542,7 +542,7 @@ pub async fn summary_by_stage(app: &App, p: &Principal) -> Result<PipelineSummar
                     .clone()
                     .filter_map(|t| Some(Money::new(t.3, Currency::parse(t.2.as_deref()?)?)))
                     .collect();
-                amounts.sort_by(|a, b| b.minor.cmp(&a.minor));
+                amounts.sort_by_key(|m| std::cmp::Reverse(m.minor));
                 StageTotal {
                     stage: stage_ref(s),
                     deals: mine.map(|t| t.1).sum(),
