@@ -784,33 +784,28 @@ pub async fn list(
     } else {
         sql.push(" WHERE x.reach IN ").bind_list(&keys);
     }
+    // Row-value comparisons, so both backends seek straight to the cursor in the index.
     match after {
         Some(DealCursor::Updated(t, id)) => {
-            sql.push(" AND (x.updated_at < ")
+            sql.push(" AND (x.updated_at, x.deal_id) < (")
                 .bind(*t)
-                .push(" OR (x.updated_at = ")
-                .bind(*t)
-                .push(" AND x.deal_id < ")
+                .push(", ")
                 .bind(id.as_str())
-                .push("))");
+                .push(")");
         }
         Some(DealCursor::CloseDate(c, id)) => {
-            sql.push(" AND (x.close_on > ")
+            sql.push(" AND (x.close_on, x.deal_id) > (")
                 .bind(c.as_str())
-                .push(" OR (x.close_on = ")
-                .bind(c.as_str())
-                .push(" AND x.deal_id > ")
+                .push(", ")
                 .bind(id.as_str())
-                .push("))");
+                .push(")");
         }
         Some(DealCursor::Amount(a, id)) => {
-            sql.push(" AND (x.amount_minor < ")
+            sql.push(" AND (x.amount_minor, x.deal_id) < (")
                 .bind(*a)
-                .push(" OR (x.amount_minor = ")
-                .bind(*a)
-                .push(" AND x.deal_id < ")
+                .push(", ")
                 .bind(id.as_str())
-                .push("))");
+                .push(")");
         }
         None => {}
     }
@@ -1180,13 +1175,11 @@ pub async fn events(
         sql.push(" AND e.shared = 1");
     }
     if let Some((at, id)) = before {
-        sql.push(" AND (e.at < ")
+        sql.push(" AND (e.at, e.id) < (")
             .bind(at)
-            .push(" OR (e.at = ")
-            .bind(at)
-            .push(" AND e.id < ")
+            .push(", ")
             .bind(id)
-            .push("))");
+            .push(")");
     }
     sql.push(" ORDER BY e.at DESC, e.id DESC LIMIT ")
         .bind(limit);
