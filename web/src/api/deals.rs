@@ -107,7 +107,10 @@ pub fn unshare(id: &str) -> impl Future<Output = Result<Deal, ApiError>> + use<>
 }
 
 /// Adds one of the account's contacts to the deal.
-pub fn add_contact(id: &str, contact_id: &str) -> impl Future<Output = Result<(), ApiError>> + use<> {
+pub fn add_contact(
+    id: &str,
+    contact_id: &str,
+) -> impl Future<Output = Result<(), ApiError>> + use<> {
     on_deal(Method::POST, id, "/contacts")
         .json(&DealContactInput {
             contact_id: contact_id.to_owned().into(),

@@ -20,6 +20,7 @@ use leptos_router::hooks::use_params_map;
 use portcullis_shared::{Me, PortalKind, Role};
 
 use crate::api::{self, ApiError};
+use crate::pages::deals::edit::NewDeal;
 use crate::pages::deals::list::DealList;
 use crate::pages::deals::page::DealPage;
 use crate::pages::deals::pipeline::{PipelineChart, StageSettings};
@@ -189,11 +190,21 @@ fn Deals(role: Role) -> impl IntoView {
     let views = if role == Role::SalesRep {
         vec![("mine", "My deals"), ("team", "My team's deals")]
     } else {
-        vec![("all", "All deals"), ("mine", "My deals"), ("team", "My team's deals")]
+        vec![
+            ("all", "All deals"),
+            ("mine", "My deals"),
+            ("team", "My team's deals"),
+        ]
     };
-    move || match deal.get() {
+    move || {
+        match deal.get() {
         Some(id) => view! { <DealPage id=id back="/admin/deals".to_owned() internal=true level=1/> }.into_any(),
-        None => view! { <DealList base="/admin/deals".to_owned() title="Deals" level=1 views=views.clone() internal=true/> }.into_any(),
+        None => view! {
+            <DealList base="/admin/deals".to_owned() title="Deals" level=1 views=views.clone() internal=true/>
+            <NewDeal/>
+        }
+        .into_any(),
+    }
     }
 }
 

@@ -5,9 +5,9 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use portcullis_shared::deals::{
-    ContactInput, Deal, DealPatch, DealSource, NoteInput, ShareInput, Stage,
+    ContactInput, Deal, DealInput, DealPatch, DealSource, NoteInput, ShareInput, Stage,
 };
-use portcullis_shared::{Currency, FieldCode, FieldError, Money};
+use portcullis_shared::{Currency, FieldCode, FieldError, Money, PortalKind};
 
 use crate::api;
 use crate::pages::admin::{Notice, NoticeView, failed, optional};
@@ -80,7 +80,10 @@ fn Fields(live: Live, stages: Vec<Stage>) -> impl IntoView {
         source.set(d.source);
     };
     live.deal.with_untracked(fill);
-    let locked = move |field: &'static str| live.deal.with(|d| d.locked_fields.iter().any(|f| f == field));
+    let locked = move |field: &'static str| {
+        live.deal
+            .with(|d| d.locked_fields.iter().any(|f| f == field))
+    };
     let send = move |patch: DealPatch, done: &'static str| {
         let call = api::deals::update(&live.id(), live.deal.with_untracked(|d| d.version), &patch);
         spawn_local(async move {
@@ -98,7 +101,10 @@ fn Fields(live: Live, stages: Vec<Stage>) -> impl IntoView {
                     } else if e.0.errors.is_empty() {
                         e.message()
                     } else {
-                        format!("{} Nothing was saved; see the fields marked below.", e.0.title)
+                        format!(
+                            "{} Nothing was saved; see the fields marked below.",
+                            e.0.title
+                        )
                     };
                     errors.set(e.0.errors);
                     notice.set(Some(Err(text)));
@@ -129,7 +135,10 @@ fn Fields(live: Live, stages: Vec<Stage>) -> impl IntoView {
             source: Some(source.get_untracked()),
             ..Default::default()
         };
-        if !live.deal.with_untracked(|d| d.locked_fields.iter().any(|f| f == "amount")) {
+        if !live
+            .deal
+            .with_untracked(|d| d.locked_fields.iter().any(|f| f == "amount"))
+        {
             let text = amount.get_untracked();
             patch.amount = Some(if text.trim().is_empty() {
                 None
@@ -142,13 +151,18 @@ fn Fields(live: Live, stages: Vec<Stage>) -> impl IntoView {
                             FieldCode::InvalidFormat,
                             "must be a number such as 12500.00, with no more decimals than the currency has",
                         )]);
-                        notice.set(Some(Err("Nothing was saved; see the fields marked below.".into())));
+                        notice.set(Some(Err(
+                            "Nothing was saved; see the fields marked below.".into()
+                        )));
                         return;
                     }
                 }
             });
         }
-        if !live.deal.with_untracked(|d| d.locked_fields.iter().any(|f| f == "expected_close_date")) {
+        if !live
+            .deal
+            .with_untracked(|d| d.locked_fields.iter().any(|f| f == "expected_close_date"))
+        {
             patch.expected_close_date = Some(optional(close.get_untracked()));
         }
         send(patch, "Saved.");
@@ -162,9 +176,17 @@ fn Fields(live: Live, stages: Vec<Stage>) -> impl IntoView {
             })
         }
     };
-    let invalid = move |field: &'static str| move || errors.with(|es| es.iter().any(|e| e.field == field)).then_some("true");
-    let lock_note = |what: String| view! {
-        <p class="locked"><span>{what}</span><span class="lock-note">"Locked at this stage: only an administrator or a manager can change it."</span></p>
+    let invalid = move |field: &'static str| {
+        move || {
+            errors
+                .with(|es| es.iter().any(|e| e.field == field))
+                .then_some("true")
+        }
+    };
+    let lock_note = |what: String| {
+        view! {
+            <p class="locked"><span>{what}</span><span class="lock-note">"Locked at this stage: only an administrator or a manager can change it."</span></p>
+        }
     };
     view! {
         <section class="card" aria-labelledby="edit-title">
@@ -260,18 +282,24 @@ fn Sharing(live: Live) -> impl IntoView {
     let shared = move || live.deal.with(|d| d.shared);
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let (id, amount_was_shared, version) =
-            live.deal.with_untracked(|d| (d.id.to_string(), d.amount_shared, d.version));
+        let (id, amount_was_shared, version) = live
+            .deal
+            .with_untracked(|d| (d.id.to_string(), d.amount_shared, d.version));
         if amount_was_shared && !with_amount.get_untracked() {
             let hide = api::deals::update(
                 &id,
                 version,
-                &DealPatch { amount_shared: Some(false), ..Default::default() },
+                &DealPatch {
+                    amount_shared: Some(false),
+                    ..Default::default()
+                },
             );
             spawn_local(async move {
                 match hide.await {
                     Ok(d) => {
-                        notice.set(Some(Ok("The amount is no longer shown to the customer.".into())));
+                        notice.set(Some(Ok(
+                            "The amount is no longer shown to the customer.".into()
+                        )));
                         live.changed(d);
                     }
                     Err(e) if e.is_stale() => notice.set(Some(Err(STALE.into()))),
@@ -282,7 +310,10 @@ fn Sharing(live: Live) -> impl IntoView {
         }
         let share = api::deals::share(
             &id,
-            &ShareInput { amount_shared: with_amount.get_untracked(), invite_contacts: invite.get_untracked() },
+            &ShareInput {
+                amount_shared: with_amount.get_untracked(),
+                invite_contacts: invite.get_untracked(),
+            },
         );
         spawn_local(async move {
             match share.await {
@@ -292,7 +323,9 @@ fn Sharing(live: Live) -> impl IntoView {
                     } else {
                         format!(" Invited {}.", out.invited.join(", "))
                     };
-                    notice.set(Some(Ok(format!("Shared to the customer's portal.{invited}"))));
+                    notice.set(Some(Ok(format!(
+                        "Shared to the customer's portal.{invited}"
+                    ))));
                     invite.set(false);
                     live.changed(out.deal);
                 }
@@ -306,7 +339,9 @@ fn Sharing(live: Live) -> impl IntoView {
             match unshare.await {
                 Ok(d) => {
                     with_amount.set(false);
-                    notice.set(Some(Ok("The deal is no longer shared to the portal.".into())));
+                    notice.set(Some(Ok(
+                        "The deal is no longer shared to the portal.".into()
+                    )));
                     live.changed(d);
                 }
                 Err(e) => failed(notice, e),
@@ -464,13 +499,21 @@ fn Notes(live: Live) -> impl IntoView {
         ev.prevent_default();
         let add = api::deals::add_note(
             &live.id(),
-            &NoteInput { body: body.get_untracked(), shared: shared.get_untracked() },
+            &NoteInput {
+                body: body.get_untracked(),
+                shared: shared.get_untracked(),
+            },
         );
         spawn_local(async move {
             match add.await {
                 Ok(e) => {
                     body.set(String::new());
-                    notice.set(Some(Ok(if e.shared { "Shared note added." } else { "Internal note added." }.into())));
+                    notice.set(Some(Ok(if e.shared {
+                        "Shared note added."
+                    } else {
+                        "Internal note added."
+                    }
+                    .into())));
                     live.events.update(|n| *n += 1);
                 }
                 Err(e) => failed(notice, e),
@@ -494,5 +537,60 @@ fn Notes(live: Live) -> impl IntoView {
                 <div class="actions"><button type="submit" class="button primary">"Add note"</button></div>
             </form>
         </section>
+    }
+}
+
+/// A new deal for one of the customer accounts; it opens once created.
+#[component]
+pub fn NewDeal() -> impl IntoView {
+    let navigate = leptos_router::hooks::use_navigate();
+    let notice: Notice = RwSignal::new(None);
+    let accounts = LocalResource::new(|| api::accounts::choices(Some(PortalKind::Customer)));
+    let account = RwSignal::new(String::new());
+    let name = RwSignal::new(String::new());
+    let close = RwSignal::new(String::new());
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let body = DealInput {
+            account_id: account.get_untracked().into(),
+            name: name.get_untracked().trim().to_owned(),
+            stage_id: None,
+            amount: None,
+            expected_close_date: optional(close.get_untracked()),
+            owner_id: None,
+            source: None,
+            next_steps: None,
+            external_id: None,
+            internal_tags: Vec::new(),
+            contact_ids: Vec::new(),
+        };
+        let create = api::deals::create(&body);
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            match create.await {
+                Ok(d) => navigate(&format!("/admin/deals/{}", d.id), Default::default()),
+                Err(e) => failed(notice, e),
+            }
+        });
+    };
+    view! {
+        <details class="card new-deal">
+            <summary>"New deal"</summary>
+            <form on:submit=on_submit>
+                <label for="new-deal-account">"Customer account"</label>
+                <select id="new-deal-account" required on:change=move |ev| account.set(event_target_value(&ev))>
+                    <option value="">"Choose an account"</option>
+                    {move || accounts.get().and_then(Result::ok).map(|l| l.into_iter().map(|a| view! {
+                        <option value=a.id.clone()>{a.name.clone()}</option>
+                    }).collect_view())}
+                </select>
+                <label for="new-deal-name">"Deal name"</label>
+                <input id="new-deal-name" required prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
+                <label for="new-deal-close">"Expected close date (optional)"</label>
+                <input id="new-deal-close" type="date" prop:value=move || close.get() on:input=move |ev| close.set(event_target_value(&ev))/>
+                <NoticeView notice=notice/>
+                <div class="actions"><button type="submit" class="button primary">"Create deal"</button></div>
+            </form>
+        </details>
     }
 }

@@ -44,7 +44,11 @@ pub fn day(date: &str) -> String {
     ];
     let parts: Vec<&str> = date.get(..10).unwrap_or(date).split('-').collect();
     match parts[..] {
-        [y, m, d] => match m.parse::<usize>().ok().and_then(|m| MONTHS.get(m.wrapping_sub(1))) {
+        [y, m, d] => match m
+            .parse::<usize>()
+            .ok()
+            .and_then(|m| MONTHS.get(m.wrapping_sub(1)))
+        {
             Some(month) => format!("{} {month} {y}", d.trim_start_matches('0')),
             None => date.to_owned(),
         },

@@ -37,20 +37,34 @@ fn charts(s: PipelineSummary) -> impl IntoView {
         .iter()
         .map(|t| {
             let n = t.deals;
-            (t.stage.name.clone(), t.stage.category, n, format!("{n} deal{}", if n == 1 { "" } else { "s" }))
+            (
+                t.stage.name.clone(),
+                t.stage.category,
+                n,
+                format!("{n} deal{}", if n == 1 { "" } else { "s" }),
+            )
         })
         .collect();
     let amounts: Vec<_> = s
         .stages
         .iter()
         .map(|t| {
-            let m = t.amounts.iter().find(|m| Some(m.currency) == currency).copied();
+            let m = t
+                .amounts
+                .iter()
+                .find(|m| Some(m.currency) == currency)
+                .copied();
             let others = t.amounts.len() - usize::from(m.is_some());
             let mut label = m.map(|m| money(&m)).unwrap_or_else(|| "none".into());
             if others > 0 {
                 label.push_str(&format!(" (+{others} other currencies)"));
             }
-            (t.stage.name.clone(), t.stage.category, m.map_or(0, |m| m.minor), label)
+            (
+                t.stage.name.clone(),
+                t.stage.category,
+                m.map_or(0, |m| m.minor),
+                label,
+            )
         })
         .collect();
     let amount_title = match currency {
@@ -67,7 +81,11 @@ fn charts(s: PipelineSummary) -> impl IntoView {
 
 /// A horizontal bar chart: a row per stage (name above its bar, the value beside it). The
 /// picture is one image to assistive technology, described in words by its `desc`.
-fn bars(id: &'static str, title: String, rows: Vec<(String, StageCategory, i64, String)>) -> impl IntoView {
+fn bars(
+    id: &'static str,
+    title: String,
+    rows: Vec<(String, StageCategory, i64, String)>,
+) -> impl IntoView {
     const WIDTH: i64 = 400;
     const ROW: i64 = 46;
     let max = rows.iter().map(|r| r.2).max().unwrap_or(0).max(1);
@@ -165,7 +183,9 @@ fn StageRow(stage: Stage, last: i64, notice: Notice, changed: Callback<String>) 
     };
     let save = move |_| {
         let Ok(p) = probability.get_untracked().trim().parse::<i64>() else {
-            notice.set(Some(Err("Win % must be a whole number from 0 to 100.".into())));
+            notice.set(Some(Err(
+                "Win % must be a whole number from 0 to 100.".into()
+            )));
             return;
         };
         apply(
@@ -181,7 +201,13 @@ fn StageRow(stage: Stage, last: i64, notice: Notice, changed: Callback<String>) 
     };
     let label = stage.name.clone();
     let move_to = move |to: i64| {
-        apply(StagePatch { position: Some(to), ..Default::default() }, format!("Stage \"{label}\" moved to position {to}."))
+        apply(
+            StagePatch {
+                position: Some(to),
+                ..Default::default()
+            },
+            format!("Stage \"{label}\" moved to position {to}."),
+        )
     };
     let move_up = move_to.clone();
     let gone = stage.name.clone();
@@ -226,7 +252,9 @@ fn NewStage(notice: Notice, changed: Callback<String>) -> impl IntoView {
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Ok(p) = probability.get_untracked().trim().parse::<i64>() else {
-            notice.set(Some(Err("Win % must be a whole number from 0 to 100.".into())));
+            notice.set(Some(Err(
+                "Win % must be a whole number from 0 to 100.".into()
+            )));
             return;
         };
         let body = StageInput {
