@@ -200,9 +200,19 @@ fn event_dto(e: EventRow) -> DealEvent {
 }
 
 fn change_dto(e: &EventRow) -> DealChange {
+    let summary = match (e.kind, e.body.as_deref()) {
+        (DealEventKind::Note, Some(body)) => {
+            let mut short: String = body.chars().take(80).collect();
+            if body.chars().count() > 80 {
+                short.push('…');
+            }
+            format!("New note: {short}")
+        }
+        _ => summary(e),
+    };
     DealChange {
         kind: e.kind,
-        summary: summary(e),
+        summary,
         at: time::to_rfc3339(e.at),
     }
 }

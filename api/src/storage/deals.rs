@@ -600,6 +600,35 @@ pub async fn sync_reach(conn: &mut AnyConnection, id: &str) -> Result<(), sqlx::
     Ok(())
 }
 
+/// Files an account's deals under its new region.
+pub async fn move_account_region(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    region: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE deals SET region = $1 WHERE account_id = $2")
+        .bind(region)
+        .bind(account_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "DELETE FROM deal_reach WHERE reach LIKE 'r:%' \
+         AND deal_id IN (SELECT id FROM deals WHERE account_id = $1)",
+    )
+    .bind(account_id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO deal_reach (reach, deal_id, updated_at, close_on, amount_minor) \
+         SELECT 'r:' || d.region, d.id, d.updated_at, COALESCE(d.expected_close_date, '9999-12-31'), \
+         COALESCE(d.amount_minor, -1) FROM deals d WHERE d.account_id = $1 AND d.region IS NOT NULL",
+    )
+    .bind(account_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 /// One deal within `scope`.
 pub async fn get(
     conn: &mut AnyConnection,
@@ -615,6 +644,17 @@ pub async fn get(
     scope.restrict(&mut sql);
     let row = sql.query().fetch_optional(&mut *conn).await?;
     row.as_ref().map(deal_row).transpose()
+}
+
+/// The deal carrying `external_id`.
+pub async fn id_by_external_id(
+    conn: &mut AnyConnection,
+    external_id: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM deals WHERE external_id = $1")
+        .bind(external_id)
+        .fetch_optional(&mut *conn)
+        .await
 }
 
 /// Whether another deal already carries `external_id`.
@@ -1070,9 +1110,18 @@ pub struct EventRow {
     pub details: serde_json::Value,
 }
 
-/// Records an event; a shared one also marks when the deal last changed for its customers.
+/// Records an event now; a shared one also marks when the deal last changed for its
+/// customers.
 pub async fn record(conn: &mut AnyConnection, e: &NewEvent<'_>) -> Result<(), sqlx::Error> {
-    let now = time::now();
+    record_at(conn, e, time::now()).await
+}
+
+/// Records an event that happened at `now` (demo and imported history).
+pub async fn record_at(
+    conn: &mut AnyConnection,
+    e: &NewEvent<'_>,
+    now: Micros,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO deal_events (id, deal_id, at, kind, shared, actor_id, body, details) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -1088,7 +1137,10 @@ pub async fn record(conn: &mut AnyConnection, e: &NewEvent<'_>) -> Result<(), sq
     .execute(&mut *conn)
     .await?;
     if e.shared {
-        sqlx::query("UPDATE deals SET shared_changed_at = $1 WHERE id = $2")
+        sqlx::query(
+            "UPDATE deals SET shared_changed_at = $1 WHERE id = $2 \
+             AND (shared_changed_at IS NULL OR shared_changed_at < $1)",
+        )
             .bind(now)
             .bind(e.deal_id)
             .execute(&mut *conn)
