@@ -1,8 +1,8 @@
-// Deals in a real browser: the demo customer's cards show their shared deals and what changed
-// since their last visit, never another customer's; a rep shares a deal with its amount and
-// the customer then sees it; a partner sees its organisation's pipeline, never another
-// partner's; staff edit a deal under If-Match (a colleague's change in between is explained),
-// write notes, and run the pipeline's stages. Each test arranges its own deals through the API.
+// Deals in a real browser, on the demo pipeline: the demo customer's cards show their shared
+// deals and what changed since their last visit, never another customer's; a rep shares a
+// deal with its amount and the customer then sees it; a partner sees its organisation's
+// pipeline, never another partner's; staff edit a deal under If-Match (a colleague's change in
+// between is explained), write notes, add contacts and run the pipeline's stages.
 import { test, expect, Page, APIRequestContext } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 
@@ -107,52 +107,48 @@ async function shoot(page: Page, name: string) {
   await page.setViewportSize({ width: 1280, height: 800 });
 }
 
-test('the demo customer sees their shared deal and what changed since their last visit, not another customer’s', async ({ page, request }) => {
-  const errors = watchErrors(page);
-  const admin = as(request, 'admin@portcullis.example');
-  const stamp = Date.now();
-  const [globex, initech] = [await account(admin, 'customer', 'Globex Corporation'), await account(admin, 'customer', 'Initech')];
-  const rep = await userId(admin, 'rep@portcullis.example');
-  const stages = await openStages(admin);
-  const ours = await admin.post('/deals', {
-    account_id: globex, name: `Globex rollout ${stamp}`, owner_id: rep, stage_id: stages[0].id,
-    expected_close_date: '2027-03-31', next_steps: 'Security review with your IT team',
-  });
-  await admin.post(`/deals/${ours.id}/share`, { amount_shared: false, invite_contacts: false });
-  const theirs = await admin.post('/deals', { account_id: initech, name: `Initech pilot ${stamp}`, owner_id: rep });
-  await admin.post(`/deals/${theirs.id}/share`, {});
-  // The customer's visit before the changes below.
-  await as(request, 'customer@globex.example', 'acme').signIn();
-  const current = await admin.get(`/deals/${ours.id}`);
-  await admin.patch(`/deals/${ours.id}`, { stage_id: stages[1].id }, current.version);
-  await admin.post(`/deals/${ours.id}/notes`, { body: 'Pricing approved for the rollout.', shared: true });
-  await admin.post(`/deals/${ours.id}/notes`, { body: 'Internal: margin is thin.', shared: false });
+async function dealId(api: Api, name: string): Promise<string> {
+  const page = await api.get(`/deals?q=${encodeURIComponent(name)}`);
+  return page.items.find((d: { name: string }) => d.name === name).id;
+}
 
+test('the demo customer sees their shared deals and what changed since their last visit, not another customer’s', async ({ page, request }) => {
+  const errors = watchErrors(page);
+  // The demo data: Globex's customer last visited three days ago; since then the rollout
+  // moved from Proposal to Negotiation and got a shared note. The analytics add-on is not
+  // shared with them, and Initech's deals are another customer's.
   await portalSignIn(page, 'acme', 'customer@globex.example', 'Gloria');
   const deals = page.getByRole('region', { name: 'Your deals' });
-  const card = deals.locator('.deal-card', { hasText: `Globex rollout ${stamp}` });
-  await expect(card).toBeVisible();
-  await expect(card.getByText('Since your last visit')).toBeVisible();
-  await expect(card).toContainText(`Stage moved from ${stages[0].name} to ${stages[1].name}`);
-  await expect(card).toContainText(`Stage 2 of ${stages.length}: ${stages[1].name}`);
-  await expect(card).toContainText('31 Mar 2027');
-  await expect(card).toContainText('Security review with your IT team');
-  await expect(card).toContainText('Remy Rep');
-  await expect(deals.getByText(`Initech pilot ${stamp}`)).toHaveCount(0);
+  const rollout = deals.locator('.deal-card', { hasText: 'Globex platform rollout' });
+  await expect(rollout).toBeVisible();
+  await expect(rollout.getByText('Since your last visit')).toBeVisible();
+  await expect(rollout).toContainText('Stage moved from Proposal to Negotiation');
+  await expect(rollout).toContainText('Stage 4 of 4: Negotiation');
+  await expect(rollout.locator('.track li.current')).toHaveCount(1);
+  await expect(rollout).toContainText('EUR 120,000.00');
+  await expect(rollout).toContainText('Remy Rep');
+  const support = deals.locator('.deal-card', { hasText: 'Globex support renewal' });
+  await expect(support).toBeVisible();
+  await expect(support, 'an amount not shared stays hidden').not.toContainText('EUR');
+  for (const hidden of ['Globex analytics add-on', 'Initech data migration', 'Initech training package']) {
+    await expect(page.getByText(hidden)).toHaveCount(0);
+  }
   await noAxeViolations(page, 'customer home');
   await shoot(page, 'deals-customer-home');
 
-  await card.getByRole('link', { name: `Globex rollout ${stamp}` }).click();
-  await expect(page.getByRole('heading', { name: `Globex rollout ${stamp}` })).toBeVisible();
+  await rollout.getByRole('link', { name: 'Globex platform rollout' }).click();
+  await expect(page.getByRole('heading', { name: 'Globex platform rollout' })).toBeFocused();
   const timeline = page.getByRole('region', { name: 'Timeline' });
-  await expect(timeline).toContainText('Pricing approved for the rollout.');
-  await expect(timeline).not.toContainText('margin is thin');
+  await expect(timeline).toContainText('Thanks for the call today.');
+  await expect(timeline).toContainText('Stage moved from Proposal to Negotiation');
+  await expect(timeline).not.toContainText('champion worries');
   await noAxeViolations(page, 'customer deal');
   await shoot(page, 'deals-customer-deal');
   // Another customer's deal is not found, exactly like one that does not exist.
-  await page.goto(`/p/acme/deals/${theirs.id}`);
+  const initech = await dealId(as(request, 'admin@portcullis.example'), 'Initech data migration');
+  await page.goto(`/p/acme/deals/${initech}`);
   await expect(page.getByRole('alert')).toBeVisible();
-  await expect(page.getByText(`Initech pilot ${stamp}`)).toHaveCount(0);
+  await expect(page.getByText('Initech data migration')).toHaveCount(0);
   expect(errors.filter((e) => !/status of 404/.test(e))).toEqual([]);
 });
 
@@ -166,85 +162,85 @@ test('a rep shares a deal with its amount, and the customer then sees it', async
   await admin.post('/deals', {
     account_id: globex, name, owner_id: rep, amount: { minor: 4_800_000, currency: 'EUR' }, expected_close_date: '2027-06-30',
   });
-  // Customers see amounts only with "View deal value" (off by default); Globex is allowed it here.
-  const override = { scope: 'account', scope_id: globex, permission: 'view_deal_value' };
-  await admin.put('/admin/permissions', { ...override, allowed: true });
-  try {
-    await consoleSignIn(page, 'rep@portcullis.example');
-    await expect(page.getByRole('heading', { name: 'Deals', level: 1 })).toBeVisible();
-    await expect(page.getByRole('button', { name: 'My deals' })).toHaveAttribute('aria-pressed', 'true');
-    await page.getByLabel('Deal name').fill(name);
-    await page.getByRole('link', { name }).click();
-    await expect(page.getByRole('heading', { name, level: 1 })).toBeVisible();
-    await expect(page.getByText('Not shared', { exact: true })).toBeVisible();
-    await page.getByLabel('Show the amount to customers allowed to see deal values').check();
-    await page.getByRole('button', { name: 'Share to the portal' }).click();
-    await expect(page.getByRole('status').filter({ hasText: "Shared to the customer's portal." })).toBeVisible();
-    await expect(page.getByText('Shared, with the amount')).toBeVisible();
-    await expect(page.getByRole('region', { name: 'Timeline' })).toContainText('Amount shared with the customer');
-    await noAxeViolations(page, 'rep deal');
+  // Customers see amounts only with "View deal value"; the demo allows it to Globex.
+  await admin.put('/admin/permissions', { scope: 'account', scope_id: globex, permission: 'view_deal_value', allowed: true });
 
-    const customer = await (await browser.newContext()).newPage();
-    await portalSignIn(customer, 'acme', 'customer@globex.example', 'Gloria');
-    const card = customer.locator('.deal-card', { hasText: name });
-    await expect(card).toContainText('EUR 48,000.00');
-    await expect(card).toContainText('30 Jun 2027');
-    await customer.screenshot({ path: `${ARTIFACTS}/deals-customer-amount.png`, fullPage: true });
-  } finally {
-    await admin.put('/admin/permissions', { ...override, allowed: null });
-  }
+  await consoleSignIn(page, 'rep@portcullis.example');
+  await expect(page.getByRole('heading', { name: 'Deals', level: 1 })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'My deals' })).toHaveAttribute('aria-pressed', 'true');
+  // A deal at a stage that locks the contract: the rep sees its amount and close date but
+  // cannot change them.
+  await page.getByRole('link', { name: 'Globex platform rollout' }).click();
+  await expect(page.getByRole('heading', { name: 'Globex platform rollout', level: 1 })).toBeVisible();
+  await expect(page.locator('.locked').first()).toContainText('EUR 120,000.00');
+  await expect(page.getByText('Locked at this stage').first()).toBeVisible();
+  await expect(page.getByLabel('Amount', { exact: true })).toHaveCount(0);
+  await page.getByRole('link', { name: '← All deals' }).click();
+
+  await page.getByLabel('Deal name').fill(name);
+  await page.getByRole('link', { name }).click();
+  await expect(page.getByRole('heading', { name, level: 1 })).toBeVisible();
+  await expect(page.getByText('Not shared', { exact: true })).toBeVisible();
+  await page.getByLabel('Show the amount to customers allowed to see deal values').check();
+  await page.getByRole('button', { name: 'Share to the portal' }).click();
+  await expect(page.getByRole('status').filter({ hasText: "Shared to the customer's portal." })).toBeVisible();
+  await expect(page.getByText('Shared, with the amount')).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Timeline' })).toContainText('Amount shared with the customer');
+  await noAxeViolations(page, 'rep deal');
+
+  const customer = await (await browser.newContext()).newPage();
+  await portalSignIn(customer, 'acme', 'customer@globex.example', 'Gloria');
+  const card = customer.locator('.deal-card', { hasText: name });
+  await expect(card).toContainText('EUR 48,000.00');
+  await expect(card).toContainText('30 Jun 2027');
+  await customer.screenshot({ path: `${ARTIFACTS}/deals-customer-amount.png`, fullPage: true });
   expect(errors).toEqual([]);
 });
 
 test('a partner sees its organisation’s pipeline, not another partner’s', async ({ page, request }) => {
   const errors = watchErrors(page);
-  const admin = as(request, 'admin@portcullis.example');
-  const stamp = Date.now();
-  const [globex, initech] = [await account(admin, 'customer', 'Globex Corporation'), await account(admin, 'customer', 'Initech')];
-  const [northwind, contoso] = [await account(admin, 'partner', 'Northwind Partners'), await account(admin, 'partner', 'Contoso Resellers')];
-  const stages = await openStages(admin);
-  const ours = await admin.post('/deals', {
-    account_id: globex, name: `Northwind co-sell ${stamp}`, stage_id: stages[1].id, source: 'partner',
-    amount: { minor: 1_250_000, currency: 'USD' }, expected_close_date: '2027-01-15',
-  });
-  await admin.post(`/deals/${ours.id}/partners`, { account_id: northwind, role: 'co_sell' });
-  await admin.post(`/deals/${ours.id}/notes`, { body: 'Joint demo booked with Northwind.', shared: true });
-  const theirs = await admin.post('/deals', { account_id: initech, name: `Contoso resale ${stamp}`, source: 'partner' });
-  await admin.post(`/deals/${theirs.id}/partners`, { account_id: contoso, role: 'registered' });
-
+  // The demo data: Northwind co-sells the Globex rollout, registered the analytics add-on and
+  // influenced Initech's security review; Contoso's deals are another partner's.
   await portalSignIn(page, 'partners', 'partner@northwind.example', 'Nora');
   const list = page.getByRole('region', { name: 'My deals' });
-  await expect(list.getByRole('link', { name: `Northwind co-sell ${stamp}` })).toBeVisible();
-  await expect(list.getByText(`Contoso resale ${stamp}`)).toHaveCount(0);
-  const row = list.getByRole('row', { name: new RegExp(`Northwind co-sell ${stamp}`) });
-  await expect(row).toContainText(stages[1].name);
-  await expect(row).toContainText('USD 12,500.00');
-  await expect(row).toContainText('15 Jan 2027');
-  // Filters: a name that matches nothing, then the stage and the close dates that match.
-  await list.getByLabel('Deal name').fill(`no such deal ${stamp}`);
+  const link = (name: string) => list.getByRole('link', { name, exact: true });
+  for (const name of ['Globex platform rollout', 'Globex analytics add-on', 'Initech security review']) {
+    await expect(link(name)).toBeVisible();
+  }
+  for (const name of ['Initech data migration', 'Initech expansion', 'Globex support renewal']) {
+    await expect(list.getByText(name)).toHaveCount(0);
+  }
+  const row = list.getByRole('row', { name: /Globex platform rollout/ });
+  await expect(row).toContainText('Negotiation');
+  await expect(row).toContainText('EUR 120,000.00');
+  // Filters: the name, the stage, the close dates; and the sort.
+  await list.getByLabel('Deal name').fill('no such deal');
   await expect(list.getByText('No deals match.')).toBeVisible();
-  await list.getByLabel('Deal name').fill(`co-sell ${stamp}`);
-  await list.getByLabel('Stage').selectOption({ label: stages[1].name });
-  await list.getByLabel('Closing from').fill('2027-01-01');
-  await list.getByLabel('Closing by').fill('2027-01-31');
-  await list.getByLabel('Sort by').selectOption('close_date');
-  await expect(list.getByRole('link', { name: `Northwind co-sell ${stamp}` })).toBeVisible();
-  await list.getByLabel('Stage').selectOption({ label: stages[0].name });
-  await expect(list.getByText('No deals match.')).toBeVisible();
+  await list.getByLabel('Deal name').fill('Globex');
+  await expect(link('Initech security review')).toHaveCount(0);
+  await expect(link('Globex platform rollout')).toBeVisible();
+  await list.getByLabel('Stage').selectOption({ label: 'Qualification' });
+  await expect(link('Globex platform rollout')).toHaveCount(0);
+  await expect(link('Globex analytics add-on')).toBeVisible();
   await list.getByLabel('Stage').selectOption({ label: 'Any stage' });
   await list.getByLabel('Deal name').fill('');
+  await list.getByLabel('Closing from').fill('2099-01-01');
+  await expect(list.getByText('No deals match.')).toBeVisible();
   await list.getByLabel('Closing from').fill('');
-  await list.getByLabel('Closing by').fill('');
-  await expect(list.getByRole('link', { name: `Northwind co-sell ${stamp}` })).toBeVisible();
+  await list.getByLabel('Sort by').selectOption('close_date');
+  await expect(link('Initech security review')).toBeVisible();
   await noAxeViolations(page, 'partner home');
   await shoot(page, 'deals-partner-home');
 
-  await list.getByRole('link', { name: `Northwind co-sell ${stamp}` }).click();
-  await expect(page.getByRole('heading', { name: `Northwind co-sell ${stamp}` })).toBeVisible();
-  await expect(page.getByRole('region', { name: 'Timeline' })).toContainText('Joint demo booked with Northwind.');
+  await link('Globex platform rollout').click();
+  await expect(page.getByRole('heading', { name: 'Globex platform rollout' })).toBeVisible();
+  const timeline = page.getByRole('region', { name: 'Timeline' });
+  await expect(timeline).toContainText('Thanks for the call today.');
+  await expect(timeline).not.toContainText('champion worries');
   await noAxeViolations(page, 'partner deal');
   await shoot(page, 'deals-partner-deal');
-  await page.goto(`/p/partners/deals/${theirs.id}`);
+  const contoso = await dealId(as(request, 'admin@portcullis.example'), 'Initech data migration');
+  await page.goto(`/p/partners/deals/${contoso}`);
   await expect(page.getByRole('alert')).toBeVisible();
   expect(errors.filter((e) => !/status of 404/.test(e))).toEqual([]);
 });
