@@ -19,7 +19,7 @@ NEXTEST_VERSION := 0.9.143
 TOOLS_VENV := $(HOME)/.cache/portcullis/venv
 TOOLS_PY := $(TOOLS_VENV)/bin/python
 
-.PHONY: help run test tools test-tools spa build-release lint unit-tests e2e openapi fmt bench chromium node-modules
+.PHONY: help run test tools test-tools spa build-release lint unit-tests e2e openapi fmt bench bench-tools chromium node-modules
 
 help:
 	@echo "make run      build the web app and the server, seed demo data, serve on \$${PORTCULLIS_ADDR:-127.0.0.1:8080}"
@@ -27,7 +27,9 @@ help:
 	@echo "              when PORTCULLIS_TEST_PG_URL is set), browser end-to-end tests"
 	@echo "make openapi  regenerate openapi.json from the code"
 	@echo "make fmt      format the code"
-	@echo "make bench    benchmarks (speed and memory targets)"
+	@echo "make bench    benchmarks (speed and memory targets); the deals benchmark seeds 1M deals once"
+	@echo "              (kept in ~/.cache/portcullis/bench and, with PORTCULLIS_TEST_PG_URL set, in the"
+	@echo "              PostgreSQL database portcullis_bench); BENCH=deals runs only it, BENCH=quick the rest"
 
 ## ---- tools (each installed only when missing or at the wrong version) ----
 
@@ -62,6 +64,12 @@ chromium:
 	@if ! command -v chromium >/dev/null; then \
 		if [ "$$(id -u)" = 0 ]; then apt-get update && apt-get install -y chromium chromium-driver; \
 		else echo "Chromium is missing: install Debian's chromium package (sudo apt-get install chromium)"; exit 1; fi; fi
+
+# The deals benchmark's load generator.
+bench-tools:
+	@if ! command -v wrk >/dev/null; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update && apt-get install -y wrk; \
+		else echo "wrk is missing: install Debian's wrk package (sudo apt-get install wrk)"; exit 1; fi; fi
 
 ## ---- build and run ----
 
@@ -132,5 +140,8 @@ openapi:
 fmt:
 	cargo fmt --all
 
-bench: spa
-	cargo run --release -q -p portcullis-tests --bin bench
+# The server and the bench in one build, so the crates they share build once. The deals
+# benchmark runs the release server as its own process (pgbench beside it on PostgreSQL).
+bench: spa bench-tools
+	cargo build --release -p portcullis-api -p portcullis-tests
+	PORTCULLIS_BIN=$(BIN_RELEASE) $(CARGO_TARGET_DIR)/release/bench $${BENCH:-}

@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 use crate::config::Settings;
 use crate::db::Db;
 use crate::startup::Application;
-use crate::{admin, openapi, seed, telemetry};
+use crate::{admin, bench_seed, openapi, seed, telemetry};
 
 /// Portcullis: the self-hostable customer & partner portal for a CRM.
 #[derive(Debug, Parser)]
@@ -25,6 +25,13 @@ pub enum Command {
     Migrate,
     /// Create the demo company, portals and users (idempotent).
     SeedDemo,
+    /// Fill an empty database with the benchmark workload: 20,000 accounts, 100,000 users,
+    /// 1,000,000 deals with their reach and 3,000,000 timeline events (`make bench` uses it).
+    SeedBench {
+        /// Divide every count by this (quick trials and tests).
+        #[arg(long, default_value_t = 1, hide = true)]
+        scale_down: usize,
+    },
     /// Print the OpenAPI document.
     Openapi,
     /// Audit log tools.
@@ -97,6 +104,45 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                     .map_or_else(String::new, |p| format!("sign in at /p/{p}"));
                 writeln!(out, "  {:<34} {:<16} {place}", u.email, u.role.as_str())?;
             }
+        }
+        Command::SeedBench { scale_down } => {
+            telemetry::init(settings.log_format);
+            let db = Db::connect(&settings).await?;
+            db.migrate().await?;
+            let size = bench_seed::Size::scaled_down(scale_down);
+            let mut out = std::io::stdout().lock();
+            writeln!(
+                out,
+                "Seeding the benchmark workload into {}: {} accounts, {} users, {} deals, {} events",
+                crate::config::redact_url(&settings.database_url),
+                size.partners + size.customers,
+                size.users,
+                size.deals,
+                size.events
+            )?;
+            drop(out);
+            let r = bench_seed::seed_bench(&db, size).await?;
+            let mut out = std::io::stdout().lock();
+            writeln!(
+                out,
+                "Seeded in {:.1} s: {} accounts, {} users, {} deals ({} partner links; busiest \
+                 partner {} deals, median {}), {} reach rows, {} timeline events.",
+                r.elapsed.as_secs_f64(),
+                r.accounts,
+                r.users,
+                r.deals,
+                r.partner_links,
+                r.busiest_partner_deals,
+                r.median_partner_deals,
+                r.reach_rows,
+                r.events
+            )?;
+            writeln!(
+                out,
+                "Every bench user (…@{}) signs in with the password: {}",
+                bench_seed::EMAIL_DOMAIN,
+                bench_seed::BENCH_PASSWORD
+            )?;
         }
         Command::CreateAdmin {
             email,

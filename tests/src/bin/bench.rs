@@ -5,7 +5,16 @@
 //! - sign-in: latency (median, p99) and throughput with concurrent clients (argon2id bound);
 //! - `/me` with a live-session check on every request: latency and throughput;
 //! - a burst of profile updates (each with its audit entry) and how far sealing trails it;
-//! - importing 10,000 invitations from CSV in one request.
+//! - importing 10,000 invitations from CSV in one request;
+//! - deals at the reference workload (1M deals, 100k users; `deals.rs`): "my deals" of
+//!   partner, customer and rep users and a deal page with its timeline through the release
+//!   server under wrk, beside the database alone running the same list query, and the plan
+//!   of every list query.
+//!
+//! `bench deals` runs only the last; `bench quick` all but it.
+
+#[path = "bench/deals.rs"]
+mod deals;
 
 use std::time::{Duration, Instant};
 
@@ -239,7 +248,35 @@ async fn spa_weight() {
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
-    spa_weight().await;
-    bench(Backend::Sqlite).await;
-    bench(Backend::Postgres).await;
+    let only = std::env::args().nth(1).unwrap_or_default();
+    if only != "deals" {
+        spa_weight().await;
+        bench(Backend::Sqlite).await;
+        bench(Backend::Postgres).await;
+    }
+    if only != "quick" {
+        deals::install_statement_log();
+        let mut outcomes = Vec::new();
+        for backend in [Backend::Sqlite, Backend::Postgres] {
+            outcomes.extend(deals::run(backend).await);
+        }
+        println!("== Deals at the reference workload: summary");
+        println!(
+            "   wrk -t2 -c32 through the release server; DB alone: the same first-page query for the \
+             same users (pgbench -M prepared -c 32 -j 2 on PostgreSQL, one prepared statement per \
+             core in-process on SQLite); targets on PostgreSQL: partner app/DB >= 50%, p99 <= 10 ms, \
+             RSS <= 150 MiB"
+        );
+        deals::header();
+        for o in &outcomes {
+            for l in &o.lines {
+                deals::print_line(l);
+            }
+        }
+        for o in &outcomes {
+            for n in &o.notes {
+                println!("   {n}");
+            }
+        }
+    }
 }

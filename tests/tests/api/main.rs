@@ -7,6 +7,7 @@ mod atomicity;
 mod audit;
 mod auth;
 mod authz_matrix;
+mod bench_seed;
 mod contract;
 mod deals;
 mod foundation;
