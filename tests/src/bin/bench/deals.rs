@@ -752,7 +752,7 @@ fn sqlite_worker(
             db,
             c_sql.as_ptr(),
             -1,
-            ffi::SQLITE_PREPARE_PERSISTENT as u32,
+            ffi::SQLITE_PREPARE_PERSISTENT,
             &mut stmt,
             std::ptr::null_mut(),
         );
@@ -838,6 +838,14 @@ async fn explain(pool: &AnyPool, backend: Backend, sql: &str, key: &str) -> Stri
 
 // ---------------------------------------------------------------------------------------
 // One backend
+
+/// A measurement: its name, the (path, token) requests wrk rotates through, and the list
+/// statement with each user's audience key for the database alone (none for deal pages).
+type Scenario<'a> = (
+    String,
+    Vec<(String, String)>,
+    Option<(&'a String, Vec<String>)>,
+);
 
 fn scope_key(scope: &DealScope) -> String {
     match scope {
@@ -988,11 +996,7 @@ pub async fn run(backend: Backend) -> Option<Outcome> {
         users.iter().map(f).collect()
     };
     let partner_key = |u: &BenchUser| format!("p:{}", u.account_id.clone().unwrap_or_default());
-    let scenarios: Vec<(
-        String,
-        Vec<(String, String)>,
-        Option<(&String, Vec<String>)>,
-    )> = vec![
+    let scenarios: Vec<Scenario> = vec![
         (
             format!("partner my deals, busiest org ({} deals)", cast.busiest.1),
             my_deals(&cast.busiest_users),
