@@ -64,6 +64,11 @@ impl Db {
                 Backend::Postgres => settings.db_max_connections,
             })
             .acquire_timeout(Duration::from_secs(5))
+            // No ping before handing out a pooled connection: it would double the round trips
+            // of every request. A connection that broke while idle fails its query instead,
+            // answers 503 and is dropped from the pool; idle ones are recycled after a while.
+            .test_before_acquire(false)
+            .idle_timeout(Duration::from_secs(300))
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {

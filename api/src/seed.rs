@@ -4,12 +4,13 @@
 use std::collections::HashMap;
 
 use base64::Engine;
+use portcullis_shared::deals::{DealEventKind, DealSource, PartnerRole, StageCategory};
 use portcullis_shared::{Branding, PortalKind, Role};
 
 use crate::auth::password::Hasher;
 use crate::db::Db;
 use crate::domain::portal::{NewPortal, Slug};
-use crate::storage::{accounts, portals, users};
+use crate::storage::{accounts, deals, portals, users};
 use crate::time;
 
 /// The password of every demo user (printed by `portcullis seed-demo`).
@@ -20,6 +21,7 @@ pub const DEMO_PASSWORD: &str = "portcullis-demo-2026";
 pub struct SeedReport {
     pub portals_created: Vec<String>,
     pub users_created: Vec<String>,
+    pub deals_created: usize,
 }
 
 /// A demo user: email, name, role, and for external users their account and portal slug.
@@ -237,6 +239,8 @@ pub async fn seed_demo(db: &Db) -> anyhow::Result<SeedReport> {
                         region: Some(region.into()),
                         parent_id: None,
                         owner_user_id: None,
+                        partner_deal_visibility:
+                            portcullis_shared::deals::PartnerDealVisibility::Organisation,
                     },
                 )
                 .await?
@@ -262,6 +266,336 @@ pub async fn seed_demo(db: &Db) -> anyhow::Result<SeedReport> {
             report.users_created.push(u.email.to_owned());
         }
     }
+    report.deals_created = seed_deals(&mut tx, &account_ids).await?;
     tx.commit().await?;
     Ok(report)
+}
+
+/// A demo deal: account, name, stage, amount (major units, currency), close in days, shared,
+/// amount shared, next steps, partner (account, role, user email).
+struct DemoDeal {
+    key: &'static str,
+    account: &'static str,
+    name: &'static str,
+    stage: &'static str,
+    amount: (i64, &'static str),
+    close_in_days: i64,
+    shared: bool,
+    amount_shared: bool,
+    next_steps: Option<&'static str>,
+    partner: Option<(&'static str, PartnerRole, &'static str)>,
+}
+
+const DEMO_DEALS: [DemoDeal; 7] = [
+    DemoDeal {
+        key: "demo-globex-rollout",
+        account: "Globex Corporation",
+        name: "Globex platform rollout",
+        stage: "Negotiation",
+        amount: (120_000, "EUR"),
+        close_in_days: 30,
+        shared: true,
+        amount_shared: true,
+        next_steps: Some("Legal review of the master agreement; signature expected by month end."),
+        partner: Some((
+            "Northwind Partners",
+            PartnerRole::CoSell,
+            "partner@northwind.example",
+        )),
+    },
+    DemoDeal {
+        key: "demo-globex-support",
+        account: "Globex Corporation",
+        name: "Globex support renewal",
+        stage: "Proposal",
+        amount: (18_000, "EUR"),
+        close_in_days: 45,
+        shared: true,
+        amount_shared: false,
+        next_steps: Some("Choose between the standard and premium support plans."),
+        partner: None,
+    },
+    DemoDeal {
+        key: "demo-globex-analytics",
+        account: "Globex Corporation",
+        name: "Globex analytics add-on",
+        stage: "Qualification",
+        amount: (36_000, "EUR"),
+        close_in_days: 90,
+        shared: false,
+        amount_shared: false,
+        next_steps: None,
+        partner: Some((
+            "Northwind Partners",
+            PartnerRole::Registered,
+            "partner@northwind.example",
+        )),
+    },
+    DemoDeal {
+        key: "demo-initech-migration",
+        account: "Initech",
+        name: "Initech data migration",
+        stage: "Proposal",
+        amount: (45_000, "USD"),
+        close_in_days: 21,
+        shared: true,
+        amount_shared: true,
+        next_steps: Some("Migration plan workshop with the Initech IT team."),
+        partner: Some((
+            "Contoso Resellers",
+            PartnerRole::Registered,
+            "partner@contoso.example",
+        )),
+    },
+    DemoDeal {
+        key: "demo-initech-training",
+        account: "Initech",
+        name: "Initech training package",
+        stage: "Closed won",
+        amount: (8_000, "USD"),
+        close_in_days: -10,
+        shared: true,
+        amount_shared: false,
+        next_steps: None,
+        partner: None,
+    },
+    DemoDeal {
+        key: "demo-initech-expansion",
+        account: "Initech",
+        name: "Initech expansion",
+        stage: "Prospecting",
+        amount: (150_000, "USD"),
+        close_in_days: 180,
+        shared: false,
+        amount_shared: false,
+        next_steps: None,
+        partner: Some((
+            "Contoso Resellers",
+            PartnerRole::Referral,
+            "partner@contoso.example",
+        )),
+    },
+    DemoDeal {
+        key: "demo-initech-security",
+        account: "Initech",
+        name: "Initech security review",
+        stage: "Qualification",
+        amount: (22_500, "USD"),
+        close_in_days: 60,
+        shared: false,
+        amount_shared: false,
+        next_steps: None,
+        partner: Some((
+            "Northwind Partners",
+            PartnerRole::Influenced,
+            "partner@northwind.example",
+        )),
+    },
+];
+
+/// The demo pipeline: deals for both customers and both partners at several stages, with
+/// timelines. The demo customers' previous visit is set three days back, so signing in shows
+/// what changed since.
+async fn seed_deals(
+    conn: &mut sqlx::AnyConnection,
+    account_ids: &HashMap<&str, String>,
+) -> anyhow::Result<usize> {
+    let day = 86_400_000_000_i64;
+    let now = time::now();
+    let Some(rep) = users::find_by_email(conn, "rep@portcullis.example").await? else {
+        return Ok(0);
+    };
+    let manager = users::find_by_email(conn, "manager@portcullis.example").await?;
+    let stages = deals::stages(conn).await?;
+    let stage = |name: &str| stages.iter().find(|s| s.name == name).cloned();
+    let mut created = 0;
+    for d in &DEMO_DEALS {
+        if deals::external_id_taken(conn, d.key, None).await? {
+            continue;
+        }
+        let (Some(account_id), Some(st)) = (account_ids.get(d.account), stage(d.stage)) else {
+            continue;
+        };
+        let region = accounts::region_of(conn, account_id).await?;
+        let close = chrono::Utc::now().date_naive() + chrono::Duration::days(d.close_in_days);
+        let id = deals::insert(
+            conn,
+            &deals::DealFields {
+                account_id: account_id.clone(),
+                name: d.name.into(),
+                stage_id: st.id.clone(),
+                amount_minor: Some(d.amount.0 * 100),
+                currency: Some(d.amount.1.into()),
+                amount_shared: d.amount_shared,
+                expected_close_date: Some(close.format("%Y-%m-%d").to_string()),
+                owner_id: rep.id.clone(),
+                source: if d.partner.is_some() {
+                    DealSource::Partner
+                } else {
+                    DealSource::Direct
+                },
+                shared: d.shared,
+                next_steps: d.next_steps.map(Into::into),
+                internal_tags: Some("demo".into()),
+                region,
+                external_id: Some(d.key.into()),
+                closed_at: (st.category != StageCategory::Open).then_some(now),
+            },
+        )
+        .await?;
+        created += 1;
+        if let Some(m) = &manager {
+            deals::add_member(conn, &id, &m.id).await?;
+        }
+        if let Some((partner, role, email)) = d.partner
+            && let Some(partner_id) = account_ids.get(partner)
+        {
+            let user = users::find_by_email(conn, email).await?.map(|u| u.id);
+            deals::link_partner(conn, &id, partner_id, role, user.as_deref()).await?;
+        }
+        let event = |kind, shared, body: Option<&'static str>, details, ago: i64| {
+            (kind, shared, body, details, now - ago)
+        };
+        let mut events = vec![event(
+            DealEventKind::Created,
+            false,
+            None,
+            serde_json::json!({}),
+            20 * day,
+        )];
+        if d.shared {
+            events.push(event(
+                DealEventKind::Shared,
+                true,
+                None,
+                serde_json::json!({}),
+                14 * day,
+            ));
+        }
+        if st.position > 1 {
+            let before = stages.iter().find(|s| s.position == st.position - 1);
+            events.push(event(
+                DealEventKind::StageChanged,
+                true,
+                None,
+                serde_json::json!({ "from": before.map(|s| s.name.clone()), "to": st.name }),
+                day,
+            ));
+        }
+        events.push(event(
+            DealEventKind::Note,
+            false,
+            Some("Internal: the champion worries about budget; keep the discount in reserve."),
+            serde_json::json!({}),
+            2 * day,
+        ));
+        if d.shared {
+            events.push(event(
+                DealEventKind::Note,
+                true,
+                Some("Thanks for the call today. The updated proposal is on its way."),
+                serde_json::json!({}),
+                day / 2,
+            ));
+        }
+        for (kind, shared, body, details, at) in events {
+            deals::record_at(
+                conn,
+                &deals::NewEvent {
+                    deal_id: &id,
+                    kind,
+                    shared,
+                    actor_id: Some(&rep.id),
+                    body,
+                    details,
+                },
+                at,
+            )
+            .await?;
+        }
+    }
+    // Contacts: one with a portal account, one without (to invite from a shared deal).
+    for (account, name, email, title) in [
+        (
+            "Globex Corporation",
+            "Gloria Globex",
+            "customer@globex.example",
+            "Head of Operations",
+        ),
+        (
+            "Globex Corporation",
+            "Hans Gruber",
+            "hans@globex.example",
+            "Procurement lead",
+        ),
+        (
+            "Initech",
+            "Ian Initech",
+            "customer@initech.example",
+            "IT Director",
+        ),
+        (
+            "Initech",
+            "Peter Gibbons",
+            "peter@initech.example",
+            "Software engineer",
+        ),
+    ] {
+        let Some(account_id) = account_ids.get(account) else {
+            continue;
+        };
+        if deals::contacts_of_account(conn, account_id)
+            .await?
+            .iter()
+            .any(|c| c.email == email)
+        {
+            continue;
+        }
+        deals::insert_contact(
+            conn,
+            &deals::NewContact {
+                account_id: account_id.clone(),
+                name: name.into(),
+                email: email.into(),
+                email_normalized: users::normalize_email(email),
+                title: Some(title.into()),
+                phone: None,
+            },
+        )
+        .await?;
+    }
+    if created > 0 {
+        // Link each account's contacts to its shared deals.
+        for d in DEMO_DEALS.iter().filter(|d| d.shared) {
+            let Some(account_id) = account_ids.get(d.account) else {
+                continue;
+            };
+            let Some(deal) = deals::id_by_external_id(conn, d.key).await? else {
+                continue;
+            };
+            for c in deals::contacts_of_account(conn, account_id).await? {
+                deals::add_contact(conn, &deal, &c.id).await?;
+            }
+        }
+        // Globex's users see deal values shared with them; Initech's do not.
+        if let Some(globex) = account_ids.get("Globex Corporation") {
+            crate::storage::permissions::set(
+                conn,
+                crate::domain::permissions::OverrideLevel::Account,
+                globex,
+                portcullis_shared::Permission::ViewDealValue,
+                Some(true),
+            )
+            .await?;
+        }
+        // The demo customers last visited three days ago.
+        for email in ["customer@globex.example", "customer@initech.example"] {
+            sqlx::query("UPDATE users SET last_sign_in_at = $1 WHERE email_normalized = $2")
+                .bind(now - 3 * day)
+                .bind(users::normalize_email(email))
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    Ok(created)
 }

@@ -70,6 +70,7 @@ CREATE TABLE deals (
     CHECK ((amount_minor IS NULL) = (currency IS NULL))
 );
 CREATE INDEX deals_stage ON deals (stage_id);
+CREATE INDEX deals_account ON deals (account_id);
 
 CREATE TABLE deal_team (
     deal_id  TEXT NOT NULL REFERENCES deals (id),

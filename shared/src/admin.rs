@@ -114,6 +114,8 @@ pub struct Account {
     pub region: Option<String>,
     pub parent_id: Option<String>,
     pub owner_user_id: Option<String>,
+    /// A partner organisation's users see every deal it is linked to, or only their own.
+    pub partner_deal_visibility: crate::deals::PartnerDealVisibility,
 }
 
 /// An account to create.
@@ -136,6 +138,9 @@ pub struct AccountInput {
     /// The internal user who owns the relationship.
     #[serde(default)]
     pub owner_user_id: Option<String>,
+    /// Partner accounts: `organisation` (default) or `own`.
+    #[serde(default)]
+    pub partner_deal_visibility: Option<crate::deals::PartnerDealVisibility>,
 }
 
 /// A page of accounts.
@@ -156,6 +161,9 @@ pub struct AccountPatch {
     #[serde(default, with = "double_option")]
     #[cfg_attr(feature = "server", schema(value_type = Option<String>))]
     pub owner_user_id: Option<Option<String>>,
+    /// Partner accounts: whether their users see every linked deal or only their own.
+    #[serde(default)]
+    pub partner_deal_visibility: Option<crate::deals::PartnerDealVisibility>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -251,6 +259,15 @@ pub struct User {
     pub created_at: String,
     /// Flagged by the access review: an external user with no sign-in for 90 days.
     pub stale: bool,
+    /// Internal users limited to regions see only deals of accounts there; empty: everywhere.
+    pub regions: Vec<String>,
+}
+
+/// The regions an internal user is limited to; an empty list lifts the limit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct UserRegionsRequest {
+    pub regions: Vec<String>,
 }
 
 /// A page of users.

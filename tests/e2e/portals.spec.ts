@@ -66,9 +66,10 @@ test('the portal page has no accessibility violations', async ({ page }) => {
   expect(results.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
 });
 
+// Initech's customer signs in here for the first time (the deals tests use Globex's).
 test('a wrong password is explained, and the right one signs in and out', async ({ page }) => {
   await page.goto('/p/acme');
-  await page.getByLabel('Email').fill('customer@globex.example');
+  await page.getByLabel('Email').fill('customer@initech.example');
   await page.getByLabel('Password').fill('not-the-password');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByRole('alert')).toContainText('The email or password is incorrect.');
@@ -79,18 +80,18 @@ test('a wrong password is explained, and the right one signs in and out', async 
   await page.getByRole('button', { name: 'Continue' }).click();
   await expect(page.getByRole('heading', { name: 'Your deals' })).toBeVisible();
   await page.getByRole('button', { name: 'Skip tour' }).click();
-  await expect(page.getByRole('heading', { name: 'Welcome, Gloria' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Welcome, Ian' })).toBeVisible();
   await page.getByRole('link', { name: 'Update your profile' }).click();
   await expect(page.getByRole('heading', { name: 'Your profile' })).toBeFocused();
   await page.keyboard.press('Tab');
   await expect(page.getByLabel('Job title')).toBeFocused();
   await expect(page.locator('.permissions li').filter({ hasText: 'View deal status' })).toBeVisible();
   await expect(page.locator('.permissions li').filter({ hasText: 'View deal value' })).toHaveCount(0);
-  await expect(page.getByText('Customer at Globex Corporation')).toBeVisible();
+  await expect(page.getByText('Customer at Initech')).toBeVisible();
   await page.screenshot({ path: `${ARTIFACTS}/acme-signed-in.png`, fullPage: true });
   // A reload keeps the session through the refresh cookie.
   await page.reload();
-  await expect(page.getByRole('heading', { name: 'Welcome, Gloria' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Welcome, Ian' })).toBeVisible();
   await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
 });

@@ -228,6 +228,14 @@ impl TestApp {
             "accounts",
             "portals",
             "permission_overrides",
+            "deals",
+            "deal_reach",
+            "deal_events",
+            "deal_contacts",
+            "deal_partners",
+            "deal_team",
+            "contacts",
+            "pipeline_stages",
         ] {
             let n: i64 =
                 sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))

@@ -4,13 +4,14 @@ use portcullis_shared::FieldCode;
 use portcullis_shared::FieldError;
 use portcullis_shared::PortalKind;
 use portcullis_shared::admin::{Account, AccountInput, AccountPatch};
+use portcullis_shared::deals::PartnerDealVisibility;
 
 use crate::app::scope::{self, require};
 use crate::app::{Actor, App, Audit, Page, Tx, page};
 use crate::auth::Principal;
 use crate::domain::portal::{check_name, is_valid_hostname};
 use crate::error::ApiError;
-use crate::storage::{AccountScope, accounts, users};
+use crate::storage::{AccountScope, accounts, deals, users};
 
 /// Accounts the caller may read, oldest first.
 pub async fn list(
@@ -70,15 +71,26 @@ pub async fn update(
         kind: current.kind,
         name: patch.name.unwrap_or(current.name),
         domain: patch.domain.unwrap_or(current.domain),
-        region: patch.region.unwrap_or(current.region),
+        region: patch.region.unwrap_or(current.region.clone()),
         parent_id: patch.parent_id.unwrap_or(current.parent_id),
         owner_user_id: patch.owner_user_id.unwrap_or(current.owner_user_id),
+        partner_deal_visibility: Some(
+            patch
+                .partner_deal_visibility
+                .unwrap_or(current.partner_deal_visibility),
+        ),
     };
+    let region_changed = input.region.as_deref().map(str::trim) != current.region.as_deref();
     let errors = check(&mut tx, &scope, &input, Some(id)).await?;
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    accounts::update(&mut tx, id, &stored(input)).await?;
+    let stored = stored(input);
+    accounts::update(&mut tx, id, &stored).await?;
+    if region_changed {
+        // Region-limited staff find the account's deals under its new region.
+        deals::move_account_region(&mut tx, id, stored.region.as_deref()).await?;
+    }
     tx.audit(Audit::new(Actor::User(p), "account.update").object("account", id))
         .await?;
     let account = accounts::get(&mut tx, &scope, id)
@@ -97,6 +109,9 @@ fn stored(input: AccountInput) -> accounts::NewAccount {
         region: input.region.map(|r| r.trim().to_owned()),
         parent_id: input.parent_id,
         owner_user_id: input.owner_user_id,
+        partner_deal_visibility: input
+            .partner_deal_visibility
+            .unwrap_or(PartnerDealVisibility::Organisation),
     }
 }
 

@@ -200,9 +200,19 @@ fn event_dto(e: EventRow) -> DealEvent {
 }
 
 fn change_dto(e: &EventRow) -> DealChange {
+    let summary = match (e.kind, e.body.as_deref()) {
+        (DealEventKind::Note, Some(body)) => {
+            let mut short: String = body.chars().take(80).collect();
+            if body.chars().count() > 80 {
+                short.push('…');
+            }
+            format!("New note: {short}")
+        }
+        _ => summary(e),
+    };
     DealChange {
         kind: e.kind,
-        summary: summary(e),
+        summary,
         at: time::to_rfc3339(e.at),
     }
 }
@@ -532,7 +542,7 @@ pub async fn summary_by_stage(app: &App, p: &Principal) -> Result<PipelineSummar
                     .clone()
                     .filter_map(|t| Some(Money::new(t.3, Currency::parse(t.2.as_deref()?)?)))
                     .collect();
-                amounts.sort_by(|a, b| b.minor.cmp(&a.minor));
+                amounts.sort_by_key(|m| std::cmp::Reverse(m.minor));
                 StageTotal {
                     stage: stage_ref(s),
                     deals: mine.map(|t| t.1).sum(),
@@ -1394,11 +1404,12 @@ pub async fn remove_contact(
 ) -> Result<(), ApiError> {
     let mut tx = app.begin().await?;
     deal_for_change(&mut tx, p, id).await?;
-    let contact = deals::contact(&mut tx, contact_id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    // Unlinking what is not linked changes nothing and succeeds: DELETE is idempotent.
+    let Some(contact) = deals::contact(&mut tx, contact_id).await? else {
+        return Ok(());
+    };
     if !deals::remove_contact(&mut tx, id, contact_id).await? {
-        return Err(ApiError::NotFound);
+        return Ok(());
     }
     record_internal(
         &mut tx,
@@ -1472,7 +1483,7 @@ pub async fn remove_member(
     let mut tx = app.begin().await?;
     deal_for_change(&mut tx, p, id).await?;
     if !deals::remove_member(&mut tx, id, user_id).await? {
-        return Err(ApiError::NotFound);
+        return Ok(());
     }
     record_internal(
         &mut tx,
@@ -1573,7 +1584,7 @@ pub async fn unlink_partner(
     deal_for_change(&mut tx, p, id).await?;
     let name = crate::storage::accounts::name_of(&mut tx, account_id).await?;
     if !deals::unlink_partner(&mut tx, id, account_id).await? {
-        return Err(ApiError::NotFound);
+        return Ok(());
     }
     record_internal(
         &mut tx,

@@ -201,6 +201,60 @@ pub async fn set_access_expiry(
     answer(tx, &scope, id).await
 }
 
+/// Limits an internal user to regions (an empty list lifts the limit). Takes effect on the
+/// user's next request.
+pub async fn set_regions(
+    app: &App,
+    p: &Principal,
+    id: &str,
+    regions: Vec<String>,
+) -> Result<User, ApiError> {
+    require::administer(p)?;
+    let scope = scope::users(p);
+    let mut errors = Vec::new();
+    let mut clean: Vec<String> = Vec::new();
+    if regions.len() > 20 {
+        errors.push(portcullis_shared::FieldError::new(
+            "regions",
+            portcullis_shared::FieldCode::InvalidLength,
+            "must list at most 20 regions",
+        ));
+    }
+    for (i, r) in regions.iter().enumerate() {
+        let r = r.trim();
+        if r.is_empty() || r.chars().count() > 40 || r.contains(',') {
+            errors.push(portcullis_shared::FieldError::new(
+                format!("regions[{i}]"),
+                portcullis_shared::FieldCode::InvalidFormat,
+                "must be 1 to 40 characters without commas",
+            ));
+        } else if !clean.iter().any(|c| c == r) {
+            clean.push(r.to_owned());
+        }
+    }
+    let mut tx = app.begin().await?;
+    let user = target(&mut tx, &scope, id).await?;
+    if !user.role.is_internal() && !clean.is_empty() {
+        errors.push(portcullis_shared::FieldError::new(
+            "regions",
+            portcullis_shared::FieldCode::NotApplicable,
+            "apply to internal users only",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let stored = (!clean.is_empty()).then(|| clean.join(","));
+    users::set_regions(&mut tx, id, stored.as_deref()).await?;
+    tx.audit(
+        Audit::new(Actor::User(p), "user.regions")
+            .object("user", id)
+            .details(serde_json::json!({ "regions": clean })),
+    )
+    .await?;
+    answer(tx, &scope, id).await
+}
+
 /// A user's sessions: when, from where, with what, and whether still live.
 pub async fn sessions(app: &App, p: &Principal, id: &str) -> Result<Vec<SessionInfo>, ApiError> {
     let scope = require::manage_users(p)?;

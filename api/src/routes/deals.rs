@@ -374,7 +374,8 @@ pub async fn add_deal_contact(
     Ok(deal_response(actix_web::http::StatusCode::OK, deal))
 }
 
-/// Unlinks a contact from the deal (internal users).
+/// Unlinks a contact from the deal (internal users); unlinking one that is not linked
+/// succeeds too.
 #[utoipa::path(tag = "deals", security(("bearer" = [])), params(("id" = String, Path), ("contact_id" = String, Path)), responses(
     (status = 204, description = "Unlinked"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -407,7 +408,8 @@ pub async fn add_deal_team_member(
     Ok(deal_response(actix_web::http::StatusCode::OK, deal))
 }
 
-/// Removes a member from the deal team (internal users).
+/// Removes a member from the deal team (internal users); removing one who is not on it
+/// succeeds too.
 #[utoipa::path(tag = "deals", security(("bearer" = [])), params(("id" = String, Path), ("user_id" = String, Path)), responses(
     (status = 204, description = "Removed"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -441,7 +443,8 @@ pub async fn link_deal_partner(
     Ok(deal_response(actix_web::http::StatusCode::OK, deal))
 }
 
-/// Unlinks a partner organisation from the deal (internal users).
+/// Unlinks a partner organisation from the deal (internal users); unlinking one that is not
+/// linked succeeds too.
 #[utoipa::path(tag = "deals", security(("bearer" = [])), params(("id" = String, Path), ("account_id" = String, Path)), responses(
     (status = 204, description = "Unlinked"),
     (status = 404, body = Problem, content_type = "application/problem+json"),

@@ -2,6 +2,7 @@
 
 use portcullis_shared::PortalKind;
 use portcullis_shared::admin::Account;
+use portcullis_shared::deals::PartnerDealVisibility;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -18,6 +19,7 @@ pub struct NewAccount {
     pub region: Option<String>,
     pub parent_id: Option<String>,
     pub owner_user_id: Option<String>,
+    pub partner_deal_visibility: PartnerDealVisibility,
 }
 
 /// An account's name and kind.
@@ -33,7 +35,8 @@ pub async fn insert(conn: &mut AnyConnection, a: &NewAccount) -> Result<String, 
     let id = uuid::Uuid::now_v7().to_string();
     sqlx::query(
         "INSERT INTO accounts (id, kind, name, domain, region, parent_id, owner_user_id, \
-         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $7, $8, $6, $6)",
+         created_at, updated_at, partner_deal_visibility) \
+         VALUES ($1, $2, $3, $4, $5, $7, $8, $6, $6, $9)",
     )
     .bind(&id)
     .bind(a.kind.as_str())
@@ -43,6 +46,7 @@ pub async fn insert(conn: &mut AnyConnection, a: &NewAccount) -> Result<String, 
     .bind(time::now())
     .bind(&a.parent_id)
     .bind(&a.owner_user_id)
+    .bind(a.partner_deal_visibility.as_str())
     .execute(&mut *conn)
     .await?;
     Ok(id)
@@ -54,6 +58,17 @@ pub async fn name_of(conn: &mut AnyConnection, id: &str) -> Result<Option<String
         .bind(id)
         .fetch_optional(&mut *conn)
         .await
+}
+
+/// An account's region.
+pub async fn region_of(conn: &mut AnyConnection, id: &str) -> Result<Option<String>, sqlx::Error> {
+    Ok(
+        sqlx::query_scalar::<_, Option<String>>("SELECT region FROM accounts WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .flatten(),
+    )
 }
 
 /// An account by name (demo seeding looks accounts up this way).
@@ -97,6 +112,10 @@ fn account_from_row(r: &AnyRow) -> Result<Account, sqlx::Error> {
         region: r.try_get("region")?,
         parent_id: r.try_get("parent_id")?,
         owner_user_id: r.try_get("owner_user_id")?,
+        partner_deal_visibility: PartnerDealVisibility::parse(
+            &r.try_get::<String, _>("partner_deal_visibility")?,
+        )
+        .unwrap_or(PartnerDealVisibility::Organisation),
     })
 }
 
@@ -107,7 +126,8 @@ pub async fn get(
     id: &str,
 ) -> Result<Option<Account>, sqlx::Error> {
     let mut sql = Sql::new(
-        "SELECT id, kind, name, domain, region, parent_id, owner_user_id FROM accounts WHERE id = ",
+        "SELECT id, kind, name, domain, region, parent_id, owner_user_id, partner_deal_visibility \
+         FROM accounts WHERE id = ",
     );
     sql.bind(id);
     scope.restrict(&mut sql, "id");
@@ -127,7 +147,8 @@ pub async fn list(
     limit: i64,
 ) -> Result<Vec<Account>, sqlx::Error> {
     let mut sql = Sql::new(
-        "SELECT id, kind, name, domain, region, parent_id, owner_user_id FROM accounts WHERE 1 = 1",
+        "SELECT id, kind, name, domain, region, parent_id, owner_user_id, partner_deal_visibility \
+         FROM accounts WHERE 1 = 1",
     );
     scope.restrict(&mut sql, "id");
     if let Some(kind) = kind {
@@ -153,7 +174,7 @@ pub async fn update(
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE accounts SET name = $1, domain = $2, region = $3, parent_id = $4, \
-         owner_user_id = $5, updated_at = $6 WHERE id = $7",
+         owner_user_id = $5, updated_at = $6, partner_deal_visibility = $8 WHERE id = $7",
     )
     .bind(&a.name)
     .bind(&a.domain)
@@ -162,6 +183,7 @@ pub async fn update(
     .bind(&a.owner_user_id)
     .bind(time::now())
     .bind(id)
+    .bind(a.partner_deal_visibility.as_str())
     .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() == 1)

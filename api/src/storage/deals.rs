@@ -600,6 +600,35 @@ pub async fn sync_reach(conn: &mut AnyConnection, id: &str) -> Result<(), sqlx::
     Ok(())
 }
 
+/// Files an account's deals under its new region.
+pub async fn move_account_region(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    region: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE deals SET region = $1 WHERE account_id = $2")
+        .bind(region)
+        .bind(account_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "DELETE FROM deal_reach WHERE reach LIKE 'r:%' \
+         AND deal_id IN (SELECT id FROM deals WHERE account_id = $1)",
+    )
+    .bind(account_id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO deal_reach (reach, deal_id, updated_at, close_on, amount_minor) \
+         SELECT 'r:' || d.region, d.id, d.updated_at, COALESCE(d.expected_close_date, '9999-12-31'), \
+         COALESCE(d.amount_minor, -1) FROM deals d WHERE d.account_id = $1 AND d.region IS NOT NULL",
+    )
+    .bind(account_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 /// One deal within `scope`.
 pub async fn get(
     conn: &mut AnyConnection,
@@ -615,6 +644,17 @@ pub async fn get(
     scope.restrict(&mut sql);
     let row = sql.query().fetch_optional(&mut *conn).await?;
     row.as_ref().map(deal_row).transpose()
+}
+
+/// The deal carrying `external_id`.
+pub async fn id_by_external_id(
+    conn: &mut AnyConnection,
+    external_id: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM deals WHERE external_id = $1")
+        .bind(external_id)
+        .fetch_optional(&mut *conn)
+        .await
 }
 
 /// Whether another deal already carries `external_id`.
@@ -744,33 +784,28 @@ pub async fn list(
     } else {
         sql.push(" WHERE x.reach IN ").bind_list(&keys);
     }
+    // Row-value comparisons, so both backends seek straight to the cursor in the index.
     match after {
         Some(DealCursor::Updated(t, id)) => {
-            sql.push(" AND (x.updated_at < ")
+            sql.push(" AND (x.updated_at, x.deal_id) < (")
                 .bind(*t)
-                .push(" OR (x.updated_at = ")
-                .bind(*t)
-                .push(" AND x.deal_id < ")
+                .push(", ")
                 .bind(id.as_str())
-                .push("))");
+                .push(")");
         }
         Some(DealCursor::CloseDate(c, id)) => {
-            sql.push(" AND (x.close_on > ")
+            sql.push(" AND (x.close_on, x.deal_id) > (")
                 .bind(c.as_str())
-                .push(" OR (x.close_on = ")
-                .bind(c.as_str())
-                .push(" AND x.deal_id > ")
+                .push(", ")
                 .bind(id.as_str())
-                .push("))");
+                .push(")");
         }
         Some(DealCursor::Amount(a, id)) => {
-            sql.push(" AND (x.amount_minor < ")
+            sql.push(" AND (x.amount_minor, x.deal_id) < (")
                 .bind(*a)
-                .push(" OR (x.amount_minor = ")
-                .bind(*a)
-                .push(" AND x.deal_id < ")
+                .push(", ")
                 .bind(id.as_str())
-                .push("))");
+                .push(")");
         }
         None => {}
     }
@@ -866,7 +901,7 @@ pub async fn totals_by_stage(
     scope: &DealScope,
 ) -> Result<Vec<(String, i64, Option<String>, i64)>, sqlx::Error> {
     let mut sql = Sql::new(
-        "SELECT d.stage_id, COUNT(*) AS deals, d.currency, COALESCE(SUM(d.amount_minor), 0) AS total \
+        "SELECT d.stage_id, COUNT(*) AS deals, d.currency, CAST(COALESCE(SUM(d.amount_minor), 0) AS BIGINT) AS total \
          FROM deals d WHERE 1 = 1",
     );
     scope.restrict(&mut sql);
@@ -1070,9 +1105,18 @@ pub struct EventRow {
     pub details: serde_json::Value,
 }
 
-/// Records an event; a shared one also marks when the deal last changed for its customers.
+/// Records an event now; a shared one also marks when the deal last changed for its
+/// customers.
 pub async fn record(conn: &mut AnyConnection, e: &NewEvent<'_>) -> Result<(), sqlx::Error> {
-    let now = time::now();
+    record_at(conn, e, time::now()).await
+}
+
+/// Records an event that happened at `now` (demo and imported history).
+pub async fn record_at(
+    conn: &mut AnyConnection,
+    e: &NewEvent<'_>,
+    now: Micros,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO deal_events (id, deal_id, at, kind, shared, actor_id, body, details) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -1088,11 +1132,14 @@ pub async fn record(conn: &mut AnyConnection, e: &NewEvent<'_>) -> Result<(), sq
     .execute(&mut *conn)
     .await?;
     if e.shared {
-        sqlx::query("UPDATE deals SET shared_changed_at = $1 WHERE id = $2")
-            .bind(now)
-            .bind(e.deal_id)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(
+            "UPDATE deals SET shared_changed_at = $1 WHERE id = $2 \
+             AND (shared_changed_at IS NULL OR shared_changed_at < $1)",
+        )
+        .bind(now)
+        .bind(e.deal_id)
+        .execute(&mut *conn)
+        .await?;
     }
     Ok(())
 }
@@ -1128,13 +1175,11 @@ pub async fn events(
         sql.push(" AND e.shared = 1");
     }
     if let Some((at, id)) = before {
-        sql.push(" AND (e.at < ")
+        sql.push(" AND (e.at, e.id) < (")
             .bind(at)
-            .push(" OR (e.at = ")
-            .bind(at)
-            .push(" AND e.id < ")
+            .push(", ")
             .bind(id)
-            .push("))");
+            .push(")");
     }
     sql.push(" ORDER BY e.at DESC, e.id DESC LIMIT ")
         .bind(limit);

@@ -249,13 +249,17 @@ fn admin_view(r: &AnyRow) -> Result<portcullis_shared::admin::User, sqlx::Error>
             .map(time::to_rfc3339),
         created_at: time::to_rfc3339(r.try_get("created_at")?),
         stale: r.try_get::<Option<i64>, _>("stale_since")?.is_some(),
+        regions: r
+            .try_get::<Option<String>, _>("regions")?
+            .map(|r| crate::storage::sessions::split_regions(&r))
+            .unwrap_or_default(),
     })
 }
 
 macro_rules! admin_columns {
     () => {
         "id, email, name, role, status, account_id, portal_id, access_expires_at, \
-         last_sign_in_at, created_at, stale_since"
+         last_sign_in_at, created_at, stale_since, regions"
     };
 }
 
@@ -385,6 +389,21 @@ pub async fn set_access_expiry(
             .bind(id)
             .execute(&mut *conn)
             .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Limits an internal user to regions (`None`: everywhere).
+pub async fn set_regions(
+    conn: &mut AnyConnection,
+    id: &str,
+    regions: Option<&str>,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE users SET regions = $1, updated_at = $2 WHERE id = $3")
+        .bind(regions)
+        .bind(time::now())
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 

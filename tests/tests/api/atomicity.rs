@@ -171,7 +171,77 @@ async fn a_transfer_commits_whole_or_not_at_all(app: TestApp) {
     .await;
 }
 
+/// Everything about a deal a change may touch, beyond row counts.
+async fn deal_state(app: &TestApp, id: &str) -> (i64, i64, i64, i64) {
+    sqlx::query_as("SELECT shared, amount_shared, version, updated_at FROM deals WHERE id = $1")
+        .bind(id)
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("the deal")
+}
+
+async fn sharing_a_deal_and_inviting_its_contacts_commits_whole_or_not_at_all(app: TestApp) {
+    app.seed_demo().await;
+    let rep = app.login_demo("rep@portcullis.example").await;
+    let id: String =
+        sqlx::query_scalar("SELECT id FROM deals WHERE external_id = 'demo-initech-security'")
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("the deal");
+    let initech = app.account_id("Initech").await;
+    let contact: String = sqlx::query_scalar(
+        "SELECT id FROM contacts WHERE account_id = $1 AND email = 'peter@initech.example'",
+    )
+    .bind(&initech)
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("the contact");
+    let res = app
+        .post_as(
+            &rep.token,
+            &format!("/api/v1/deals/{id}/contacts"),
+            &json!({"contact_id": contact}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let before = deal_state(&app, &id).await;
+    let path = format!("/api/v1/deals/{id}/share");
+    let body = json!({"amount_shared": true, "invite_contacts": true});
+    leaves_nothing_behind(&app, "deal.share", || app.post_as(&rep.token, &path, &body)).await;
+    // Once healed it went through: shared, with a new version, and the contact invited.
+    let after = deal_state(&app, &id).await;
+    assert_eq!((after.0, after.1), (1, 1));
+    assert_eq!(after.2, before.2 + 1);
+}
+
+async fn a_deal_edit_commits_whole_or_not_at_all(app: TestApp) {
+    app.seed_demo().await;
+    let admin = app.login_demo(ADMIN).await;
+    let id: String =
+        sqlx::query_scalar("SELECT id FROM deals WHERE external_id = 'demo-globex-support'")
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("the deal");
+    let before = deal_state(&app, &id).await;
+    let path = format!("/api/v1/deals/{id}");
+    let attempt = || {
+        app.client
+            .patch(app.url(&path))
+            .bearer_auth(&admin.token)
+            .header("if-match", format!("\"v{}\"", before.2))
+            .json(&json!({"expected_close_date": "2027-03-31", "next_steps": "Board approval"}))
+            .send()
+    };
+    leaves_nothing_behind(&app, "deal.update", || async {
+        attempt().await.expect("sent")
+    })
+    .await;
+    assert_eq!(deal_state(&app, &id).await.2, before.2 + 1);
+}
+
 on_both_backends!(
+    sharing_a_deal_and_inviting_its_contacts_commits_whole_or_not_at_all,
+    a_deal_edit_commits_whole_or_not_at_all,
     bulk_invitations_commit_whole_or_not_at_all,
     a_csv_import_commits_whole_or_not_at_all,
     approving_an_access_request_commits_whole_or_not_at_all,

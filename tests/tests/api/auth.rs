@@ -65,10 +65,12 @@ async fn a_customer_signs_in_at_their_portal_with_the_default_permissions(app: T
     assert_eq!(me["user"]["role"], "customer_user");
     assert_eq!(me["account"]["name"], "Globex Corporation");
     assert_eq!(me["portal"]["slug"], "acme");
+    // The portal's defaults, and deal values, which the demo grants the Globex account.
     assert_eq!(
         me["permissions"],
         serde_json::json!([
             "view_deal_status",
+            "view_deal_value",
             "view_shared_documents",
             "post_messages",
             "submit_requests",

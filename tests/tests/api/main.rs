@@ -9,6 +9,7 @@ mod auth;
 mod authz_matrix;
 mod bench_seed;
 mod contract;
+mod deals;
 mod foundation;
 mod invitations;
 mod jobs;

@@ -7,11 +7,14 @@ pub mod access_requests;
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod contacts;
+pub mod deals;
 pub mod invitations;
 pub mod jobs;
 pub mod me;
 pub mod outbox;
 pub mod permissions;
+pub mod pipeline;
 pub mod portals;
 pub mod users;
 
@@ -262,6 +265,22 @@ impl Call {
         } else {
             Err(problem(res).await)
         }
+    }
+
+    /// A binary answer (an image) as an object URL the page can show; the caller revokes it.
+    async fn object_url(self) -> Result<String, ApiError> {
+        let res = self.send().await?;
+        if !res.ok() {
+            return Err(problem(res).await);
+        }
+        let kind = res.headers().get("content-type").unwrap_or_default();
+        let bytes = res.binary().await.map_err(ApiError::network)?;
+        let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes.as_slice()));
+        let options = web_sys::BlobPropertyBag::new();
+        options.set_type(&kind);
+        web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
+            .and_then(|b| web_sys::Url::create_object_url_with_blob(&b))
+            .map_err(|_| ApiError::network("the image could not be read"))
     }
 
     /// The JSON answer with its ETag, for an edit that must not overwrite another.

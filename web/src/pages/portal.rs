@@ -10,6 +10,9 @@ use wasm_bindgen::JsCast;
 
 use crate::api;
 use crate::pages::admin::Section;
+use crate::pages::deals::cards::CustomerDeals;
+use crate::pages::deals::list::DealList;
+use crate::pages::deals::page::DealPage;
 use crate::pages::onboarding::Onboarding;
 use crate::pages::signin::SignInForm;
 use crate::session::{Caller, can, restore, sign_out, use_session};
@@ -98,7 +101,7 @@ fn Branded(portal: PortalPublic) -> impl IntoView {
     let name = portal.name.clone();
     let p = StoredValue::new(portal);
     view! {
-        <div class="portal" style=style>
+        <div class="portal" class:signed-in=move || session.signed_in() style=style>
             <div class="portal-main">
                 <header class="portal-header">
                     {logo.map(|src| view! { <img class="logo" src=src alt="" width="48" height="48"/> })}
@@ -259,6 +262,16 @@ fn SignedIn(portal: PortalPublic) -> impl IntoView {
     provide_context(Caller(current));
     let kind = portal.kind;
     let portal_name = StoredValue::new(portal.name.clone());
+    let slug = StoredValue::new(portal.slug.clone());
+    // `/p/{slug}/deals/{id}` opens a deal; the home is everything else.
+    let params = use_params_map();
+    let deal = Memo::new(move |_| {
+        params.with(|p| {
+            p.get("rest")
+                .and_then(|r| r.strip_prefix("deals/").map(str::to_owned))
+                .filter(|id| !id.is_empty())
+        })
+    });
     view! {
         <ErrorBoundary fallback=problem>
             <Suspense fallback=|| view! { <p class="loading" aria-busy="true">"Loading your home…"</p> }>
@@ -273,10 +286,15 @@ fn SignedIn(portal: PortalPublic) -> impl IntoView {
                         });
                         let own = m.viewed_by.is_none();
                         let body = if m.onboarding_complete {
-                            view! {
-                                <Welcome me=m.clone() portal_name=portal_name.get_value()/>
-                                <Profile me=m updated=updated/>
-                            }.into_any()
+                            let home = format!("/p/{}", slug.get_value());
+                            view! { {move || match deal.get() {
+                                Some(id) => view! { <DealPage id=id back=home.clone() internal=false level=2/> }.into_any(),
+                                None => view! {
+                                    <Welcome me=m.clone() portal_name=portal_name.get_value()/>
+                                    {deals_home(m.user.role, format!("{home}/deals"))}
+                                    <Profile me=m.clone() updated=updated/>
+                                }.into_any(),
+                            }} }.into_any()
                         } else {
                             view! { <Onboarding me=m kind=kind done=Callback::new(move |m| updated.set(Some(m)))/> }.into_any()
                         };
@@ -294,6 +312,21 @@ fn SignedIn(portal: PortalPublic) -> impl IntoView {
                 })}
             </Suspense>
         </ErrorBoundary>
+    }
+}
+
+/// The deals on a portal's home: a customer's cards, or a partner organisation's list, for
+/// users whose permissions show them deals.
+fn deals_home(role: Role, base: String) -> impl IntoView {
+    move || match role {
+        Role::CustomerUser if can(Permission::ViewDealStatus) => {
+            view! { <CustomerDeals base=base.clone()/> }.into_any()
+        }
+        Role::PartnerUser | Role::PartnerAdmin if can(Permission::ViewDealPipeline) => view! {
+            <div class="card"><DealList base=base.clone() title="My deals" level=2/></div>
+        }
+        .into_any(),
+        _ => ().into_any(),
     }
 }
 

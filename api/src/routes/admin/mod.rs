@@ -27,6 +27,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(users::reactivate_user)
         .service(users::transfer_user)
         .service(users::set_access_expiry)
+        .service(users::set_user_regions)
         .service(users::list_user_sessions)
         .service(users::end_user_session)
         .service(users::view_as_user)

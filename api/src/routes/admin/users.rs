@@ -138,6 +138,25 @@ pub async fn transfer_user(
     ))
 }
 
+/// Limits an internal user to regions: they then see only deals of accounts in those
+/// regions. An empty list lifts the limit.
+#[utoipa::path(tag = "admin", security(("bearer" = [])), params(("id" = String, Path)), request_body = portcullis_shared::admin::UserRegionsRequest, responses(
+    (status = 200, body = User),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+#[put("/admin/users/{id}/regions")]
+pub async fn set_user_regions(
+    admin: AdminUser,
+    app: web::Data<App>,
+    id: web::Path<String>,
+    body: web::Json<portcullis_shared::admin::UserRegionsRequest>,
+) -> Result<web::Json<User>, ApiError> {
+    Ok(web::Json(
+        app::users::set_regions(&app, &admin.0, &id, body.into_inner().regions).await?,
+    ))
+}
+
 /// Sets or clears the date after which a user can no longer sign in. A date already past
 /// ends the user's sessions at once.
 #[utoipa::path(tag = "admin", security(("bearer" = [])), params(("id" = String, Path)), request_body = AccessExpiryRequest, responses(

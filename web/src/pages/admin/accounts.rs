@@ -120,6 +120,7 @@ fn AccountForm(
                 region,
                 parent_id: None,
                 owner_user_id: None,
+                partner_deal_visibility: None,
             })),
         };
         spawn_local(async move {

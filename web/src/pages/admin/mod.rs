@@ -20,6 +20,10 @@ use leptos_router::hooks::use_params_map;
 use portcullis_shared::{Me, PortalKind, Role};
 
 use crate::api::{self, ApiError};
+use crate::pages::deals::edit::NewDeal;
+use crate::pages::deals::list::DealList;
+use crate::pages::deals::page::DealPage;
+use crate::pages::deals::pipeline::{PipelineChart, StageSettings};
 use crate::pages::portal::{problem, role_label};
 use crate::pages::signin::SignInForm;
 use crate::session::{restore, sign_out, use_session};
@@ -29,6 +33,8 @@ use crate::session::{restore, sign_out, use_session};
 pub enum Section {
     Users,
     Invite,
+    Deals,
+    Pipeline,
     Approvals,
     Accounts,
     Portals,
@@ -39,9 +45,11 @@ pub enum Section {
 }
 
 impl Section {
-    const ALL: [Section; 9] = [
+    const ALL: [Section; 11] = [
         Section::Users,
         Section::Invite,
+        Section::Deals,
+        Section::Pipeline,
         Section::Approvals,
         Section::Accounts,
         Section::Portals,
@@ -55,6 +63,8 @@ impl Section {
         match self {
             Section::Users => "users",
             Section::Invite => "invite",
+            Section::Deals => "deals",
+            Section::Pipeline => "pipeline",
             Section::Approvals => "approvals",
             Section::Accounts => "accounts",
             Section::Portals => "portals",
@@ -69,6 +79,8 @@ impl Section {
         match self {
             Section::Users => "Users",
             Section::Invite => "Invite",
+            Section::Deals => "Deals",
+            Section::Pipeline => "Pipeline",
             Section::Approvals => "Approvals",
             Section::Accounts => "Accounts",
             Section::Portals => "Portals",
@@ -83,7 +95,9 @@ impl Section {
     pub fn open_to(self, role: Role) -> bool {
         match self {
             Section::Users | Section::Invite => matches!(role, Role::Admin | Role::PartnerAdmin),
-            Section::Accounts | Section::Portals => role.is_internal(),
+            Section::Deals | Section::Pipeline | Section::Accounts | Section::Portals => {
+                role.is_internal()
+            }
             Section::Approvals
             | Section::Permissions
             | Section::Outbox
@@ -158,6 +172,39 @@ pub fn kind_label(kind: PortalKind) -> &'static str {
     match kind {
         PortalKind::Customer => "Customer",
         PortalKind::Partner => "Partner",
+    }
+}
+
+/// Staff's deals: the list (their own, their team's, or every deal they reach), or one deal
+/// at `/admin/deals/{id}`.
+#[component]
+fn Deals(role: Role) -> impl IntoView {
+    let params = use_params_map();
+    let deal = Memo::new(move |_| {
+        params.with(|p| {
+            p.get("rest")
+                .and_then(|r| r.strip_prefix("deals/").map(str::to_owned))
+                .filter(|id| !id.is_empty())
+        })
+    });
+    let views = if role == Role::SalesRep {
+        vec![("mine", "My deals"), ("team", "My team's deals")]
+    } else {
+        vec![
+            ("all", "All deals"),
+            ("mine", "My deals"),
+            ("team", "My team's deals"),
+        ]
+    };
+    move || {
+        match deal.get() {
+        Some(id) => view! { <DealPage id=id back="/admin/deals".to_owned() internal=true level=1/> }.into_any(),
+        None => view! {
+            <DealList base="/admin/deals".to_owned() title="Deals" level=1 views=views.clone() internal=true/>
+            <NewDeal/>
+        }
+        .into_any(),
+    }
     }
 }
 
@@ -285,6 +332,14 @@ fn Shell(me: Me) -> impl IntoView {
             {move || match current.get() {
                 Section::Users => view! { <users::Users role=role/> }.into_any(),
                 Section::Invite => view! { <invite::Invite role=role/> }.into_any(),
+                Section::Deals => view! { <Deals role=role/> }.into_any(),
+                Section::Pipeline => view! {
+                    <section aria-labelledby="pipeline-title">
+                        <h1 id="pipeline-title">"Pipeline"</h1>
+                        <PipelineChart/>
+                        {matches!(role, Role::Admin | Role::Manager).then(|| view! { <StageSettings/> })}
+                    </section>
+                }.into_any(),
                 Section::Approvals => view! { <approvals::Approvals/> }.into_any(),
                 Section::Accounts => view! { <accounts::Accounts role=role/> }.into_any(),
                 Section::Portals => view! { <portals::Portals role=role/> }.into_any(),
