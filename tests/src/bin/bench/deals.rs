@@ -275,11 +275,46 @@ async fn seeded(t: &Target) -> (i64, i64) {
     (deals, users)
 }
 
+/// Whether `portcullis migrate` accepts the kept database (it refuses one made with a
+/// migration that has since changed).
+fn migrates(t: &Target) -> bool {
+    Command::new(server_binary())
+        .arg("migrate")
+        .env("DATABASE_URL", &t.database_url)
+        .env("PORTCULLIS_DATA_DIR", &t.data_dir)
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Removes the bench database, to seed it again.
+async fn wipe(t: &Target) {
+    match t.backend {
+        Backend::Sqlite => {
+            for f in ["portcullis.db", "portcullis.db-wal", "portcullis.db-shm"] {
+                let _ = std::fs::remove_file(t.data_dir.join(f));
+            }
+        }
+        Backend::Postgres => prepare_pg(t, true).await,
+    }
+}
+
 /// Seeds the bench database unless an earlier run did; returns the seed time when it seeded.
 async fn ensure_seeded(t: &Target) -> Option<Duration> {
     std::fs::create_dir_all(&t.data_dir).expect("the bench data folder");
     prepare_pg(t, false).await;
-    let (deals, users) = seeded(t).await;
+    let (mut deals, mut users) = seeded(t).await;
+    if deals > 0 && !migrates(t) {
+        // A migration the kept database was made with has changed since: make it again.
+        println!(
+            "{}: the kept database no longer matches the migrations; seeding again",
+            t.name
+        );
+        wipe(t).await;
+        (deals, users) = (0, 0);
+    }
     if deals > 0 {
         println!(
             "{}: {deals} deals seeded by an earlier run (delete {} or drop portcullis_bench to seed again)",
@@ -293,14 +328,7 @@ async fn ensure_seeded(t: &Target) -> Option<Duration> {
             "{}: an unfinished seed is in the way; starting again",
             t.name
         );
-        match t.backend {
-            Backend::Sqlite => {
-                for f in ["portcullis.db", "portcullis.db-wal", "portcullis.db-shm"] {
-                    let _ = std::fs::remove_file(t.data_dir.join(f));
-                }
-            }
-            Backend::Postgres => prepare_pg(t, true).await,
-        }
+        wipe(t).await;
     }
     println!(
         "{}: seeding the reference workload (portcullis seed-bench)",
