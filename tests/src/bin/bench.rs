@@ -264,8 +264,9 @@ async fn main() {
         println!(
             "   wrk -t2 -c32 through the release server; DB alone: the same first-page query for the \
              same users (pgbench -M prepared -c 32 -j 2 on PostgreSQL, one prepared statement per \
-             core in-process on SQLite); targets on PostgreSQL: partner app/DB >= 50%, p99 <= 10 ms, \
-             RSS <= 150 MiB"
+             core in-process on SQLite); RSS: the server's peak during the measurement; load: the \
+             machine's 1-minute load average after it. Targets on PostgreSQL: partner app/DB >= 50%, \
+             p99 <= 10 ms, RSS <= 150 MiB"
         );
         deals::header();
         for o in &outcomes {

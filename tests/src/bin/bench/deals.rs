@@ -86,8 +86,11 @@ pub struct Line {
     pub backend: &'static str,
     pub scenario: String,
     pub app: Measure,
+    /// The server's peak resident size during this measurement.
     pub rss_peak_kib: u64,
     pub db: Option<Measure>,
+    /// The machine's one-minute load average at the end of the measurement.
+    pub load: f64,
 }
 
 /// What a backend's run produced, for the summary printed at the end.
@@ -272,11 +275,46 @@ async fn seeded(t: &Target) -> (i64, i64) {
     (deals, users)
 }
 
+/// Whether `portcullis migrate` accepts the kept database (it refuses one made with a
+/// migration that has since changed).
+fn migrates(t: &Target) -> bool {
+    Command::new(server_binary())
+        .arg("migrate")
+        .env("DATABASE_URL", &t.database_url)
+        .env("PORTCULLIS_DATA_DIR", &t.data_dir)
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Removes the bench database, to seed it again.
+async fn wipe(t: &Target) {
+    match t.backend {
+        Backend::Sqlite => {
+            for f in ["portcullis.db", "portcullis.db-wal", "portcullis.db-shm"] {
+                let _ = std::fs::remove_file(t.data_dir.join(f));
+            }
+        }
+        Backend::Postgres => prepare_pg(t, true).await,
+    }
+}
+
 /// Seeds the bench database unless an earlier run did; returns the seed time when it seeded.
 async fn ensure_seeded(t: &Target) -> Option<Duration> {
     std::fs::create_dir_all(&t.data_dir).expect("the bench data folder");
     prepare_pg(t, false).await;
-    let (deals, users) = seeded(t).await;
+    let (mut deals, mut users) = seeded(t).await;
+    if deals > 0 && !migrates(t) {
+        // A migration the kept database was made with has changed since: make it again.
+        println!(
+            "{}: the kept database no longer matches the migrations; seeding again",
+            t.name
+        );
+        wipe(t).await;
+        (deals, users) = (0, 0);
+    }
     if deals > 0 {
         println!(
             "{}: {deals} deals seeded by an earlier run (delete {} or drop portcullis_bench to seed again)",
@@ -290,14 +328,7 @@ async fn ensure_seeded(t: &Target) -> Option<Duration> {
             "{}: an unfinished seed is in the way; starting again",
             t.name
         );
-        match t.backend {
-            Backend::Sqlite => {
-                for f in ["portcullis.db", "portcullis.db-wal", "portcullis.db-shm"] {
-                    let _ = std::fs::remove_file(t.data_dir.join(f));
-                }
-            }
-            Backend::Postgres => prepare_pg(t, true).await,
-        }
+        wipe(t).await;
     }
     println!(
         "{}: seeding the reference workload (portcullis seed-bench)",
@@ -347,7 +378,7 @@ impl Server {
             address: format!("http://127.0.0.1:{port}"),
         };
         let client = reqwest::Client::new();
-        let health = format!("{}/api/v1/healthz", server.address);
+        let health = format!("{}/readyz", server.address);
         eventually(120, "the bench server is up", || {
             let (client, health) = (client.clone(), health.clone());
             async move {
@@ -362,18 +393,31 @@ impl Server {
         server
     }
 
-    /// The most memory the server has held so far (VmHWM), in KiB.
-    fn rss_peak_kib(&self) -> u64 {
+    /// A memory figure of the server process from /proc (`VmRSS`, `VmHWM`), in KiB.
+    fn memory_kib(&self, field: &str) -> u64 {
         std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
             .ok()
             .and_then(|s| {
                 s.lines()
-                    .find(|l| l.starts_with("VmHWM:"))
+                    .find(|l| l.starts_with(field))
                     .and_then(|l| l.split_whitespace().nth(1))
                     .and_then(|n| n.parse().ok())
             })
             .unwrap_or(0)
     }
+
+    /// Starts a new peak (`VmHWM`) from the present resident size, where the kernel allows.
+    fn reset_peak(&self) {
+        let _ = std::fs::write(format!("/proc/{}/clear_refs", self.child.id()), "5");
+    }
+}
+
+/// The one-minute load average: how busy the machine was besides.
+fn load_average() -> f64 {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0.0)
 }
 
 impl Drop for Server {
@@ -736,7 +780,7 @@ fn sqlite_worker(
             db,
             c_sql.as_ptr(),
             -1,
-            ffi::SQLITE_PREPARE_PERSISTENT as u32,
+            ffi::SQLITE_PREPARE_PERSISTENT,
             &mut stmt,
             std::ptr::null_mut(),
         );
@@ -823,6 +867,14 @@ async fn explain(pool: &AnyPool, backend: Backend, sql: &str, key: &str) -> Stri
 // ---------------------------------------------------------------------------------------
 // One backend
 
+/// A measurement: its name, the (path, token) requests wrk rotates through, and the list
+/// statement with each user's audience key for the database alone (none for deal pages).
+type Scenario<'a> = (
+    String,
+    Vec<(String, String)>,
+    Option<(&'a String, Vec<String>)>,
+);
+
 fn scope_key(scope: &DealScope) -> String {
     match scope {
         DealScope::All => "all".into(),
@@ -908,6 +960,7 @@ pub async fn run(backend: Backend) -> Option<Outcome> {
 
     // The server, and sessions through the real sign-in.
     let server = Server::start(&t).await;
+    let rss_start = server.memory_kib("VmRSS:");
     let client = reqwest::Client::new();
     let mut tokens = std::collections::HashMap::new();
     let everyone = cast
@@ -920,6 +973,14 @@ pub async fn run(backend: Backend) -> Option<Outcome> {
         let token = sign_in(&client, &server, u).await;
         tokens.insert(u.email.clone(), token);
     }
+    let signed_in = tokens.len();
+    outcome.notes.push(format!(
+        "{}: server RSS {:.1} MiB at start, {:.1} MiB after {signed_in} sign-ins (peak so far {:.1} MiB)",
+        t.name,
+        rss_start as f64 / 1024.0,
+        server.memory_kib("VmRSS:") as f64 / 1024.0,
+        server.memory_kib("VmHWM:") as f64 / 1024.0,
+    ));
     let my_deals = |users: &[BenchUser]| -> Vec<(String, String)> {
         users
             .iter()
@@ -963,11 +1024,7 @@ pub async fn run(backend: Backend) -> Option<Outcome> {
         users.iter().map(f).collect()
     };
     let partner_key = |u: &BenchUser| format!("p:{}", u.account_id.clone().unwrap_or_default());
-    let scenarios: Vec<(
-        String,
-        Vec<(String, String)>,
-        Option<(&String, Vec<String>)>,
-    )> = vec![
+    let scenarios: Vec<Scenario> = vec![
         (
             format!("partner my deals, busiest org ({} deals)", cast.busiest.1),
             my_deals(&cast.busiest_users),
@@ -1000,11 +1057,13 @@ pub async fn run(backend: Backend) -> Option<Outcome> {
     ];
     for (i, (name, requests, db_alone)) in scenarios.into_iter().enumerate() {
         let script = wrk_script(&scripts, &format!("s{i}"), &requests);
+        server.reset_peak();
         if warmup > 0 {
             wrk(&server.address, &script, warmup);
         }
         let app = wrk(&server.address, &script, secs);
-        let rss = server.rss_peak_kib();
+        let rss = server.memory_kib("VmHWM:");
+        let load = load_average();
         let db = db_alone.map(|(sql, keys)| {
             // The same warm-up, then the measurement.
             match backend {
@@ -1029,6 +1088,7 @@ pub async fn run(backend: Backend) -> Option<Outcome> {
             app,
             rss_peak_kib: rss,
             db,
+            load,
         };
         print_line(&line);
         outcome.lines.push(line);
@@ -1044,7 +1104,7 @@ fn ms(d: Duration) -> String {
 
 pub fn header() {
     println!(
-        "{:<11} {:<44} {:>9} {:>7} {:>7} {:>8} {:>6} | {:>9} {:>7} {:>7} | {:>6}",
+        "{:<11} {:<44} {:>9} {:>7} {:>7} {:>8} {:>6} | {:>9} {:>7} {:>7} | {:>6} {:>5}",
         "backend",
         "scenario",
         "req/s",
@@ -1055,7 +1115,8 @@ pub fn header() {
         "DB q/s",
         "p50 ms",
         "p99 ms",
-        "app/DB"
+        "app/DB",
+        "load"
     );
 }
 
@@ -1070,7 +1131,7 @@ pub fn print_line(l: &Line) {
         None => ("-".into(), "-".into(), "-".into(), "-".into()),
     };
     println!(
-        "{:<11} {:<44} {:>9.0} {:>7} {:>7} {:>8.1} {:>6} | {:>9} {:>7} {:>7} | {:>6}",
+        "{:<11} {:<44} {:>9.0} {:>7} {:>7} {:>8.1} {:>6} | {:>9} {:>7} {:>7} | {:>6} {:>5.1}",
         l.backend,
         l.scenario,
         l.app.rate,
@@ -1081,6 +1142,7 @@ pub fn print_line(l: &Line) {
         db_rate,
         db_p50,
         db_p99,
-        ratio
+        ratio,
+        l.load
     );
 }
