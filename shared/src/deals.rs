@@ -342,8 +342,8 @@ pub struct DealInput {
     pub contact_ids: Vec<ContactId>,
 }
 
-/// Changes to a deal: absent fields stay as they are; `null` clears an optional one (so a
-/// client leaves out, rather than sends `null` for, what it does not change).
+/// Changes to a deal: absent fields stay as they are; `null` clears an optional one.
+// A client leaves out, rather than sends `null` for, what it does not change.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct DealPatch {
