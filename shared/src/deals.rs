@@ -343,25 +343,42 @@ pub struct DealInput {
 }
 
 /// Changes to a deal: absent fields stay as they are; `null` clears an optional one.
+// A client leaves out, rather than sends `null` for, what it does not change.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct DealPatch {
     pub name: Option<String>,
     pub account_id: Option<AccountId>,
     pub stage_id: Option<StageId>,
-    #[serde(default, with = "double_option")]
+    #[serde(
+        default,
+        with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "server", schema(value_type = Option<Money>))]
     pub amount: Option<Option<Money>>,
-    #[serde(default, with = "double_option")]
+    #[serde(
+        default,
+        with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "server", schema(value_type = Option<String>))]
     pub expected_close_date: Option<Option<String>>,
     pub owner_id: Option<UserId>,
     pub source: Option<DealSource>,
-    #[serde(default, with = "double_option")]
+    #[serde(
+        default,
+        with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "server", schema(value_type = Option<String>))]
     pub next_steps: Option<Option<String>>,
     pub amount_shared: Option<bool>,
-    #[serde(default, with = "double_option")]
+    #[serde(
+        default,
+        with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "server", schema(value_type = Option<String>))]
     pub external_id: Option<Option<String>>,
     pub internal_tags: Option<Vec<String>>,

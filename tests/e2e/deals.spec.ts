@@ -101,8 +101,23 @@ async function shoot(page: Page, name: string) {
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.screenshot({ path: `${ARTIFACTS}/${name}.png`, fullPage: true });
   await page.setViewportSize({ width: 360, height: 740 });
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-  expect(overflow, `${name} fits a 360 px screen`).toBeLessThanOrEqual(0);
+  // What sticks out past the right edge, if anything (elements that scroll inside a box of
+  // their own, such as the console's menu, do not count).
+  const wide = await page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    if (document.documentElement.scrollWidth <= width) return [];
+    return [...document.querySelectorAll('body *')]
+      .filter((e) => e.getBoundingClientRect().right > width + 1)
+      .filter((e) => {
+        for (let a = e.parentElement; a && a !== document.body; a = a.parentElement) {
+          if (getComputedStyle(a).overflowX !== 'visible') return false;
+        }
+        return true;
+      })
+      .map((e) => `${e.tagName.toLowerCase()}.${e.className}#${e.id}`)
+      .slice(0, 5);
+  });
+  expect(wide, `${name} fits a 360 px screen`).toEqual([]);
   await page.screenshot({ path: `${ARTIFACTS}/${name}-mobile.png`, fullPage: true });
   await page.setViewportSize({ width: 1280, height: 800 });
 }
@@ -287,6 +302,9 @@ test('staff edit a deal under If-Match, write notes and run the pipeline’s sta
   await expect(page.getByRole('button', { name: `${stages[1].position}. ${stages[1].name}` })).toHaveAttribute('aria-current', 'step');
   const timeline = page.getByRole('region', { name: 'Timeline' });
   await expect(timeline).toContainText(`Stage moved from ${stages[0].name} to ${stages[1].name}`);
+  // Only the stage was sent: the amount and next steps stay as they were.
+  await expect(page.getByText('GBP 12,000.50')).toBeVisible();
+  await expect(page.locator('.next-steps')).toContainText('Call the CFO');
 
   // Notes: internal by default, shared with the switch.
   await page.getByLabel('Note', { exact: true }).fill('Procurement wants a 3-year term.');
@@ -331,5 +349,6 @@ test('staff edit a deal under If-Match, write notes and run the pipeline’s sta
   await expect(page.getByRole('status')).toContainText(`Stage "${stageName} call" deleted.`);
   await noAxeViolations(page, 'console pipeline');
   await shoot(page, 'deals-console-pipeline');
-  expect(errors).toEqual([]);
+  // The refusals above (412, 409) are logged by the browser; nothing else went wrong.
+  expect(errors.filter((e) => !/status of (412|409)/.test(e))).toEqual([]);
 });

@@ -237,34 +237,28 @@ impl Call {
         Ok(res)
     }
 
-    /// The JSON answer.
+    /// The JSON answer. Only the parsing is generic: the exchange itself is one boxed future
+    /// shared by every call, which keeps each screen's futures (and the WebAssembly) small.
     async fn fetch<T: DeserializeOwned>(self) -> Result<T, ApiError> {
-        let res = self.send().await?;
-        if res.ok() {
-            res.json::<T>().await.map_err(ApiError::network)
-        } else {
-            Err(problem(res).await)
-        }
+        let text = self.text().await?;
+        serde_json::from_str(&text).map_err(ApiError::network)
     }
 
     /// Success without an answer (204), or one the caller does not need.
     async fn done(self) -> Result<(), ApiError> {
-        let res = self.send().await?;
-        if res.ok() {
-            Ok(())
-        } else {
-            Err(problem(res).await)
-        }
+        self.text().await.map(drop)
     }
 
-    /// A text answer (CSV).
-    async fn text(self) -> Result<String, ApiError> {
-        let res = self.send().await?;
-        if res.ok() {
-            res.text().await.map_err(ApiError::network)
-        } else {
-            Err(problem(res).await)
-        }
+    /// The answer's body as text (JSON, CSV), or the problem.
+    fn text(self) -> Pin<Box<dyn Future<Output = Result<String, ApiError>>>> {
+        Box::pin(async move {
+            let res = self.send().await?;
+            if res.ok() {
+                res.text().await.map_err(ApiError::network)
+            } else {
+                Err(problem(res).await)
+            }
+        })
     }
 
     /// A binary answer (an image) as an object URL the page can show; the caller revokes it.

@@ -17,11 +17,22 @@ use crate::pages::admin::{Notice, NoticeView, failed, optional};
 pub struct Live {
     pub deal: RwSignal<Deal>,
     pub events: RwSignal<u32>,
+    /// The page's owner: a call made after another has finished (outside any event handler)
+    /// reads the session from its context.
+    pub owner: StoredValue<Option<Owner>>,
 }
 
 impl Live {
     pub fn id(&self) -> String {
         self.deal.with_untracked(|d| d.id.to_string())
+    }
+
+    /// Runs `f` as part of the page, wherever it is called from.
+    fn within<T>(&self, f: impl FnOnce() -> T) -> T {
+        match self.owner.get_value() {
+            Some(owner) => owner.with(f),
+            None => f(),
+        }
     }
 
     fn changed(&self, deal: Deal) {
@@ -31,7 +42,7 @@ impl Live {
 
     /// Reads the deal again after a change that answers without it.
     fn refresh(self, notice: Notice, done: String) {
-        let get = api::deals::get(&self.id());
+        let get = self.within(|| api::deals::get(&self.id()));
         spawn_local(async move {
             match get.await {
                 Ok(d) => {
@@ -420,7 +431,7 @@ fn Contacts(live: Live) -> impl IntoView {
                     name.set(String::new());
                     email.set(String::new());
                     known.update(|n| *n += 1);
-                    add(c.id.to_string(), c.name);
+                    live.within(|| add(c.id.to_string(), c.name));
                 }
                 Err(e) => failed(notice, e),
             }
@@ -584,7 +595,7 @@ pub fn NewDeal() -> impl IntoView {
                         <option value=a.id.clone()>{a.name.clone()}</option>
                     }).collect_view())}
                 </select>
-                <label for="new-deal-name">"Deal name"</label>
+                <label for="new-deal-name">"Name"</label>
                 <input id="new-deal-name" required prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
                 <label for="new-deal-close">"Expected close date (optional)"</label>
                 <input id="new-deal-close" type="date" prop:value=move || close.get() on:input=move |ev| close.set(event_target_value(&ev))/>

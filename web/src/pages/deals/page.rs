@@ -38,18 +38,21 @@ fn Opened(deal: Deal, stages: Vec<Stage>, internal: bool, level: u8) -> impl Int
     let live = edit::Live {
         deal: RwSignal::new(deal),
         events: RwSignal::new(0),
+        owner: StoredValue::new(Owner::current()),
     };
     let id = StoredValue::new(live.id());
     let track = StoredValue::new(stages.clone());
     // Opening a deal from a list moves keyboard and screen reader users to its title.
     Effect::new(|_| {
-        let title = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.get_element_by_id("deal-title"))
-            .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok());
-        if let Some(title) = title {
-            let _ = title.focus();
-        }
+        request_animation_frame(|| {
+            let title = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.get_element_by_id("deal-title"))
+                .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok());
+            if let Some(title) = title {
+                let _ = title.focus();
+            }
+        })
     });
     view! {
         {move || view! { <Summary deal=live.deal.get() stages=track.get_value() internal=internal level=level/> }}
