@@ -257,7 +257,16 @@ async fn main() {
     if only != "quick" {
         deals::install_statement_log();
         let mut outcomes = Vec::new();
+        // `PORTCULLIS_BENCH_BACKEND=sqlite|postgres` measures one backend only.
+        let one = std::env::var("PORTCULLIS_BENCH_BACKEND").unwrap_or_default();
         for backend in [Backend::Sqlite, Backend::Postgres] {
+            let name = match backend {
+                Backend::Sqlite => "sqlite",
+                Backend::Postgres => "postgres",
+            };
+            if !one.is_empty() && one != name {
+                continue;
+            }
             outcomes.extend(deals::run(backend).await);
         }
         println!("== Deals at the reference workload: summary");
