@@ -339,6 +339,9 @@ test('staff edit a deal under If-Match, write notes and run the pipeline’s sta
   await expect(page.getByRole('status')).toContainText(`Stage "${stageName}" added.`);
   await page.getByRole('button', { name: `Move ${stageName} up` }).click();
   await expect(page.getByRole('status')).toContainText('moved to position');
+  // The table is drawn again from the server once the move is saved: wait for it, so the
+  // rename below types into the row that is shown and not into the one being replaced.
+  await expect(page.getByRole('button', { name: `Move ${stageName} down` })).toBeVisible();
   const row = page.getByRole('row').filter({ has: page.getByRole('button', { name: `Delete ${stageName}` }) });
   await row.getByRole('textbox', { name: /^Name of stage/ }).fill(`${stageName} call`);
   await row.getByRole('button', { name: `Save ${stageName}` }).click();
