@@ -102,3 +102,35 @@ fn build(from: &Mailbox, e: &portcullis_shared::admin::OutboxEmail) -> Result<Me
         ))
         .map_err(|err| err.to_string())
 }
+
+/// A notice about something that concerns the recipient (a registration decided, a tier
+/// reached, a task assigned), branded like the invitation, with a link into the app.
+pub fn notice(
+    to: &str,
+    name: &str,
+    portal: Option<&PortalRow>,
+    title: &str,
+    body: &str,
+    link: &str,
+) -> Email {
+    let place = portal.map_or("Portcullis", |p| p.name.as_str());
+    let colour = portal.map_or("#1d4ed8", |p| p.branding.primary_color.as_str());
+    let text = format!("Hello {name},\n\n{body}\n\nOpen it here: {link}\n\n— {place}\n");
+    let html = format!(
+        r#"<!doctype html><html><body style="font-family:system-ui,sans-serif;background:#f8fafc;padding:24px"><div style="max-width:560px;margin:auto;background:#fff;border-radius:12px;padding:32px"><h1 style="font-size:20px;color:#0f172a">{title}</h1><p style="color:#334155">Hello {name}, {body}</p><p><a href="{link}" style="display:inline-block;background:{colour};color:#fff;padding:12px 20px;border-radius:8px;text-decoration:none;font-weight:600">Open in {place}</a></p></div></body></html>"#,
+        title = escape(title),
+        name = escape(name),
+        body = escape(body),
+        link = escape(link),
+        colour = escape(colour),
+        place = escape(place),
+    );
+    Email {
+        kind: "notice".into(),
+        to: to.into(),
+        subject: format!("{title} — {place}"),
+        text,
+        html,
+        portal_id: portal.map(|p| p.id.clone()),
+    }
+}

@@ -8,6 +8,7 @@ pub mod deals;
 pub mod error;
 pub mod ids;
 pub mod money;
+pub mod notifications;
 pub mod permission;
 pub mod portal;
 pub mod role;

@@ -13,6 +13,7 @@ pub mod deals;
 pub mod invitations;
 pub mod jobs;
 pub mod me;
+pub mod notifications;
 pub mod permissions;
 pub mod portals;
 pub mod scope;

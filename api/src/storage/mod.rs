@@ -6,6 +6,7 @@ pub mod audit;
 pub mod deals;
 pub mod invitations;
 pub mod jobs;
+pub mod notifications;
 pub mod outbox;
 pub mod permissions;
 pub mod portals;
