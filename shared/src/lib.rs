@@ -9,6 +9,7 @@ pub mod error;
 pub mod ids;
 pub mod money;
 pub mod notifications;
+pub mod partners;
 pub mod permission;
 pub mod portal;
 pub mod role;

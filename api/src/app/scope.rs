@@ -6,6 +6,7 @@ use portcullis_shared::{Permission, Role};
 use crate::app::Operator;
 use crate::auth::Principal;
 use crate::error::ApiError;
+use crate::storage::partners::ProgrammeScope;
 use crate::storage::{AccountScope, CompanyScope, DealScope, UserScope};
 
 /// The users a caller may administer: administrators every user, partner administrators
@@ -99,6 +100,22 @@ impl Operator {
     }
 }
 
+/// The registrations and referrals a caller reaches: the people who run the programme
+/// (administrators, managers, channel managers) everyone's; a partner administrator their
+/// organisation's; a partner user their organisation's, or only their own when the
+/// organisation shows each user only their own deals; everyone else none.
+pub fn programme(p: &Principal) -> ProgrammeScope {
+    match (p.role, &p.account_id) {
+        (Role::Admin | Role::Manager | Role::ChannelManager, _) => ProgrammeScope::All,
+        (Role::PartnerAdmin, Some(a)) => ProgrammeScope::Organisation(a.clone()),
+        (Role::PartnerUser, Some(a)) if p.own_deals_only => {
+            ProgrammeScope::Submitter(a.clone(), p.user_id.clone())
+        }
+        (Role::PartnerUser, Some(a)) => ProgrammeScope::Organisation(a.clone()),
+        _ => ProgrammeScope::None,
+    }
+}
+
 /// Named permission checks: each use case starts with the one it needs.
 pub mod require {
     use super::*;
@@ -143,6 +160,35 @@ pub mod require {
     pub fn sell(p: &Principal) -> Result<DealScope, ApiError> {
         if p.role.is_internal() {
             Ok(deals(p))
+        } else {
+            Err(ApiError::Forbidden)
+        }
+    }
+
+    /// Registers deals and refers prospects: partner users and administrators with
+    /// "Register deals"; their organisation is returned.
+    pub fn register_deals(p: &Principal) -> Result<portcullis_shared::AccountId, ApiError> {
+        match (p.role, &p.account_id) {
+            (Role::PartnerUser | Role::PartnerAdmin, Some(a)) if p.granted(Permission::RegisterDeals) => {
+                Ok(a.clone())
+            }
+            _ => Err(ApiError::Forbidden),
+        }
+    }
+
+    /// Reads registrations and referrals: the programme's people and partners.
+    pub fn view_programme(p: &Principal) -> Result<ProgrammeScope, ApiError> {
+        match programme(p) {
+            ProgrammeScope::None => Err(ApiError::Forbidden),
+            scope => Ok(scope),
+        }
+    }
+
+    /// Decides registrations, moves referrals on, configures the programme:
+    /// administrators, managers and channel managers.
+    pub fn run_programme(p: &Principal) -> Result<(), ApiError> {
+        if matches!(p.role, Role::Admin | Role::Manager | Role::ChannelManager) {
+            Ok(())
         } else {
             Err(ApiError::Forbidden)
         }

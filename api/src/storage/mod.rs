@@ -8,6 +8,7 @@ pub mod invitations;
 pub mod jobs;
 pub mod notifications;
 pub mod outbox;
+pub mod partners;
 pub mod permissions;
 pub mod portals;
 pub mod scope;
