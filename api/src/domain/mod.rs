@@ -1,4 +1,5 @@
 //! Domain types: validated values and rules, no I/O.
 
+pub mod matching;
 pub mod permissions;
 pub mod portal;
