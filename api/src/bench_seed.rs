@@ -589,6 +589,10 @@ pub async fn seed_bench(db: &Db, size: Size) -> anyhow::Result<SeedReport> {
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").await?;
     }
     conn.close().await?;
+    progress.note("conflict-check keys of the accounts");
+    crate::app::registrations::index_unindexed_accounts(db)
+        .await
+        .map_err(|e| anyhow::anyhow!("indexing accounts: {e}"))?;
     report.elapsed = started.elapsed();
     Ok(report)
 }

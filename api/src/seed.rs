@@ -268,6 +268,9 @@ pub async fn seed_demo(db: &Db) -> anyhow::Result<SeedReport> {
     }
     report.deals_created = seed_deals(&mut tx, &account_ids).await?;
     tx.commit().await?;
+    crate::app::registrations::index_unindexed_accounts(db)
+        .await
+        .map_err(|e| anyhow::anyhow!("indexing accounts: {e}"))?;
     Ok(report)
 }
 

@@ -47,6 +47,10 @@ impl Application {
             .with_context(|| format!("Failed to bind {}", settings.addr))?;
         let port = listener.local_addr()?.port();
         let keys = Keys::load_or_create(&db, settings.access_token_ttl_secs).await?;
+        // Accounts loaded in bulk get their conflict-check keys before the first request.
+        crate::app::registrations::index_unindexed_accounts(&db)
+            .await
+            .map_err(|e| anyhow::anyhow!("indexing accounts: {e}"))?;
         let server = run(listener, settings, db, keys)?;
         Ok(Application { port, server })
     }

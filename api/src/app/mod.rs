@@ -16,6 +16,8 @@ pub mod me;
 pub mod notifications;
 pub mod permissions;
 pub mod portals;
+pub mod referrals;
+pub mod registrations;
 pub mod scope;
 pub mod users;
 

@@ -7,7 +7,7 @@
 //! is told is one verdict that never names another partner. A submission first takes the row
 //! locks of its keys, so of two submissions of one prospect exactly one is first.
 
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use portcullis_shared::deals::{DealEventKind, DealSource, PartnerRole, StageCategory};
 use portcullis_shared::partners::{
     BulkApproveInput, BulkApproveResult, BulkSkip, ConflictKind, ConflictQuery, ConflictVerdict,
@@ -335,14 +335,14 @@ pub async fn submit(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let submitted = serde_json::to_value(&input).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let submitted = serde_json::to_value(&input).map_err(|e| ApiError::Internal(e.into()))?;
     let mut tx = app.begin().await?;
     if let Some(key) = idempotency_key {
         let hash = hex(&Sha256::digest(submitted.to_string().as_bytes()));
         match store::claim_idempotency(&mut tx, &p.user_id, "registration.submit", key, &hash).await? {
             Claim::Fresh => {}
             Claim::Replay { response, .. } => {
-                let body = serde_json::from_str(&response).map_err(|e| ApiError::Internal(e.to_string()))?;
+                let body = serde_json::from_str(&response).map_err(|e| ApiError::Internal(e.into()))?;
                 return Ok(Submitted { created: false, body });
             }
             Claim::Mismatch => {
@@ -361,7 +361,7 @@ pub async fn submit(
     let id = uuid::Uuid::now_v7().to_string();
     let now = time::now();
     let receipt = crate::app::receipts::issue(&mut tx, "deal_registration", &id, &submitted).await?;
-    let receipt = serde_json::to_value(&receipt).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let receipt = serde_json::to_value(&receipt).map_err(|e| ApiError::Internal(e.into()))?;
     let region = accounts::region_of(&mut tx, account.as_str()).await?;
     store::insert_registration(
         &mut tx,
@@ -441,7 +441,7 @@ pub async fn submit(
         receipt,
     };
     if let Some(key) = idempotency_key {
-        let response = serde_json::to_string(&body).map_err(|e| ApiError::Internal(e.to_string()))?;
+        let response = serde_json::to_string(&body).map_err(|e| ApiError::Internal(e.into()))?;
         store::remember_idempotency(&mut tx, &p.user_id, "registration.submit", key, 201, &response).await?;
     }
     tx.commit().await?;
@@ -493,7 +493,7 @@ async fn convert(
                     region: r.region.clone(),
                     parent_id: None,
                     owner_user_id: None,
-                    partner_deal_visibility: Default::default(),
+                    partner_deal_visibility: portcullis_shared::deals::PartnerDealVisibility::Organisation,
                 },
             )
             .await?;
@@ -587,12 +587,12 @@ pub async fn index_account(
     Ok(())
 }
 
-/// Indexes the accounts that predate the partner programme or were bulk-loaded, a batch per
-/// transaction; returns how many.
-pub async fn index_unindexed_accounts(app: &App) -> Result<usize, ApiError> {
+/// Indexes the accounts that predate the partner programme or were bulk-loaded (the demo and
+/// benchmark seeds), a batch per transaction; returns how many. Runs at start-up.
+pub async fn index_unindexed_accounts(db: &crate::db::Db) -> Result<usize, ApiError> {
     let mut done = 0;
     loop {
-        let mut tx = app.begin().await?;
+        let mut tx = db.begin().await?;
         let batch = store::unindexed_accounts(&mut tx, 500).await?;
         if batch.is_empty() {
             return Ok(done);
@@ -678,12 +678,12 @@ pub async fn receipt(app: &App, p: &Principal, id: &str) -> Result<serde_json::V
     let r = store::registration_in(&mut conn, &scope, id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    serde_json::from_str(&r.receipt).map_err(|e| ApiError::Internal(e.to_string()))
+    serde_json::from_str(&r.receipt).map_err(|e| ApiError::Internal(e.into()))
 }
 
 /// What the lists filter by.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
-#[cfg_attr(feature = "utoipa", derive(utoipa::IntoParams))]
+#[derive(utoipa::IntoParams)]
 pub struct RegistrationQuery {
     pub status: Option<RegistrationStatus>,
     pub account_id: Option<String>,
@@ -1077,9 +1077,4 @@ pub async fn set_settings(app: &App, p: &Principal, portal_id: &str, s: Programm
     .await?;
     tx.commit().await?;
     Ok(s)
-}
-
-#[allow(dead_code)]
-fn _date_check(d: &str) -> bool {
-    NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok()
 }

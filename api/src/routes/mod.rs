@@ -9,6 +9,7 @@ pub mod fallback;
 pub mod health;
 pub mod invitations;
 pub mod me;
+pub mod partners;
 pub mod portals;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -65,5 +66,26 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(deals::unlink_deal_partner)
         .service(deals::list_contacts)
         .service(deals::create_contact)
+        .service(partners::check_registration)
+        .service(partners::submit_registration)
+        .service(partners::list_registrations)
+        .service(partners::registration_queue)
+        .service(partners::bulk_approve_registrations)
+        .service(partners::get_registration)
+        .service(partners::get_registration_receipt)
+        .service(partners::review_registration)
+        .service(partners::approve_registration)
+        .service(partners::reject_registration)
+        .service(partners::appeal_registration)
+        .service(partners::get_programme_settings)
+        .service(partners::set_programme_settings)
+        .service(partners::submit_referral)
+        .service(partners::list_referrals)
+        .service(partners::get_referral)
+        .service(partners::set_referral_status)
+        .service(partners::list_tasks)
+        .service(partners::list_notifications)
+        .service(partners::read_notification)
+        .service(partners::read_all_notifications)
         .configure(admin::routes);
 }
