@@ -22,6 +22,7 @@ use crate::routes;
         (name = "portals", description = "Customer and partner portals"),
         (name = "auth", description = "Sign-in, sessions and the signed-in user"),
         (name = "deals", description = "Deals, the pipeline, contacts and timelines, scoped to the caller"),
+        (name = "receipts", description = "Signed receipts of submissions and the public keys that verify them"),
         (name = "admin", description = "Administration of portals, accounts, users, permissions and the audit log"),
     )
 )]

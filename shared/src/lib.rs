@@ -10,6 +10,7 @@ pub mod ids;
 pub mod money;
 pub mod permission;
 pub mod portal;
+pub mod receipts;
 pub mod role;
 pub mod validate;
 

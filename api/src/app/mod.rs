@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod me;
 pub mod permissions;
 pub mod portals;
+pub mod receipts;
 pub mod scope;
 pub mod users;
 

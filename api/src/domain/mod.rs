@@ -2,3 +2,4 @@
 
 pub mod permissions;
 pub mod portal;
+pub mod receipts;

@@ -10,6 +10,7 @@ pub mod health;
 pub mod invitations;
 pub mod me;
 pub mod portals;
+pub mod receipts;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -65,5 +66,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(deals::unlink_deal_partner)
         .service(deals::list_contacts)
         .service(deals::create_contact)
+        .service(receipts::list_receipt_keys)
+        .service(receipts::verify_receipt)
         .configure(admin::routes);
 }

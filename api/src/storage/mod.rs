@@ -9,6 +9,7 @@ pub mod jobs;
 pub mod outbox;
 pub mod permissions;
 pub mod portals;
+pub mod receipt_keys;
 pub mod scope;
 pub mod sessions;
 pub mod sql;
