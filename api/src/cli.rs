@@ -1,8 +1,14 @@
 //! The `portcullis` command line.
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
 
+use anyhow::Context;
 use clap::{Parser, Subcommand};
+use portcullis_shared::receipts::ReceiptKeySet;
+
+use crate::app::{App, Operator};
+use crate::domain::receipts::{self, KeySet, VerifiedReceipt, VerifyError};
 
 use crate::config::Settings;
 use crate::db::Db;
@@ -39,6 +45,11 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Signed receipts: verify one, rotate the signing key.
+    Receipt {
+        #[command(subcommand)]
+        command: ReceiptCommand,
+    },
     /// Create an administrator (the first one, typically). Reads the password from standard
     /// input when --password is not given.
     CreateAdmin {
@@ -58,6 +69,38 @@ pub enum Command {
 pub enum AuditCommand {
     /// Recompute the hash chain and report the first entry where it breaks (exit 1 if any).
     Verify,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReceiptCommand {
+    /// Verify a receipt file (exit 0 valid, 1 invalid): against a key set file when --keys
+    /// is given (the JSON served at /api/v1/receipt-keys; no database or network needed),
+    /// otherwise against the database's keys.
+    Verify {
+        /// The receipt, as JSON.
+        file: PathBuf,
+        /// The key set, as JSON (saved from /api/v1/receipt-keys).
+        #[arg(long)]
+        keys: Option<PathBuf>,
+    },
+    /// Retire the current signing key (it keeps verifying what it signed) and make a new one.
+    RotateKey,
+}
+
+/// Verifies the receipt in `file` against the key set in `keys_file`, offline.
+pub fn verify_receipt_offline(
+    file: &Path,
+    keys_file: &Path,
+) -> anyhow::Result<Result<VerifiedReceipt, VerifyError>> {
+    let published: ReceiptKeySet = serde_json::from_slice(
+        &std::fs::read(keys_file)
+            .with_context(|| format!("Failed to read the key set {}", keys_file.display()))?,
+    )
+    .with_context(|| format!("{} is not a receipt key set", keys_file.display()))?;
+    let keys = KeySet::from_published(&published)?;
+    let receipt = std::fs::read(file)
+        .with_context(|| format!("Failed to read the receipt {}", file.display()))?;
+    Ok(receipts::verify_bytes(&receipt, &keys))
 }
 
 /// Runs a command; errors are returned for `main` to print as one line.
@@ -143,6 +186,53 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 bench_seed::EMAIL_DOMAIN,
                 bench_seed::BENCH_PASSWORD
             )?;
+        }
+        Command::Receipt {
+            command: ReceiptCommand::Verify { file, keys },
+        } => {
+            let verdict = match keys {
+                Some(keys) => verify_receipt_offline(&file, &keys)?,
+                None => {
+                    telemetry::init(settings.log_format);
+                    let db = Db::connect(&settings).await?;
+                    db.migrate().await?;
+                    let app = App::new(db, settings);
+                    let keys = crate::app::receipts::key_set(&app).await?;
+                    let receipt = std::fs::read(&file).with_context(|| {
+                        format!("Failed to read the receipt {}", file.display())
+                    })?;
+                    receipts::verify_bytes(&receipt, &keys)
+                }
+            };
+            match verdict {
+                Ok(v) => writeln!(
+                    std::io::stdout(),
+                    "Receipt valid: {} {} issued at {}, digest {}, signed by key {}.",
+                    v.kind,
+                    v.subject_id,
+                    v.issued_at,
+                    v.digest,
+                    v.key_id
+                )?,
+                Err(e) => anyhow::bail!("receipt invalid ({}): {e}", e.reason()),
+            }
+        }
+        Command::Receipt {
+            command: ReceiptCommand::RotateKey,
+        } => {
+            telemetry::init(settings.log_format);
+            let db = Db::connect(&settings).await?;
+            db.migrate().await?;
+            let app = App::new(db, settings);
+            let r = crate::app::receipts::rotate(&app, &Operator::new("cli")).await?;
+            let mut out = std::io::stdout().lock();
+            if let Some(old) = &r.retired {
+                writeln!(
+                    out,
+                    "Receipt key {old} retired; it still verifies what it signed."
+                )?;
+            }
+            writeln!(out, "Receipt key {} signs from now on.", r.current.id)?;
         }
         Command::CreateAdmin {
             email,

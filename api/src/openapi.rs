@@ -23,6 +23,7 @@ use crate::routes;
         (name = "auth", description = "Sign-in, sessions and the signed-in user"),
         (name = "deals", description = "Deals, the pipeline, contacts and timelines, scoped to the caller"),
         (name = "partners", description = "The partner programme: deal registrations, conflict checks, approvals and referrals"),
+        (name = "receipts", description = "Signed receipts of submissions and the public keys that verify them"),
         (name = "admin", description = "Administration of portals, accounts, users, permissions and the audit log"),
     )
 )]

@@ -12,6 +12,7 @@ pub mod notifications;
 pub mod partners;
 pub mod permission;
 pub mod portal;
+pub mod receipts;
 pub mod role;
 pub mod validate;
 

@@ -16,6 +16,7 @@ pub mod me;
 pub mod notifications;
 pub mod permissions;
 pub mod portals;
+pub mod receipts;
 pub mod referrals;
 pub mod registrations;
 pub mod scope;

@@ -3,3 +3,4 @@
 pub mod matching;
 pub mod permissions;
 pub mod portal;
+pub mod receipts;

@@ -11,6 +11,7 @@ pub mod invitations;
 pub mod me;
 pub mod partners;
 pub mod portals;
+pub mod receipts;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -87,5 +88,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(partners::list_notifications)
         .service(partners::read_notification)
         .service(partners::read_all_notifications)
+        .service(receipts::list_receipt_keys)
+        .service(receipts::verify_receipt)
         .configure(admin::routes);
 }

@@ -11,6 +11,7 @@ pub mod outbox;
 pub mod partners;
 pub mod permissions;
 pub mod portals;
+pub mod receipt_keys;
 pub mod scope;
 pub mod sessions;
 pub mod sql;

@@ -390,8 +390,8 @@ async fn dead_job(app: &TestApp) -> String {
 }
 
 /// Operations anyone may call, signed in or not, so no caller is refused: signing in and
-/// refreshing, a portal's public face and its access requests, invitation links, and the
-/// operational endpoints. Every other operation of the OpenAPI document must have a case.
+/// refreshing, a portal's public face and its access requests, invitation links, the receipt
+/// keys and the receipt verifier, and the operational endpoints. Every other operation of the OpenAPI document must have a case.
 const PUBLIC: &[(&str, &str)] = &[
     ("POST", "/api/v1/auth/login"),
     ("POST", "/api/v1/auth/refresh"),
@@ -399,6 +399,8 @@ const PUBLIC: &[(&str, &str)] = &[
     ("POST", "/api/v1/portals/{slug}/access-requests"),
     ("GET", "/api/v1/invitations/{token}"),
     ("POST", "/api/v1/invitations/{token}/accept"),
+    ("GET", "/api/v1/receipt-keys"),
+    ("POST", "/api/v1/receipts/verify"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
     ("GET", "/metrics"),

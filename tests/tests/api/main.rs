@@ -16,4 +16,5 @@ mod jobs;
 mod nodes;
 mod partner_admin;
 mod portals;
+mod receipts;
 mod throttle;
