@@ -18,6 +18,9 @@ pub mod kind {
     pub const ACCESS_REVIEW: &str = "access.review";
     /// Deletes finished jobs older than a week (recurring, daily).
     pub const PRUNE: &str = "jobs.prune";
+    /// Expires deal registrations whose protection elapsed and reminds partners 14 and 3
+    /// days before (recurring, hourly).
+    pub const PROTECTION: &str = "registrations.protection";
 }
 
 /// A recurring job: one occurrence per period, agreed on by every node through the
@@ -31,6 +34,11 @@ struct Recurring {
 const RECURRING: &[Recurring] = &[
     Recurring {
         kind: kind::ACCESS_REVIEW,
+        every: Duration::from_secs(3600),
+        max_attempts: 3,
+    },
+    Recurring {
+        kind: kind::PROTECTION,
         every: Duration::from_secs(3600),
         max_attempts: 3,
     },
@@ -144,6 +152,10 @@ async fn run(app: &App, mailer: Option<&Mailer>, job: &JobRow) -> Result<(), Str
         kind::PRUNE => app::jobs::prune(app, time::now() - KEEP_DONE_MICROS)
             .await
             .map(|n| tracing::debug!(pruned = n, "finished jobs pruned"))
+            .map_err(|e| e.to_string()),
+        kind::PROTECTION => app::registrations::sweep_protection(app, &operator)
+            .await
+            .map(|n| tracing::debug!(changed = n, "registration protection swept"))
             .map_err(|e| e.to_string()),
         other => Err(format!("no handler for job kind {other:?}")),
     }
