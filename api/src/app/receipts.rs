@@ -28,8 +28,11 @@ pub async fn issue(
     submitted: &serde_json::Value,
 ) -> Result<Receipt, ApiError> {
     let signer = current_signer(tx).await?;
-    receipts::sign(&signer, kind, subject_id, time::now(), submitted)
-        .map_err(|e| ApiError::field(&e.path, FieldCode::InvalidValue, "must be a whole number"))
+    receipts::sign(&signer, kind, subject_id, time::now(), submitted).map_err(|e| {
+        // The path within the submission is the field's wire name; empty for the body itself.
+        let field = if e.path.is_empty() { "body" } else { &e.path };
+        ApiError::field(field, FieldCode::InvalidValue, "must be a whole number")
+    })
 }
 
 /// The current key, made (as the next generation) when there is none. Two transactions that

@@ -105,6 +105,24 @@ async fn a_receipt_issued_in_a_transaction_that_rolls_back_leaves_nothing(app: T
     assert!(published_keys(&app).await.keys.is_empty());
 }
 
+async fn a_submission_with_a_fraction_gets_no_receipt(app: TestApp) {
+    let mut tx = app.core.begin().await.expect("a transaction");
+    let err = receipts::issue(
+        &mut tx,
+        "deal_registration",
+        "fractional",
+        &json!({"amount": {"minor": 10.5, "currency": "EUR"}}),
+    )
+    .await
+    .expect_err("a fraction has no canonical form");
+    match err {
+        portcullis::error::ApiError::Validation(errors) => {
+            assert_eq!(errors[0].field, "amount.minor");
+        }
+        other => panic!("a validation error, not {other:?}"),
+    }
+}
+
 async fn nodes_issuing_their_first_receipts_at_once_share_one_key(app: TestApp) {
     let app = std::sync::Arc::new(app);
     let mut tasks = Vec::new();
@@ -353,6 +371,7 @@ async fn the_command_line_verifies_a_receipt_offline_with_a_saved_key_set(app: T
 on_both_backends!(
     an_issued_receipt_verifies_through_the_public_endpoint,
     a_receipt_issued_in_a_transaction_that_rolls_back_leaves_nothing,
+    a_submission_with_a_fraction_gets_no_receipt,
     nodes_issuing_their_first_receipts_at_once_share_one_key,
     changing_any_byte_of_a_receipt_makes_it_fail,
     the_verifier_names_why_a_receipt_fails,
