@@ -136,9 +136,9 @@ pub fn is_plausible_website(s: &str) -> bool {
         && s.len() <= 253
         && host.contains('.')
         && !s.chars().any(|c| c.is_whitespace() || c.is_control())
-        && host
-            .split('.')
-            .all(|l| !l.is_empty() && l.len() <= 63 && l.chars().all(|c| c.is_alphanumeric() || c == '-'))
+        && host.split('.').all(|l| {
+            !l.is_empty() && l.len() <= 63 && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+        })
 }
 
 /// A phone number: digits with the usual separators, 5-30 characters.
@@ -187,7 +187,11 @@ pub fn check_registration(input: &RegistrationInput, today: &str) -> Vec<FieldEr
     }
     check_text("contact_name", &input.contact_name, 100, &mut errors);
     if input.contact_email.trim().is_empty() {
-        errors.push(FieldError::new("contact_email", FieldCode::Required, "is required"));
+        errors.push(FieldError::new(
+            "contact_email",
+            FieldCode::Required,
+            "is required",
+        ));
     } else if !is_plausible_email(input.contact_email.trim()) {
         errors.push(FieldError::new(
             "contact_email",
@@ -195,7 +199,10 @@ pub fn check_registration(input: &RegistrationInput, today: &str) -> Vec<FieldEr
             "must be an email address",
         ));
     }
-    if let Some(p) = input.contact_phone.as_deref().filter(|p| !p.trim().is_empty())
+    if let Some(p) = input
+        .contact_phone
+        .as_deref()
+        .filter(|p| !p.trim().is_empty())
         && !is_plausible_phone(p.trim())
     {
         errors.push(FieldError::new(
@@ -211,10 +218,19 @@ pub fn check_registration(input: &RegistrationInput, today: &str) -> Vec<FieldEr
             "must be more than zero",
         ));
     }
-    check_text("product_interest", &input.product_interest, 200, &mut errors);
+    check_text(
+        "product_interest",
+        &input.product_interest,
+        200,
+        &mut errors,
+    );
     let date = input.expected_close_date.trim();
     if date.is_empty() {
-        errors.push(FieldError::new("expected_close_date", FieldCode::Required, "is required"));
+        errors.push(FieldError::new(
+            "expected_close_date",
+            FieldCode::Required,
+            "is required",
+        ));
     } else if !is_iso_date(date) {
         errors.push(FieldError::new(
             "expected_close_date",
@@ -409,7 +425,10 @@ pub fn check_referral(input: &ReferralInput) -> Vec<FieldError> {
             "must be an email address",
         ));
     }
-    if let Some(p) = input.contact_phone.as_deref().filter(|p| !p.trim().is_empty())
+    if let Some(p) = input
+        .contact_phone
+        .as_deref()
+        .filter(|p| !p.trim().is_empty())
         && !is_plausible_phone(p.trim())
     {
         errors.push(FieldError::new(
@@ -419,7 +438,11 @@ pub fn check_referral(input: &ReferralInput) -> Vec<FieldError> {
         ));
     }
     if input.notes.chars().count() > 4000 {
-        errors.push(FieldError::new("notes", FieldCode::TooLong, "must be at most 4000 characters"));
+        errors.push(FieldError::new(
+            "notes",
+            FieldCode::TooLong,
+            "must be at most 4000 characters",
+        ));
     }
     errors
 }

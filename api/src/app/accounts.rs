@@ -46,7 +46,14 @@ pub async fn create(app: &App, p: &Principal, input: AccountInput) -> Result<Acc
     }
     let row = stored(input);
     let id = accounts::insert(&mut tx, &row).await?;
-    crate::app::registrations::index_account(&mut tx, &id, &row.name, row.domain.as_deref(), row.kind).await?;
+    crate::app::registrations::index_account(
+        &mut tx,
+        &id,
+        &row.name,
+        row.domain.as_deref(),
+        row.kind,
+    )
+    .await?;
     tx.audit(Audit::new(Actor::User(p), "account.create").object("account", id.clone()))
         .await?;
     crate::app::referrals::attribute_account(app, &mut tx, Actor::User(p), &id).await?;
@@ -94,7 +101,14 @@ pub async fn update(
         // Region-limited staff find the account's deals under its new region.
         deals::move_account_region(&mut tx, id, stored.region.as_deref()).await?;
     }
-    crate::app::registrations::index_account(&mut tx, id, &stored.name, stored.domain.as_deref(), stored.kind).await?;
+    crate::app::registrations::index_account(
+        &mut tx,
+        id,
+        &stored.name,
+        stored.domain.as_deref(),
+        stored.kind,
+    )
+    .await?;
     tx.audit(Audit::new(Actor::User(p), "account.update").object("account", id))
         .await?;
     crate::app::referrals::attribute_account(app, &mut tx, Actor::User(p), id).await?;

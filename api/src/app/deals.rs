@@ -959,7 +959,8 @@ pub async fn create(app: &App, p: &Principal, input: DealInput) -> Result<Deal, 
     )
     .await?;
     // A deal at a referred prospect credits the referring partner.
-    crate::app::referrals::attribute_deal(app, &mut tx, Actor::User(p), &id, &fields.account_id).await?;
+    crate::app::referrals::attribute_deal(app, &mut tx, Actor::User(p), &id, &fields.account_id)
+        .await?;
     let row = deals::get(&mut tx, &DealScope::All, &id)
         .await?
         .ok_or(ApiError::NotFound)?;
@@ -1149,8 +1150,10 @@ pub async fn update(
     .await?;
     if stage.category != before.stage.category {
         // Registrations and referrals close (or reopen) with their deal.
-        crate::app::registrations::deal_closed(app, &mut tx, Actor::User(p), id, stage.category).await?;
-        crate::app::referrals::deal_closed(app, &mut tx, Actor::User(p), id, stage.category).await?;
+        crate::app::registrations::deal_closed(app, &mut tx, Actor::User(p), id, stage.category)
+            .await?;
+        crate::app::referrals::deal_closed(app, &mut tx, Actor::User(p), id, stage.category)
+            .await?;
     }
     // The change may take the deal out of a rep's reach (a new owner): answer as stored.
     let row = deals::get(&mut tx, &DealScope::All, id)

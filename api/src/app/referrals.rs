@@ -2,12 +2,12 @@
 //! when the prospect turns up as an account or a deal — through the API, the console or an
 //! import — the referral is linked and the partner credited, automatically.
 
+use portcullis_shared::Role;
 use portcullis_shared::deals::{PartnerRole, StageCategory};
 use portcullis_shared::partners::{
-    ReferralInput, Referral, ReferralPage, ReferralStatus, ReferralStatusInput, Task, TaskPage,
+    Referral, ReferralInput, ReferralPage, ReferralStatus, ReferralStatusInput, Task, TaskPage,
     TaskStatus, check_referral,
 };
-use portcullis_shared::Role;
 use serde_json::json;
 
 use crate::app::notifications::{self, Notice, Topic};
@@ -56,7 +56,11 @@ fn dto(r: ReferralRow) -> Referral {
 pub async fn submit(app: &App, p: &Principal, input: ReferralInput) -> Result<Referral, ApiError> {
     let account = require::register_deals(p)?;
     let mut errors = check_referral(&input);
-    let website = input.website.as_deref().map(str::trim).filter(|w| !w.is_empty());
+    let website = input
+        .website
+        .as_deref()
+        .map(str::trim)
+        .filter(|w| !w.is_empty());
     if let Some(w) = website
         && errors.iter().all(|e| e.field != "website")
         && matching::registrable_domain(w).is_none()
@@ -75,7 +79,11 @@ pub async fn submit(app: &App, p: &Principal, input: ReferralInput) -> Result<Re
     store::lock_keys(&mut tx, &keys).await?;
     let a = assess(&mut tx, &input.company, website, None).await?;
     let verdict = a.verdict(account.as_str());
-    let matched_account = a.matches.iter().find(|m| m.kind == "account").map(|m| m.id.clone());
+    let matched_account = a
+        .matches
+        .iter()
+        .find(|m| m.kind == "account")
+        .map(|m| m.id.clone());
     let owner = match &matched_account {
         Some(acc) => store::account_owner(&mut tx, acc).await?,
         None => None,
@@ -94,7 +102,9 @@ pub async fn submit(app: &App, p: &Principal, input: ReferralInput) -> Result<Re
             title: format!("Follow up the referral of {}", input.company.trim()),
             body: Some(format!(
                 "Referred by {} — contact {} <{}>. {}",
-                crate::storage::accounts::name_of(&mut tx, account.as_str()).await?.unwrap_or_default(),
+                crate::storage::accounts::name_of(&mut tx, account.as_str())
+                    .await?
+                    .unwrap_or_default(),
                 input.contact_name.trim(),
                 input.contact_email.trim(),
                 input.notes.trim()
@@ -121,7 +131,12 @@ pub async fn submit(app: &App, p: &Principal, input: ReferralInput) -> Result<Re
         domain: a.domain.clone(),
         contact_name: input.contact_name.trim().to_owned(),
         contact_email: input.contact_email.trim().to_owned(),
-        contact_phone: input.contact_phone.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned),
+        contact_phone: input
+            .contact_phone
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned),
         notes: input.notes.trim().to_owned(),
         status: ReferralStatus::Submitted,
         conflict: verdict.conflict,
@@ -150,7 +165,10 @@ pub async fn submit(app: &App, p: &Principal, input: ReferralInput) -> Result<Re
                 kind: "referral.assigned",
                 topic: Topic::DealUpdates,
                 title: format!("New referral: {}", row.company),
-                body: format!("A partner referred {}; follow it up within two days.", row.company),
+                body: format!(
+                    "A partner referred {}; follow it up within two days.",
+                    row.company
+                ),
                 link: format!("/console/referrals/{id}"),
             },
         )
@@ -195,9 +213,15 @@ fn scope_of(p: &Principal) -> Result<ProgrammeScope, ApiError> {
     require::view_programme(p)
 }
 
-async fn find(conn: &mut sqlx::AnyConnection, p: &Principal, id: &str) -> Result<ReferralRow, ApiError> {
+async fn find(
+    conn: &mut sqlx::AnyConnection,
+    p: &Principal,
+    id: &str,
+) -> Result<ReferralRow, ApiError> {
     let scope = scope_of(p)?;
-    let r = store::referral_in(conn, &scope, id).await?.ok_or(ApiError::NotFound)?;
+    let r = store::referral_in(conn, &scope, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     if p.role == Role::SalesRep && r.assignee_id.as_deref() != Some(p.user_id.as_str()) {
         return Err(ApiError::NotFound);
     }
@@ -214,13 +238,23 @@ fn allowed(from: ReferralStatus, to: ReferralStatus) -> bool {
     use ReferralStatus::*;
     matches!(
         (from, to),
-        (Submitted, Accepted) | (Submitted, Lost) | (Accepted, InPipeline) | (Accepted, Lost) | (InPipeline, Won) | (InPipeline, Lost)
+        (Submitted, Accepted)
+            | (Submitted, Lost)
+            | (Accepted, InPipeline)
+            | (Accepted, Lost)
+            | (InPipeline, Won)
+            | (InPipeline, Lost)
     )
 }
 
 /// Moves a referral on: the programme's people, or the sales rep it is assigned to.
 /// Illegal moves are 409.
-pub async fn set_status(app: &App, p: &Principal, id: &str, input: ReferralStatusInput) -> Result<Referral, ApiError> {
+pub async fn set_status(
+    app: &App,
+    p: &Principal,
+    id: &str,
+    input: ReferralStatusInput,
+) -> Result<Referral, ApiError> {
     if !(p.role == Role::SalesRep || require::run_programme(p).is_ok()) {
         return Err(ApiError::Forbidden);
     }
@@ -277,7 +311,13 @@ async fn notify_partner(app: &App, tx: &mut Tx, r: &ReferralRow) -> Result<(), A
 /// Automatic attribution when a deal is created: an open referral whose prospect matches
 /// the deal's account (by name or domain) is linked to the deal, the deal gets a `referral`
 /// partner link, and the partner is credited and told. In the deal's transaction.
-pub async fn attribute_deal(app: &App, tx: &mut Tx, actor: Actor<'_>, deal_id: &str, account_id: &str) -> Result<(), ApiError> {
+pub async fn attribute_deal(
+    app: &App,
+    tx: &mut Tx,
+    actor: Actor<'_>,
+    deal_id: &str,
+    account_id: &str,
+) -> Result<(), ApiError> {
     let Some((name, domain)) = account_subject(tx, account_id).await? else {
         return Ok(());
     };
@@ -294,7 +334,14 @@ pub async fn attribute_deal(app: &App, tx: &mut Tx, actor: Actor<'_>, deal_id: &
         .collect();
     for mut r in store::open_referrals(tx, &ids).await? {
         let linked = r.matched_account_id.as_deref() == Some(account_id);
-        let similar = matching::compare(&me, &Subject { name: &r.company_key, domain: r.domain.as_deref() }).is_some();
+        let similar = matching::compare(
+            &me,
+            &Subject {
+                name: &r.company_key,
+                domain: r.domain.as_deref(),
+            },
+        )
+        .is_some();
         if !(linked || similar) {
             continue;
         }
@@ -303,9 +350,19 @@ pub async fn attribute_deal(app: &App, tx: &mut Tx, actor: Actor<'_>, deal_id: &
         r.status = ReferralStatus::InPipeline;
         r.credited_at = Some(time::now());
         store::save_referral(tx, &r).await?;
-        let already = deals::partners(tx, deal_id).await?.iter().any(|l| l.account_id == r.account_id);
+        let already = deals::partners(tx, deal_id)
+            .await?
+            .iter()
+            .any(|l| l.account_id == r.account_id);
         if !already {
-            deals::link_partner(tx, deal_id, &r.account_id, PartnerRole::Referral, Some(&r.submitted_by)).await?;
+            deals::link_partner(
+                tx,
+                deal_id,
+                &r.account_id,
+                PartnerRole::Referral,
+                Some(&r.submitted_by),
+            )
+            .await?;
         }
         tx.audit(
             Audit::new(actor, "referral.attribute")
@@ -322,7 +379,12 @@ pub async fn attribute_deal(app: &App, tx: &mut Tx, actor: Actor<'_>, deal_id: &
 
 /// Automatic attribution when an account is created or renamed: open referrals matching it
 /// are linked to it (accepted), so its first deal credits the partner.
-pub async fn attribute_account(app: &App, tx: &mut Tx, actor: Actor<'_>, account_id: &str) -> Result<(), ApiError> {
+pub async fn attribute_account(
+    app: &App,
+    tx: &mut Tx,
+    actor: Actor<'_>,
+    account_id: &str,
+) -> Result<(), ApiError> {
     let Some((name, domain)) = account_subject(tx, account_id).await? else {
         return Ok(());
     };
@@ -339,7 +401,14 @@ pub async fn attribute_account(app: &App, tx: &mut Tx, actor: Actor<'_>, account
         .collect();
     for mut r in store::open_referrals(tx, &ids).await? {
         if r.matched_account_id.is_some()
-            || matching::compare(&me, &Subject { name: &r.company_key, domain: r.domain.as_deref() }).is_none()
+            || matching::compare(
+                &me,
+                &Subject {
+                    name: &r.company_key,
+                    domain: r.domain.as_deref(),
+                },
+            )
+            .is_none()
         {
             continue;
         }
@@ -360,7 +429,10 @@ pub async fn attribute_account(app: &App, tx: &mut Tx, actor: Actor<'_>, account
     Ok(())
 }
 
-async fn account_subject(conn: &mut sqlx::AnyConnection, account_id: &str) -> Result<Option<(String, Option<String>)>, ApiError> {
+async fn account_subject(
+    conn: &mut sqlx::AnyConnection,
+    account_id: &str,
+) -> Result<Option<(String, Option<String>)>, ApiError> {
     use sqlx::Row;
     let row = sqlx::query("SELECT name, domain FROM accounts WHERE id = $1 AND kind = 'customer'")
         .bind(account_id)
@@ -373,7 +445,13 @@ async fn account_subject(conn: &mut sqlx::AnyConnection, account_id: &str) -> Re
 }
 
 /// A deal closed (or reopened): referrals credited with it follow.
-pub async fn deal_closed(app: &App, tx: &mut Tx, actor: Actor<'_>, deal_id: &str, category: StageCategory) -> Result<(), ApiError> {
+pub async fn deal_closed(
+    app: &App,
+    tx: &mut Tx,
+    actor: Actor<'_>,
+    deal_id: &str,
+    category: StageCategory,
+) -> Result<(), ApiError> {
     let to = match category {
         StageCategory::Won => ReferralStatus::Won,
         StageCategory::Lost => ReferralStatus::Lost,
@@ -414,7 +492,13 @@ fn task_dto(t: TaskRow, now: Micros) -> Task {
 }
 
 /// The caller's tasks (internal users), unfinished ones unless `all`.
-pub async fn my_tasks(app: &App, p: &Principal, all: bool, cursor: Option<&str>, limit: Option<i64>) -> Result<TaskPage, ApiError> {
+pub async fn my_tasks(
+    app: &App,
+    p: &Principal,
+    all: bool,
+    cursor: Option<&str>,
+    limit: Option<i64>,
+) -> Result<TaskPage, ApiError> {
     if !p.role.is_internal() {
         return Err(ApiError::Forbidden);
     }

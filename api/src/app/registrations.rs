@@ -10,10 +10,10 @@
 use chrono::Utc;
 use portcullis_shared::deals::{DealEventKind, DealSource, PartnerRole, StageCategory};
 use portcullis_shared::partners::{
-    BulkApproveInput, BulkApproveResult, BulkSkip, ConflictKind, ConflictQuery, ConflictVerdict,
-    ConversionModel, MatchReason, ProgrammeSettings, Registration, RegistrationInput,
-    RegistrationMatch, RegistrationPage, RegistrationReview, RegistrationStatus,
-    RegistrationSubmitted, RejectInput, AppealInput, check_registration,
+    AppealInput, BulkApproveInput, BulkApproveResult, BulkSkip, ConflictKind, ConflictQuery,
+    ConflictVerdict, ConversionModel, MatchReason, ProgrammeSettings, Registration,
+    RegistrationInput, RegistrationMatch, RegistrationPage, RegistrationReview, RegistrationStatus,
+    RegistrationSubmitted, RejectInput, check_registration,
 };
 use portcullis_shared::{FieldCode, FieldError, Money, PortalKind};
 use serde_json::json;
@@ -80,7 +80,8 @@ impl Assessment {
                     "Already registered by another partner and protected until {}.",
                     date_of(u)
                 ),
-                None => "Already registered by another partner; that registration awaits review.".to_owned(),
+                None => "Already registered by another partner; that registration awaits review."
+                    .to_owned(),
             };
             return ConflictVerdict {
                 conflict: ConflictKind::OtherPartner,
@@ -102,12 +103,19 @@ impl Assessment {
             .iter()
             .find(|m| m.partner_account.as_deref() == Some(account))
         {
-            let what = if own.kind == "referral" { "referral" } else { "registration" };
+            let what = if own.kind == "referral" {
+                "referral"
+            } else {
+                "registration"
+            };
             return ConflictVerdict {
                 conflict: ConflictKind::OwnDuplicate,
                 own_registration_id: Some(own.id.clone()),
                 protected_until: None,
-                message: format!("Possibly a duplicate of your {what} of \u{201c}{}\u{201d}.", own.name),
+                message: format!(
+                    "Possibly a duplicate of your {what} of \u{201c}{}\u{201d}.",
+                    own.name
+                ),
             };
         }
         ConflictVerdict {
@@ -272,17 +280,33 @@ fn match_dto(f: &Found) -> RegistrationMatch {
 }
 
 /// The live check, while a partner types: the same verdict submission would give.
-pub async fn check(app: &App, p: &Principal, q: ConflictQuery) -> Result<ConflictVerdict, ApiError> {
+pub async fn check(
+    app: &App,
+    p: &Principal,
+    q: ConflictQuery,
+) -> Result<ConflictVerdict, ApiError> {
     let account = require::register_deals(p)?;
     let mut errors = Vec::new();
     if q.company.trim().is_empty() && q.website.as_deref().is_none_or(|w| w.trim().is_empty()) {
-        errors.push(FieldError::new("company", FieldCode::Required, "give a company name or a website"));
+        errors.push(FieldError::new(
+            "company",
+            FieldCode::Required,
+            "give a company name or a website",
+        ));
     }
     if q.company.chars().count() > 200 {
-        errors.push(FieldError::new("company", FieldCode::TooLong, "must be at most 200 characters"));
+        errors.push(FieldError::new(
+            "company",
+            FieldCode::TooLong,
+            "must be at most 200 characters",
+        ));
     }
     if q.website.as_deref().is_some_and(|w| w.len() > 253) {
-        errors.push(FieldError::new("website", FieldCode::TooLong, "must be at most 253 characters"));
+        errors.push(FieldError::new(
+            "website",
+            FieldCode::TooLong,
+            "must be at most 253 characters",
+        ));
     }
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
@@ -316,7 +340,11 @@ pub async fn submit(
 ) -> Result<Submitted, ApiError> {
     let account = require::register_deals(p)?;
     let mut errors = check_registration(&input, &today());
-    let website = input.website.as_deref().map(str::trim).filter(|w| !w.is_empty());
+    let website = input
+        .website
+        .as_deref()
+        .map(str::trim)
+        .filter(|w| !w.is_empty());
     if let Some(w) = website
         && errors.iter().all(|e| e.field != "website")
         && matching::registrable_domain(w).is_none()
@@ -330,7 +358,11 @@ pub async fn submit(
     if let Some(k) = idempotency_key
         && (k.is_empty() || k.len() > 255)
     {
-        errors.push(FieldError::new("Idempotency-Key", FieldCode::InvalidLength, "must be 1-255 characters"));
+        errors.push(FieldError::new(
+            "Idempotency-Key",
+            FieldCode::InvalidLength,
+            "must be 1-255 characters",
+        ));
     }
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
@@ -339,11 +371,17 @@ pub async fn submit(
     let mut tx = app.begin().await?;
     if let Some(key) = idempotency_key {
         let hash = hex(&Sha256::digest(submitted.to_string().as_bytes()));
-        match store::claim_idempotency(&mut tx, &p.user_id, "registration.submit", key, &hash).await? {
+        match store::claim_idempotency(&mut tx, &p.user_id, "registration.submit", key, &hash)
+            .await?
+        {
             Claim::Fresh => {}
             Claim::Replay { response, .. } => {
-                let body = serde_json::from_str(&response).map_err(|e| ApiError::Internal(e.into()))?;
-                return Ok(Submitted { created: false, body });
+                let body =
+                    serde_json::from_str(&response).map_err(|e| ApiError::Internal(e.into()))?;
+                return Ok(Submitted {
+                    created: false,
+                    body,
+                });
             }
             Claim::Mismatch => {
                 return Err(ApiError::Validation(vec![FieldError::new(
@@ -360,7 +398,8 @@ pub async fn submit(
     let verdict = assessment.verdict(account.as_str());
     let id = uuid::Uuid::now_v7().to_string();
     let now = time::now();
-    let receipt = crate::app::receipts::issue(&mut tx, "deal_registration", &id, &submitted).await?;
+    let receipt =
+        crate::app::receipts::issue(&mut tx, "deal_registration", &id, &submitted).await?;
     let receipt = serde_json::to_value(&receipt).map_err(|e| ApiError::Internal(e.into()))?;
     let region = accounts::region_of(&mut tx, account.as_str()).await?;
     store::insert_registration(
@@ -375,7 +414,12 @@ pub async fn submit(
             domain: assessment.domain.clone(),
             contact_name: input.contact_name.trim().to_owned(),
             contact_email: input.contact_email.trim().to_owned(),
-            contact_phone: input.contact_phone.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned),
+            contact_phone: input
+                .contact_phone
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned),
             amount_minor: input.amount.minor,
             currency: input.amount.currency.code().to_owned(),
             product_interest: input.product_interest.trim().to_owned(),
@@ -431,7 +475,10 @@ pub async fn submit(
             kind: "registration.submitted",
             topic: Topic::DealUpdates,
             title: format!("Registration of {} received", row.company),
-            body: format!("{} {}", "It is waiting for a channel manager's decision.", verdict.message),
+            body: format!(
+                "{} {}",
+                "It is waiting for a channel manager's decision.", verdict.message
+            ),
             link: format!("/registrations/{id}"),
         },
     )
@@ -442,17 +489,31 @@ pub async fn submit(
     };
     if let Some(key) = idempotency_key {
         let response = serde_json::to_string(&body).map_err(|e| ApiError::Internal(e.into()))?;
-        store::remember_idempotency(&mut tx, &p.user_id, "registration.submit", key, 201, &response).await?;
+        store::remember_idempotency(
+            &mut tx,
+            &p.user_id,
+            "registration.submit",
+            key,
+            201,
+            &response,
+        )
+        .await?;
     }
     tx.commit().await?;
-    Ok(Submitted { created: true, body })
+    Ok(Submitted {
+        created: true,
+        body,
+    })
 }
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-async fn conversion_of(conn: &mut sqlx::AnyConnection, r: &RegistrationRow) -> Result<ConversionModel, ApiError> {
+async fn conversion_of(
+    conn: &mut sqlx::AnyConnection,
+    r: &RegistrationRow,
+) -> Result<ConversionModel, ApiError> {
     let Some(portal) = &r.portal_id else {
         return Ok(ConversionModel::OnApproval);
     };
@@ -462,12 +523,17 @@ async fn conversion_of(conn: &mut sqlx::AnyConnection, r: &RegistrationRow) -> R
         .unwrap_or(ConversionModel::OnApproval))
 }
 
-async fn protection_days(conn: &mut sqlx::AnyConnection, r: &RegistrationRow) -> Result<i64, ApiError> {
+async fn protection_days(
+    conn: &mut sqlx::AnyConnection,
+    r: &RegistrationRow,
+) -> Result<i64, ApiError> {
     if let Some(days) = store::tier_protection_days(conn, &r.account_id).await? {
         return Ok(days);
     }
     Ok(match &r.portal_id {
-        Some(portal) => store::programme_settings(conn, portal).await?.map_or(90, |(d, _)| d),
+        Some(portal) => store::programme_settings(conn, portal)
+            .await?
+            .map_or(90, |(d, _)| d),
         None => 90,
     })
 }
@@ -493,11 +559,19 @@ async fn convert(
                     region: r.region.clone(),
                     parent_id: None,
                     owner_user_id: None,
-                    partner_deal_visibility: portcullis_shared::deals::PartnerDealVisibility::Organisation,
+                    partner_deal_visibility:
+                        portcullis_shared::deals::PartnerDealVisibility::Organisation,
                 },
             )
             .await?;
-            index_account(tx, &id, &r.company, r.domain.as_deref(), PortalKind::Customer).await?;
+            index_account(
+                tx,
+                &id,
+                &r.company,
+                r.domain.as_deref(),
+                PortalKind::Customer,
+            )
+            .await?;
             id
         }
     };
@@ -536,7 +610,14 @@ async fn convert(
         },
     )
     .await?;
-    deals::link_partner(tx, &deal_id, &r.account_id, PartnerRole::Registered, Some(&r.submitted_by)).await?;
+    deals::link_partner(
+        tx,
+        &deal_id,
+        &r.account_id,
+        PartnerRole::Registered,
+        Some(&r.submitted_by),
+    )
+    .await?;
     let actor_id = match actor {
         Actor::User(p) => Some(p.user_id.to_string()),
         _ => None,
@@ -625,7 +706,8 @@ fn stored_verdict(r: &RegistrationRow) -> ConflictVerdict {
 }
 
 fn dto(r: RegistrationRow, verdict: ConflictVerdict) -> Registration {
-    let currency = portcullis_shared::Currency::parse(&r.currency).unwrap_or(portcullis_shared::Currency::USD);
+    let currency =
+        portcullis_shared::Currency::parse(&r.currency).unwrap_or(portcullis_shared::Currency::USD);
     Registration {
         id: r.id,
         account_id: r.account_id.into(),
@@ -682,8 +764,7 @@ pub async fn receipt(app: &App, p: &Principal, id: &str) -> Result<serde_json::V
 }
 
 /// What the lists filter by.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[derive(utoipa::IntoParams)]
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
 pub struct RegistrationQuery {
     pub status: Option<RegistrationStatus>,
     pub account_id: Option<String>,
@@ -696,7 +777,10 @@ pub struct RegistrationQuery {
     pub limit: Option<i64>,
 }
 
-fn filter_of(q: &RegistrationQuery, default_status: Option<RegistrationStatus>) -> RegistrationFilter {
+fn filter_of(
+    q: &RegistrationQuery,
+    default_status: Option<RegistrationStatus>,
+) -> RegistrationFilter {
     RegistrationFilter {
         statuses: q.status.or(default_status).into_iter().collect(),
         account_id: q.account_id.clone(),
@@ -707,11 +791,23 @@ fn filter_of(q: &RegistrationQuery, default_status: Option<RegistrationStatus>) 
 }
 
 /// Registrations in the caller's scope, newest first.
-pub async fn list(app: &App, p: &Principal, q: RegistrationQuery) -> Result<RegistrationPage, ApiError> {
+pub async fn list(
+    app: &App,
+    p: &Principal,
+    q: RegistrationQuery,
+) -> Result<RegistrationPage, ApiError> {
     let scope = require::view_programme(p)?;
     let limit = page_limit(q.limit);
     let mut conn = app.read().await?;
-    let rows = store::registrations(&mut conn, &scope, &filter_of(&q, None), false, q.cursor.as_deref(), limit + 1).await?;
+    let rows = store::registrations(
+        &mut conn,
+        &scope,
+        &filter_of(&q, None),
+        false,
+        q.cursor.as_deref(),
+        limit + 1,
+    )
+    .await?;
     let page = page(rows, limit, |r| r.id.clone());
     Ok(RegistrationPage {
         items: page.items.into_iter().map(out).collect(),
@@ -720,12 +816,24 @@ pub async fn list(app: &App, p: &Principal, q: RegistrationQuery) -> Result<Regi
 }
 
 /// The approval queue: submitted registrations (or another status), oldest first.
-pub async fn queue(app: &App, p: &Principal, q: RegistrationQuery) -> Result<RegistrationPage, ApiError> {
+pub async fn queue(
+    app: &App,
+    p: &Principal,
+    q: RegistrationQuery,
+) -> Result<RegistrationPage, ApiError> {
     require::run_programme(p)?;
     let limit = page_limit(q.limit);
     let mut conn = app.read().await?;
     let f = filter_of(&q, Some(RegistrationStatus::Submitted));
-    let rows = store::registrations(&mut conn, &ProgrammeScope::All, &f, true, q.cursor.as_deref(), limit + 1).await?;
+    let rows = store::registrations(
+        &mut conn,
+        &ProgrammeScope::All,
+        &f,
+        true,
+        q.cursor.as_deref(),
+        limit + 1,
+    )
+    .await?;
     let page = page(rows, limit, |r| r.id.clone());
     Ok(RegistrationPage {
         items: page.items.into_iter().map(out).collect(),
@@ -756,10 +864,18 @@ pub async fn review(app: &App, p: &Principal, id: &str) -> Result<RegistrationRe
 // Decisions
 
 fn illegal(from: RegistrationStatus, action: &str) -> ApiError {
-    ApiError::Conflict(format!("A registration that is {} cannot be {action}.", from.as_str()))
+    ApiError::Conflict(format!(
+        "A registration that is {} cannot be {action}.",
+        from.as_str()
+    ))
 }
 
-async fn approve_in(app: &App, tx: &mut Tx, p: &Principal, mut r: RegistrationRow) -> Result<RegistrationRow, ApiError> {
+async fn approve_in(
+    app: &App,
+    tx: &mut Tx,
+    p: &Principal,
+    mut r: RegistrationRow,
+) -> Result<RegistrationRow, ApiError> {
     if r.status != RegistrationStatus::Submitted {
         return Err(illegal(r.status, "approved"));
     }
@@ -775,7 +891,9 @@ async fn approve_in(app: &App, tx: &mut Tx, p: &Principal, mut r: RegistrationRo
     r.protected_until = Some(now + days * DAY);
     r.reminders_sent = 0;
     if !store::save_registration(tx, &r).await? {
-        return Err(ApiError::Conflict("The registration changed meanwhile; try again.".into()));
+        return Err(ApiError::Conflict(
+            "The registration changed meanwhile; try again.".into(),
+        ));
     }
     r.version += 1;
     tx.audit(
@@ -793,7 +911,10 @@ async fn approve_in(app: &App, tx: &mut Tx, p: &Principal, mut r: RegistrationRo
             kind: "registration.approved",
             topic: Topic::DealUpdates,
             title: format!("Registration of {} approved", r.company),
-            body: format!("It is protected for you until {}.", date_of(now + days * DAY)),
+            body: format!(
+                "It is protected for you until {}.",
+                date_of(now + days * DAY)
+            ),
             link: format!("/registrations/{}", r.id),
         },
     )
@@ -818,10 +939,18 @@ pub async fn approve(app: &App, p: &Principal, id: &str) -> Result<Registration,
 }
 
 /// Approves several registrations, each in its own transaction; reports what was skipped.
-pub async fn bulk_approve(app: &App, p: &Principal, input: BulkApproveInput) -> Result<BulkApproveResult, ApiError> {
+pub async fn bulk_approve(
+    app: &App,
+    p: &Principal,
+    input: BulkApproveInput,
+) -> Result<BulkApproveResult, ApiError> {
     require::run_programme(p)?;
     if input.ids.is_empty() || input.ids.len() > 100 {
-        return Err(ApiError::Validation(vec![FieldError::new("ids", FieldCode::InvalidLength, "must list 1-100 registrations")]));
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "ids",
+            FieldCode::InvalidLength,
+            "must list 1-100 registrations",
+        )]));
     }
     let mut result = BulkApproveResult {
         approved: Vec::new(),
@@ -830,7 +959,10 @@ pub async fn bulk_approve(app: &App, p: &Principal, input: BulkApproveInput) -> 
     for id in input.ids {
         let mut tx = app.begin().await?;
         let Some(r) = store::registration_in(&mut tx, &ProgrammeScope::All, &id).await? else {
-            result.skipped.push(BulkSkip { id, reason: "not found".into() });
+            result.skipped.push(BulkSkip {
+                id,
+                reason: "not found".into(),
+            });
             continue;
         };
         match approve_in(app, &mut tx, p, r).await {
@@ -846,11 +978,20 @@ pub async fn bulk_approve(app: &App, p: &Principal, input: BulkApproveInput) -> 
 }
 
 /// Rejects a submitted registration with a reason the partner sees.
-pub async fn reject(app: &App, p: &Principal, id: &str, input: RejectInput) -> Result<Registration, ApiError> {
+pub async fn reject(
+    app: &App,
+    p: &Principal,
+    id: &str,
+    input: RejectInput,
+) -> Result<Registration, ApiError> {
     require::run_programme(p)?;
     let reason = input.reason.trim();
     if reason.is_empty() || reason.chars().count() > 2000 {
-        return Err(ApiError::Validation(vec![FieldError::new("reason", FieldCode::InvalidLength, "must be 1-2000 characters")]));
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "reason",
+            FieldCode::InvalidLength,
+            "must be 1-2000 characters",
+        )]));
     }
     let mut tx = app.begin().await?;
     let mut r = store::registration_in(&mut tx, &ProgrammeScope::All, id)
@@ -868,7 +1009,9 @@ pub async fn reject(app: &App, p: &Principal, id: &str, input: RejectInput) -> R
         deals::unlink_partner(&mut tx, deal, &r.account_id).await?;
     }
     if !store::save_registration(&mut tx, &r).await? {
-        return Err(ApiError::Conflict("The registration changed meanwhile; try again.".into()));
+        return Err(ApiError::Conflict(
+            "The registration changed meanwhile; try again.".into(),
+        ));
     }
     tx.audit(
         Audit::new(Actor::User(p), "registration.reject")
@@ -898,12 +1041,21 @@ pub async fn reject(app: &App, p: &Principal, id: &str, input: RejectInput) -> R
 }
 
 /// The partner's one appeal: a rejected registration returns to review with a statement.
-pub async fn appeal(app: &App, p: &Principal, id: &str, input: AppealInput) -> Result<Registration, ApiError> {
+pub async fn appeal(
+    app: &App,
+    p: &Principal,
+    id: &str,
+    input: AppealInput,
+) -> Result<Registration, ApiError> {
     require::register_deals(p)?;
     let scope = require::view_programme(p)?;
     let statement = input.statement.trim();
     if statement.is_empty() || statement.chars().count() > 4000 {
-        return Err(ApiError::Validation(vec![FieldError::new("statement", FieldCode::InvalidLength, "must be 1-4000 characters")]));
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "statement",
+            FieldCode::InvalidLength,
+            "must be 1-4000 characters",
+        )]));
     }
     let mut tx = app.begin().await?;
     let mut r = store::registration_in(&mut tx, &scope, id)
@@ -913,13 +1065,17 @@ pub async fn appeal(app: &App, p: &Principal, id: &str, input: AppealInput) -> R
         return Err(illegal(r.status, "appealed"));
     }
     if r.appeal.is_some() {
-        return Err(ApiError::Conflict("This registration was appealed already; an appeal is possible once.".into()));
+        return Err(ApiError::Conflict(
+            "This registration was appealed already; an appeal is possible once.".into(),
+        ));
     }
     r.status = RegistrationStatus::Submitted;
     r.appeal = Some(statement.to_owned());
     r.appealed_at = Some(time::now());
     if !store::save_registration(&mut tx, &r).await? {
-        return Err(ApiError::Conflict("The registration changed meanwhile; try again.".into()));
+        return Err(ApiError::Conflict(
+            "The registration changed meanwhile; try again.".into(),
+        ));
     }
     tx.audit(
         Audit::new(Actor::User(p), "registration.appeal")
@@ -950,7 +1106,13 @@ pub async fn appeal(app: &App, p: &Principal, id: &str, input: AppealInput) -> R
 
 /// A deal reached a won or lost stage (or left one): its approved registrations close with
 /// it, and the partner hears of it. Called in the deal change's transaction.
-pub async fn deal_closed(app: &App, tx: &mut Tx, actor: Actor<'_>, deal_id: &str, category: StageCategory) -> Result<(), ApiError> {
+pub async fn deal_closed(
+    app: &App,
+    tx: &mut Tx,
+    actor: Actor<'_>,
+    deal_id: &str,
+    category: StageCategory,
+) -> Result<(), ApiError> {
     let to = match category {
         StageCategory::Won => RegistrationStatus::Won,
         StageCategory::Lost => RegistrationStatus::Lost,
@@ -974,10 +1136,26 @@ pub async fn deal_closed(app: &App, tx: &mut Tx, actor: Actor<'_>, deal_id: &str
             &r.account_id,
             Some(&r.submitted_by),
             &Notice {
-                kind: if to == RegistrationStatus::Won { "registration.won" } else { "registration.lost" },
+                kind: if to == RegistrationStatus::Won {
+                    "registration.won"
+                } else {
+                    "registration.lost"
+                },
                 topic: Topic::DealUpdates,
-                title: format!("{} {}", r.company, if to == RegistrationStatus::Won { "won" } else { "lost" }),
-                body: format!("The deal from your registration of {} closed {}.", r.company, to.as_str()),
+                title: format!(
+                    "{} {}",
+                    r.company,
+                    if to == RegistrationStatus::Won {
+                        "won"
+                    } else {
+                        "lost"
+                    }
+                ),
+                body: format!(
+                    "The deal from your registration of {} closed {}.",
+                    r.company,
+                    to.as_str()
+                ),
                 link: format!("/registrations/{}", r.id),
             },
         )
@@ -989,7 +1167,10 @@ pub async fn deal_closed(app: &App, tx: &mut Tx, actor: Actor<'_>, deal_id: &str
 /// The protection sweep (a recurring job): registrations whose protection elapsed without a
 /// close expire; partners are reminded 14 and 3 days before. Each registration changes in
 /// its own transaction under its version, so two nodes never send a reminder twice.
-pub async fn sweep_protection(app: &App, operator: &crate::app::Operator) -> Result<usize, ApiError> {
+pub async fn sweep_protection(
+    app: &App,
+    operator: &crate::app::Operator,
+) -> Result<usize, ApiError> {
     let now = time::now();
     let mut changed = 0;
     let due = {
@@ -997,16 +1178,21 @@ pub async fn sweep_protection(app: &App, operator: &crate::app::Operator) -> Res
         store::protection_ending(&mut conn, now + 14 * DAY, 1000).await?
     };
     for mut r in due {
-        let Some(until) = r.protected_until else { continue };
+        let Some(until) = r.protected_until else {
+            continue;
+        };
         let (action, notice) = if until <= now {
             r.status = RegistrationStatus::Expired;
-            ("registration.expired", Notice {
-                kind: "registration.expired",
-                topic: Topic::DealUpdates,
-                title: format!("Protection of {} expired", r.company),
-                body: "The protection period ended without the deal closing.".into(),
-                link: format!("/registrations/{}", r.id),
-            })
+            (
+                "registration.expired",
+                Notice {
+                    kind: "registration.expired",
+                    topic: Topic::DealUpdates,
+                    title: format!("Protection of {} expired", r.company),
+                    body: "The protection period ended without the deal closing.".into(),
+                    link: format!("/registrations/{}", r.id),
+                },
+            )
         } else if until <= now + 3 * DAY && r.reminders_sent & 2 == 0 {
             r.reminders_sent |= 3;
             ("registration.reminder", reminder(&r, until))
@@ -1026,7 +1212,8 @@ pub async fn sweep_protection(app: &App, operator: &crate::app::Operator) -> Res
                 .details(json!({ "protected_until": time::to_rfc3339(until) })),
         )
         .await?;
-        notifications::to_partner(app, &mut tx, &r.account_id, Some(&r.submitted_by), &notice).await?;
+        notifications::to_partner(app, &mut tx, &r.account_id, Some(&r.submitted_by), &notice)
+            .await?;
         tx.commit().await?;
         changed += 1;
     }
@@ -1038,7 +1225,11 @@ fn reminder(r: &RegistrationRow, until: Micros) -> Notice {
         kind: "registration.reminder",
         topic: Topic::DealUpdates,
         title: format!("Protection of {} ends {}", r.company, date_of(until)),
-        body: format!("Your registration of {} is protected until {}; close the deal before then.", r.company, date_of(until)),
+        body: format!(
+            "Your registration of {} is protected until {}; close the deal before then.",
+            r.company,
+            date_of(until)
+        ),
         link: format!("/registrations/{}", r.id),
     }
 }
@@ -1047,7 +1238,11 @@ fn reminder(r: &RegistrationRow, until: Micros) -> Notice {
 // Settings
 
 /// A portal's programme settings (internal users).
-pub async fn settings(app: &App, p: &Principal, portal_id: &str) -> Result<ProgrammeSettings, ApiError> {
+pub async fn settings(
+    app: &App,
+    p: &Principal,
+    portal_id: &str,
+) -> Result<ProgrammeSettings, ApiError> {
     require::run_programme(p)?;
     let mut conn = app.read().await?;
     let (days, conversion) = store::programme_settings(&mut conn, portal_id)
@@ -1060,13 +1255,24 @@ pub async fn settings(app: &App, p: &Principal, portal_id: &str) -> Result<Progr
 }
 
 /// Changes a portal's programme settings: administrators and managers.
-pub async fn set_settings(app: &App, p: &Principal, portal_id: &str, s: ProgrammeSettings) -> Result<ProgrammeSettings, ApiError> {
+pub async fn set_settings(
+    app: &App,
+    p: &Principal,
+    portal_id: &str,
+    s: ProgrammeSettings,
+) -> Result<ProgrammeSettings, ApiError> {
     require::manage_portals(p)?;
     if !(1..=3650).contains(&s.protection_days) {
-        return Err(ApiError::Validation(vec![FieldError::new("protection_days", FieldCode::OutOfRange, "must be 1-3650 days")]));
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "protection_days",
+            FieldCode::OutOfRange,
+            "must be 1-3650 days",
+        )]));
     }
     let mut tx = app.begin().await?;
-    if !store::set_programme_settings(&mut tx, portal_id, s.protection_days, s.conversion.as_str()).await? {
+    if !store::set_programme_settings(&mut tx, portal_id, s.protection_days, s.conversion.as_str())
+        .await?
+    {
         return Err(ApiError::NotFound);
     }
     tx.audit(

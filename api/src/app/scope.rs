@@ -169,7 +169,9 @@ pub mod require {
     /// "Register deals"; their organisation is returned.
     pub fn register_deals(p: &Principal) -> Result<portcullis_shared::AccountId, ApiError> {
         match (p.role, &p.account_id) {
-            (Role::PartnerUser | Role::PartnerAdmin, Some(a)) if p.granted(Permission::RegisterDeals) => {
+            (Role::PartnerUser | Role::PartnerAdmin, Some(a))
+                if p.granted(Permission::RegisterDeals) =>
+            {
                 Ok(a.clone())
             }
             _ => Err(ApiError::Forbidden),

@@ -33,7 +33,9 @@ pub async fn check_registration(
     app: web::Data<App>,
     q: web::Query<ConflictQuery>,
 ) -> Result<web::Json<ConflictVerdict>, ApiError> {
-    Ok(web::Json(app::registrations::check(&app, &p, q.into_inner()).await?))
+    Ok(web::Json(
+        app::registrations::check(&app, &p, q.into_inner()).await?,
+    ))
 }
 
 /// Submits a deal registration ("Register deals"). Answers with the registration, the
@@ -78,7 +80,9 @@ pub async fn list_registrations(
     app: web::Data<App>,
     q: web::Query<RegistrationQuery>,
 ) -> Result<web::Json<RegistrationPage>, ApiError> {
-    Ok(web::Json(app::registrations::list(&app, &p, q.into_inner()).await?))
+    Ok(web::Json(
+        app::registrations::list(&app, &p, q.into_inner()).await?,
+    ))
 }
 
 /// The approval queue: submitted registrations oldest first, filterable by partner, region,
@@ -93,7 +97,9 @@ pub async fn registration_queue(
     app: web::Data<App>,
     q: web::Query<RegistrationQuery>,
 ) -> Result<web::Json<RegistrationPage>, ApiError> {
-    Ok(web::Json(app::registrations::queue(&app, &p, q.into_inner()).await?))
+    Ok(web::Json(
+        app::registrations::queue(&app, &p, q.into_inner()).await?,
+    ))
 }
 
 /// One registration.
@@ -124,7 +130,10 @@ pub async fn get_registration_receipt(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let receipt = app::registrations::receipt(&app, &p, &id).await?;
-    let name: String = id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
+    let name: String = id
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
     Ok(HttpResponse::Ok()
         .insert_header((
             header::CONTENT_DISPOSITION,
@@ -234,7 +243,9 @@ pub async fn get_programme_settings(
     app: web::Data<App>,
     id: web::Path<String>,
 ) -> Result<web::Json<ProgrammeSettings>, ApiError> {
-    Ok(web::Json(app::registrations::settings(&app, &p, &id).await?))
+    Ok(web::Json(
+        app::registrations::settings(&app, &p, &id).await?,
+    ))
 }
 
 /// Sets a portal's protection period and conversion model (administrators and managers).
@@ -350,7 +361,14 @@ pub async fn list_tasks(
     q: web::Query<TaskListQuery>,
 ) -> Result<web::Json<TaskPage>, ApiError> {
     Ok(web::Json(
-        app::referrals::my_tasks(&app, &p, q.all.unwrap_or(false), q.cursor.as_deref(), q.limit).await?,
+        app::referrals::my_tasks(
+            &app,
+            &p,
+            q.all.unwrap_or(false),
+            q.cursor.as_deref(),
+            q.limit,
+        )
+        .await?,
     ))
 }
 
@@ -374,7 +392,14 @@ pub async fn list_notifications(
     q: web::Query<NotificationQuery>,
 ) -> Result<web::Json<NotificationPage>, ApiError> {
     Ok(web::Json(
-        app::notifications::list(&app, &p, q.unread.unwrap_or(false), q.cursor.as_deref(), q.limit).await?,
+        app::notifications::list(
+            &app,
+            &p,
+            q.unread.unwrap_or(false),
+            q.cursor.as_deref(),
+            q.limit,
+        )
+        .await?,
     ))
 }
 

@@ -123,7 +123,8 @@ pub async fn candidates(
     if keys.is_empty() {
         return Ok(Vec::new());
     }
-    let mut sql = Sql::new("SELECT DISTINCT subject_kind, subject_id FROM match_keys WHERE match_key IN ");
+    let mut sql =
+        Sql::new("SELECT DISTINCT subject_kind, subject_id FROM match_keys WHERE match_key IN ");
     sql.bind_list(keys).push(" LIMIT ").bind(limit);
     let rows = sql.query().fetch_all(&mut *conn).await?;
     rows.iter()
@@ -278,12 +279,21 @@ pub async fn unindexed_accounts(
     conn: &mut AnyConnection,
     limit: i64,
 ) -> Result<Vec<(String, String, Option<String>, String)>, sqlx::Error> {
-    let rows = sqlx::query("SELECT id, name, domain, kind FROM accounts WHERE name_key IS NULL ORDER BY id LIMIT $1")
-        .bind(limit)
-        .fetch_all(&mut *conn)
-        .await?;
+    let rows = sqlx::query(
+        "SELECT id, name, domain, kind FROM accounts WHERE name_key IS NULL ORDER BY id LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
     rows.iter()
-        .map(|r| Ok((r.try_get("id")?, r.try_get("name")?, r.try_get("domain")?, r.try_get("kind")?)))
+        .map(|r| {
+            Ok((
+                r.try_get("id")?,
+                r.try_get("name")?,
+                r.try_get("domain")?,
+                r.try_get("kind")?,
+            ))
+        })
         .collect()
 }
 
@@ -415,7 +425,10 @@ pub struct NewRegistration {
     pub submitted_at: Micros,
 }
 
-pub async fn insert_registration(conn: &mut AnyConnection, r: &NewRegistration) -> Result<(), sqlx::Error> {
+pub async fn insert_registration(
+    conn: &mut AnyConnection,
+    r: &NewRegistration,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO registrations (id, account_id, submitted_by, company, company_key, website, domain, \
          contact_name, contact_email, contact_phone, amount_minor, currency, product_interest, \
@@ -505,16 +518,28 @@ pub async fn registrations(
         None => {}
     }
     if let Some(c) = cursor {
-        sql.push(if oldest_first { " AND r.id > " } else { " AND r.id < " }).bind(c);
+        sql.push(if oldest_first {
+            " AND r.id > "
+        } else {
+            " AND r.id < "
+        })
+        .bind(c);
     }
-    sql.push(if oldest_first { " ORDER BY r.id ASC LIMIT " } else { " ORDER BY r.id DESC LIMIT " })
-        .bind(limit);
+    sql.push(if oldest_first {
+        " ORDER BY r.id ASC LIMIT "
+    } else {
+        " ORDER BY r.id DESC LIMIT "
+    })
+    .bind(limit);
     let rows = sql.query().fetch_all(&mut *conn).await?;
     rows.iter().map(registration).collect()
 }
 
 /// Writes a registration's workflow fields back if it is still at `version`.
-pub async fn save_registration(conn: &mut AnyConnection, r: &RegistrationRow) -> Result<bool, sqlx::Error> {
+pub async fn save_registration(
+    conn: &mut AnyConnection,
+    r: &RegistrationRow,
+) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE registrations SET status = $1, rejection_reason = $2, appeal = $3, appealed_at = $4, \
          decided_by = $5, decided_at = $6, protected_until = $7, reminders_sent = $8, deal_id = $9, \
@@ -572,7 +597,9 @@ pub async fn registration_counts(
     scope.restrict(&mut sql);
     sql.push(" GROUP BY r.status");
     let rows = sql.query().fetch_all(&mut *conn).await?;
-    rows.iter().map(|r| Ok((r.try_get("status")?, r.try_get("n")?))).collect()
+    rows.iter()
+        .map(|r| Ok((r.try_get("status")?, r.try_get("n")?)))
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -721,7 +748,10 @@ pub async fn referrals(
 }
 
 /// Referrals of a deal.
-pub async fn referrals_of_deal(conn: &mut AnyConnection, deal_id: &str) -> Result<Vec<ReferralRow>, sqlx::Error> {
+pub async fn referrals_of_deal(
+    conn: &mut AnyConnection,
+    deal_id: &str,
+) -> Result<Vec<ReferralRow>, sqlx::Error> {
     let mut sql = Sql::new(REFERRAL_COLUMNS);
     sql.push(" AND r.deal_id = ").bind(deal_id);
     let rows = sql.query().fetch_all(&mut *conn).await?;
@@ -729,7 +759,10 @@ pub async fn referrals_of_deal(conn: &mut AnyConnection, deal_id: &str) -> Resul
 }
 
 /// Open referrals (not yet linked to a deal) among `ids`.
-pub async fn open_referrals(conn: &mut AnyConnection, ids: &[String]) -> Result<Vec<ReferralRow>, sqlx::Error> {
+pub async fn open_referrals(
+    conn: &mut AnyConnection,
+    ids: &[String],
+) -> Result<Vec<ReferralRow>, sqlx::Error> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -824,10 +857,11 @@ pub async fn tasks_of(
 /// The next sales rep after the pool's cursor (active reps in id order, wrapping), and
 /// moves the cursor to them. `None` when there are no active reps.
 pub async fn next_rep(conn: &mut AnyConnection, pool: &str) -> Result<Option<String>, sqlx::Error> {
-    let last: Option<String> = sqlx::query_scalar("SELECT last_user_id FROM assignment_cursors WHERE pool = $1")
-        .bind(pool)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let last: Option<String> =
+        sqlx::query_scalar("SELECT last_user_id FROM assignment_cursors WHERE pool = $1")
+            .bind(pool)
+            .fetch_optional(&mut *conn)
+            .await?;
     let after = last.unwrap_or_default();
     let next: Option<String> = sqlx::query_scalar(
         "SELECT id FROM users WHERE role = 'sales_rep' AND status = 'active' AND id > $1 ORDER BY id LIMIT 1",
@@ -857,7 +891,10 @@ pub async fn next_rep(conn: &mut AnyConnection, pool: &str) -> Result<Option<Str
 }
 
 /// An account's owner, if it has one who is an active internal user.
-pub async fn account_owner(conn: &mut AnyConnection, account_id: &str) -> Result<Option<String>, sqlx::Error> {
+pub async fn account_owner(
+    conn: &mut AnyConnection,
+    account_id: &str,
+) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar(
         "SELECT u.id FROM accounts a JOIN users u ON u.id = a.owner_user_id \
          WHERE a.id = $1 AND u.status = 'active' AND u.account_id IS NULL",
@@ -868,7 +905,10 @@ pub async fn account_owner(conn: &mut AnyConnection, account_id: &str) -> Result
 }
 
 /// The protection days a partner organisation's tier grants, if its tier sets any.
-pub async fn tier_protection_days(conn: &mut AnyConnection, account_id: &str) -> Result<Option<i64>, sqlx::Error> {
+pub async fn tier_protection_days(
+    conn: &mut AnyConnection,
+    account_id: &str,
+) -> Result<Option<i64>, sqlx::Error> {
     let days: Option<Option<i64>> = sqlx::query_scalar(
         "SELECT t.protection_days FROM accounts a \
          JOIN partner_tiers t ON t.id = COALESCE(a.tier_override_id, a.tier_id) WHERE a.id = $1",
@@ -880,13 +920,22 @@ pub async fn tier_protection_days(conn: &mut AnyConnection, account_id: &str) ->
 }
 
 /// A portal's programme settings: protection days and conversion model.
-pub async fn programme_settings(conn: &mut AnyConnection, portal_id: &str) -> Result<Option<(i64, String)>, sqlx::Error> {
-    let row = sqlx::query("SELECT protection_days, registration_conversion FROM portals WHERE id = $1")
-        .bind(portal_id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    row.map(|r| Ok((r.try_get("protection_days")?, r.try_get("registration_conversion")?)))
-        .transpose()
+pub async fn programme_settings(
+    conn: &mut AnyConnection,
+    portal_id: &str,
+) -> Result<Option<(i64, String)>, sqlx::Error> {
+    let row =
+        sqlx::query("SELECT protection_days, registration_conversion FROM portals WHERE id = $1")
+            .bind(portal_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    row.map(|r| {
+        Ok((
+            r.try_get("protection_days")?,
+            r.try_get("registration_conversion")?,
+        ))
+    })
+    .transpose()
 }
 
 pub async fn set_programme_settings(

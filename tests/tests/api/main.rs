@@ -16,6 +16,6 @@ mod jobs;
 mod nodes;
 mod partner_admin;
 mod portals;
-mod registrations;
 mod receipts;
+mod registrations;
 mod throttle;

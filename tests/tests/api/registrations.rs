@@ -42,7 +42,13 @@ fn prospect(company: &str, website: &str) -> Value {
     })
 }
 
-async fn send(app: &TestApp, method: Method, token: Option<&str>, path: &str, body: Option<&Value>) -> reqwest::Response {
+async fn send(
+    app: &TestApp,
+    method: Method,
+    token: Option<&str>,
+    path: &str,
+    body: Option<&Value>,
+) -> reqwest::Response {
     let mut req = app.client.request(method, app.url(path));
     if let Some(t) = token {
         req = req.bearer_auth(t);
@@ -68,7 +74,11 @@ async fn token(app: &TestApp, email: &str) -> String {
 /// Submits a registration as `email`; returns the answer.
 async fn register(app: &TestApp, email: &str, company: &str, website: &str) -> Value {
     let t = token(app, email).await;
-    ok_json(app.post_as(&t, "/api/v1/registrations", &prospect(company, website)).await).await
+    ok_json(
+        app.post_as(&t, "/api/v1/registrations", &prospect(company, website))
+            .await,
+    )
+    .await
 }
 
 async fn registration_flow(app: TestApp) {
@@ -78,7 +88,7 @@ async fn registration_flow(app: TestApp) {
     let channel = token(&app, CHANNEL).await;
 
     // Typing a new prospect: nothing known.
-    let v = ok_json(app.get_as(&northwind, "/api/v1/registrations/check?company=Umbrella%20Holdings%20GmbH&website=https://www.umbrella-corp.example.com/").await).await;
+    let v = ok_json(app.get_as(&northwind, "/api/v1/registrations/check?company=Umbrella%20Holdings%20GmbH&website=https://www.umbrella-corp.de/").await).await;
     assert_eq!(v["conflict"], "none", "{v}");
 
     // Submitting: 201, the registration, and a receipt that verifies.
@@ -87,7 +97,10 @@ async fn registration_flow(app: TestApp) {
         .post(app.url("/api/v1/registrations"))
         .bearer_auth(&northwind)
         .header("Idempotency-Key", "nw-umbrella-1")
-        .json(&prospect("Umbrella Holdings GmbH", "https://www.umbrella.example.com/"))
+        .json(&prospect(
+            "Umbrella Holdings GmbH",
+            "https://www.umbrella-holdings.de/",
+        ))
         .send()
         .await
         .expect("sent");
@@ -95,9 +108,17 @@ async fn registration_flow(app: TestApp) {
     let first = ok_json(res).await;
     let id = first["registration"]["id"].as_str().expect("id").to_owned();
     assert_eq!(first["registration"]["status"], "submitted");
-    assert_eq!(first["registration"]["domain"], "umbrella.example.com");
+    assert_eq!(first["registration"]["domain"], "umbrella-holdings.de");
     assert_eq!(first["registration"]["conflict"]["conflict"], "none");
-    let verified = ok_json(app.client.post(app.url("/api/v1/receipts/verify")).json(&first["receipt"]).send().await.expect("sent")).await;
+    let verified = ok_json(
+        app.client
+            .post(app.url("/api/v1/receipts/verify"))
+            .json(&first["receipt"])
+            .send()
+            .await
+            .expect("sent"),
+    )
+    .await;
     assert_eq!(verified["valid"], true, "{verified}");
     assert_eq!(first["receipt"]["subject_id"], id.as_str());
 
@@ -107,7 +128,10 @@ async fn registration_flow(app: TestApp) {
         .post(app.url("/api/v1/registrations"))
         .bearer_auth(&northwind)
         .header("Idempotency-Key", "nw-umbrella-1")
-        .json(&prospect("Umbrella Holdings GmbH", "https://www.umbrella.example.com/"))
+        .json(&prospect(
+            "Umbrella Holdings GmbH",
+            "https://www.umbrella-holdings.de/",
+        ))
         .send()
         .await
         .expect("sent");
@@ -121,7 +145,7 @@ async fn registration_flow(app: TestApp) {
         .post(app.url("/api/v1/registrations"))
         .bearer_auth(&northwind)
         .header("Idempotency-Key", "nw-umbrella-1")
-        .json(&prospect("Umbrella Retail", "umbrella-retail.example.com"))
+        .json(&prospect("Umbrella Retail", "umbrella-retail.de"))
         .send()
         .await
         .expect("sent");
@@ -134,42 +158,106 @@ async fn registration_flow(app: TestApp) {
     assert_eq!(count, 1);
 
     // Northwind again, same prospect: its own earlier registration.
-    let v = ok_json(app.get_as(&northwind, "/api/v1/registrations/check?company=Umbrella%20Holdings&website=umbrella.example.com").await).await;
+    let v = ok_json(
+        app.get_as(
+            &northwind,
+            "/api/v1/registrations/check?company=Umbrella%20Holdings&website=umbrella-holdings.de",
+        )
+        .await,
+    )
+    .await;
     assert_eq!(v["conflict"], "own_duplicate", "{v}");
     assert_eq!(v["own_registration_id"], id.as_str());
 
     // Contoso, same prospect under another spelling: another partner's claim, awaiting
     // review; nothing about who.
-    let res = app.get_as(&contoso, "/api/v1/registrations/check?company=The%20Umbrella%20Holding%20AG&website=").await;
+    let res = app
+        .get_as(
+            &contoso,
+            "/api/v1/registrations/check?company=The%20Umbrella%20Holding%20AG&website=",
+        )
+        .await;
     let text = res.text().await.expect("body");
     let v: Value = serde_json::from_str(&text).expect("json");
     assert_eq!(v["conflict"], "other_partner", "{v}");
     assert!(v["protected_until"].is_null());
-    for leak in ["Northwind", "northwind", &id, "Pat Buyer", "Portal Enterprise"] {
-        assert!(!text.contains(leak), "the check told Contoso {leak:?}: {text}");
+    for leak in [
+        "Northwind",
+        "northwind",
+        &id,
+        "Pat Buyer",
+        "Portal Enterprise",
+    ] {
+        assert!(
+            !text.contains(leak),
+            "the check told Contoso {leak:?}: {text}"
+        );
     }
-    let theirs = register(&app, CONTOSO, "The Umbrella Holding AG", "shop.umbrella.example.com").await;
-    let theirs_id = theirs["registration"]["id"].as_str().expect("id").to_owned();
-    assert_eq!(theirs["registration"]["conflict"]["conflict"], "other_partner");
+    let theirs = register(
+        &app,
+        CONTOSO,
+        "The Umbrella Holding AG",
+        "shop.umbrella-holdings.de",
+    )
+    .await;
+    let theirs_id = theirs["registration"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    assert_eq!(
+        theirs["registration"]["conflict"]["conflict"],
+        "other_partner"
+    );
     // Contoso cannot read Northwind's registration, nor its receipt, nor find it listed.
-    for path in [format!("/api/v1/registrations/{id}"), format!("/api/v1/registrations/{id}/receipt")] {
+    for path in [
+        format!("/api/v1/registrations/{id}"),
+        format!("/api/v1/registrations/{id}/receipt"),
+    ] {
         assert_problem(app.get_as(&contoso, &path).await, 404, "not_found").await;
     }
     let list = ok_json(app.get_as(&contoso, "/api/v1/registrations").await).await;
-    let ids: Vec<&str> = list["items"].as_array().expect("items").iter().filter_map(|r| r["id"].as_str()).collect();
+    let ids: Vec<&str> = list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|r| r["id"].as_str())
+        .collect();
     assert_eq!(ids, vec![theirs_id.as_str()]);
 
     // An existing customer.
-    let v = ok_json(app.get_as(&contoso, "/api/v1/registrations/check?company=Globex%20Corp.&website=").await).await;
+    let v = ok_json(
+        app.get_as(
+            &contoso,
+            "/api/v1/registrations/check?company=Globex%20Corp.&website=",
+        )
+        .await,
+    )
+    .await;
     assert_eq!(v["conflict"], "existing_customer", "{v}");
 
     // The queue, oldest first, and the side-by-side review with reasons and scores.
     let queue = ok_json(app.get_as(&channel, "/api/v1/registration-queue").await).await;
-    let ids: Vec<&str> = queue["items"].as_array().expect("items").iter().filter_map(|r| r["id"].as_str()).collect();
+    let ids: Vec<&str> = queue["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|r| r["id"].as_str())
+        .collect();
     assert_eq!(ids, vec![id.as_str(), theirs_id.as_str()]);
-    let conflicted = ok_json(app.get_as(&channel, "/api/v1/registration-queue?conflicted=true").await).await;
+    let conflicted = ok_json(
+        app.get_as(&channel, "/api/v1/registration-queue?conflicted=true")
+            .await,
+    )
+    .await;
     assert_eq!(conflicted["items"].as_array().expect("items").len(), 1);
-    let review = ok_json(app.get_as(&channel, &format!("/api/v1/registrations/{theirs_id}/review")).await).await;
+    let review = ok_json(
+        app.get_as(
+            &channel,
+            &format!("/api/v1/registrations/{theirs_id}/review"),
+        )
+        .await,
+    )
+    .await;
     let m = &review["matches"][0];
     assert_eq!(m["kind"], "registration");
     assert_eq!(m["id"], id.as_str());
@@ -178,37 +266,125 @@ async fn registration_flow(app: TestApp) {
     assert_eq!(m["score"], 1.0);
 
     // Approve Northwind's: protected 90 days, a deal linked to Northwind as `registered`.
-    let approved = ok_json(app.post_as(&channel, &format!("/api/v1/registrations/{id}/approve"), &json!({})).await).await;
+    let approved = ok_json(
+        app.post_as(
+            &channel,
+            &format!("/api/v1/registrations/{id}/approve"),
+            &json!({}),
+        )
+        .await,
+    )
+    .await;
     assert_eq!(approved["status"], "approved");
-    let until = approved["protected_until"].as_str().expect("protected until");
-    let expected = (chrono::Utc::now() + chrono::Duration::days(90)).format("%Y-%m-%d").to_string();
+    let until = approved["protected_until"]
+        .as_str()
+        .expect("protected until");
+    let expected = (chrono::Utc::now() + chrono::Duration::days(90))
+        .format("%Y-%m-%d")
+        .to_string();
     assert!(until.starts_with(&expected), "{until} vs {expected}");
     let deal_id = approved["deal_id"].as_str().expect("a deal").to_owned();
-    let deal = ok_json(app.get_as(&northwind, &format!("/api/v1/deals/{deal_id}")).await).await;
+    let deal = ok_json(
+        app.get_as(&northwind, &format!("/api/v1/deals/{deal_id}"))
+            .await,
+    )
+    .await;
     assert_eq!(deal["partners"][0]["role"], "registered", "{deal}");
     // Approving twice is illegal.
-    assert_problem(app.post_as(&channel, &format!("/api/v1/registrations/{id}/approve"), &json!({})).await, 409, "conflict").await;
+    assert_problem(
+        app.post_as(
+            &channel,
+            &format!("/api/v1/registrations/{id}/approve"),
+            &json!({}),
+        )
+        .await,
+        409,
+        "conflict",
+    )
+    .await;
     // Contoso is now told until when it is protected.
-    let v = ok_json(app.get_as(&contoso, "/api/v1/registrations/check?company=Umbrella&website=umbrella.example.com").await).await;
+    let v = ok_json(
+        app.get_as(
+            &contoso,
+            "/api/v1/registrations/check?company=Umbrella&website=umbrella-holdings.de",
+        )
+        .await,
+    )
+    .await;
     assert_eq!(v["conflict"], "other_partner");
-    assert!(v["protected_until"].as_str().is_some_and(|u| u.starts_with(&expected)), "{v}");
+    assert!(
+        v["protected_until"]
+            .as_str()
+            .is_some_and(|u| u.starts_with(&expected)),
+        "{v}"
+    );
 
     // Reject Contoso's with a reason (required), appeal once, not twice.
-    let res = app.post_as(&channel, &format!("/api/v1/registrations/{theirs_id}/reject"), &json!({"reason": "  "})).await;
+    let res = app
+        .post_as(
+            &channel,
+            &format!("/api/v1/registrations/{theirs_id}/reject"),
+            &json!({"reason": "  "}),
+        )
+        .await;
     assert_problem(res, 422, "validation_failed").await;
-    let rejected = ok_json(app.post_as(&channel, &format!("/api/v1/registrations/{theirs_id}/reject"), &json!({"reason": "Registered earlier by another partner."})).await).await;
+    let rejected = ok_json(
+        app.post_as(
+            &channel,
+            &format!("/api/v1/registrations/{theirs_id}/reject"),
+            &json!({"reason": "Registered earlier by another partner."}),
+        )
+        .await,
+    )
+    .await;
     assert_eq!(rejected["status"], "rejected");
-    assert_eq!(rejected["rejection_reason"], "Registered earlier by another partner.");
-    let appealed = ok_json(app.post_as(&contoso, &format!("/api/v1/registrations/{theirs_id}/appeal"), &json!({"statement": "We met them first, at a trade fair."})).await).await;
+    assert_eq!(
+        rejected["rejection_reason"],
+        "Registered earlier by another partner."
+    );
+    let appealed = ok_json(
+        app.post_as(
+            &contoso,
+            &format!("/api/v1/registrations/{theirs_id}/appeal"),
+            &json!({"statement": "We met them first, at a trade fair."}),
+        )
+        .await,
+    )
+    .await;
     assert_eq!(appealed["status"], "submitted");
-    ok_json(app.post_as(&channel, &format!("/api/v1/registrations/{theirs_id}/reject"), &json!({"reason": "Still earlier elsewhere."})).await).await;
-    assert_problem(app.post_as(&contoso, &format!("/api/v1/registrations/{theirs_id}/appeal"), &json!({"statement": "Again."})).await, 409, "conflict").await;
+    ok_json(
+        app.post_as(
+            &channel,
+            &format!("/api/v1/registrations/{theirs_id}/reject"),
+            &json!({"reason": "Still earlier elsewhere."}),
+        )
+        .await,
+    )
+    .await;
+    assert_problem(
+        app.post_as(
+            &contoso,
+            &format!("/api/v1/registrations/{theirs_id}/appeal"),
+            &json!({"statement": "Again."}),
+        )
+        .await,
+        409,
+        "conflict",
+    )
+    .await;
 
     // The deal closes won: so does the registration, and Northwind hears of it.
     let admin = token(&app, ADMIN).await;
     let won_stage = "019a0000-0000-7000-8000-000000000005";
-    let res = app.get_as(&admin, &format!("/api/v1/deals/{deal_id}")).await;
-    let etag = res.headers().get("etag").and_then(|v| v.to_str().ok()).expect("etag").to_owned();
+    let res = app
+        .get_as(&admin, &format!("/api/v1/deals/{deal_id}"))
+        .await;
+    let etag = res
+        .headers()
+        .get("etag")
+        .and_then(|v| v.to_str().ok())
+        .expect("etag")
+        .to_owned();
     let res = app
         .client
         .patch(app.url(&format!("/api/v1/deals/{deal_id}")))
@@ -219,29 +395,92 @@ async fn registration_flow(app: TestApp) {
         .await
         .expect("sent");
     ok_json(res).await;
-    let r = ok_json(app.get_as(&northwind, &format!("/api/v1/registrations/{id}")).await).await;
+    let r = ok_json(
+        app.get_as(&northwind, &format!("/api/v1/registrations/{id}"))
+            .await,
+    )
+    .await;
     assert_eq!(r["status"], "won");
     let notes = ok_json(app.get_as(&northwind, "/api/v1/me/notifications").await).await;
-    let kinds: Vec<&str> = notes["items"].as_array().expect("items").iter().filter_map(|n| n["kind"].as_str()).collect();
-    for k in ["registration.submitted", "registration.approved", "registration.won"] {
+    let kinds: Vec<&str> = notes["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|n| n["kind"].as_str())
+        .collect();
+    for k in [
+        "registration.submitted",
+        "registration.approved",
+        "registration.won",
+    ] {
         assert!(kinds.contains(&k), "{k} missing from {kinds:?}");
     }
     assert!(notes["unread"].as_i64().expect("unread") >= 3);
     // Contoso's notifications say nothing of Northwind's registration.
-    let theirs = app.get_as(&contoso, "/api/v1/me/notifications").await.text().await.expect("body");
-    assert!(!theirs.contains("Northwind") && !theirs.contains(&id), "{theirs}");
+    let theirs = app
+        .get_as(&contoso, "/api/v1/me/notifications")
+        .await
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        !theirs.contains("Northwind") && !theirs.contains(&id),
+        "{theirs}"
+    );
     // Marking read: one, then all; someone else's notification is 404.
     let first_note = notes["items"][0]["id"].as_str().expect("id").to_owned();
-    assert_problem(app.post_as(&contoso, &format!("/api/v1/me/notifications/{first_note}/read"), &json!({})).await, 404, "not_found").await;
-    assert_eq!(app.post_as(&northwind, &format!("/api/v1/me/notifications/{first_note}/read"), &json!({})).await.status(), 204);
-    assert_eq!(app.post_as(&northwind, "/api/v1/me/notifications/read", &json!({})).await.status(), 204);
-    let notes = ok_json(app.get_as(&northwind, "/api/v1/me/notifications?unread=true").await).await;
+    assert_problem(
+        app.post_as(
+            &contoso,
+            &format!("/api/v1/me/notifications/{first_note}/read"),
+            &json!({}),
+        )
+        .await,
+        404,
+        "not_found",
+    )
+    .await;
+    assert_eq!(
+        app.post_as(
+            &northwind,
+            &format!("/api/v1/me/notifications/{first_note}/read"),
+            &json!({})
+        )
+        .await
+        .status(),
+        204
+    );
+    assert_eq!(
+        app.post_as(&northwind, "/api/v1/me/notifications/read", &json!({}))
+            .await
+            .status(),
+        204
+    );
+    let notes = ok_json(
+        app.get_as(&northwind, "/api/v1/me/notifications?unread=true")
+            .await,
+    )
+    .await;
     assert_eq!(notes["unread"], 0);
     assert_eq!(notes["items"].as_array().expect("items").len(), 0);
     // Every decision is in the audit log.
-    let trail: Vec<String> = app.audit_trail().await.into_iter().map(|(a, _)| a).collect();
-    for action in ["registration.submit", "registration.approve", "registration.reject", "registration.appeal", "registration.won"] {
-        assert!(trail.iter().any(|a| a == action), "{action} not audited: {trail:?}");
+    let trail: Vec<String> = app
+        .audit_trail()
+        .await
+        .into_iter()
+        .map(|(a, _)| a)
+        .collect();
+    for action in [
+        "registration.submit",
+        "registration.approve",
+        "registration.reject",
+        "registration.appeal",
+        "registration.won",
+    ] {
+        assert!(
+            trail.iter().any(|a| a == action),
+            "{action} not audited: {trail:?}"
+        );
     }
 }
 
@@ -267,25 +506,62 @@ async fn bad_registrations_name_each_field_and_write_nothing(app: TestApp) {
         )
         .await;
     let problem = assert_problem(res, 422, "validation_failed").await;
-    let mut fields: Vec<&str> = problem["errors"].as_array().expect("errors").iter().filter_map(|e| e["field"].as_str()).collect();
+    let mut fields: Vec<&str> = problem["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .filter_map(|e| e["field"].as_str())
+        .collect();
     fields.sort();
     assert_eq!(
         fields,
-        vec!["amount", "company", "contact_email", "contact_name", "contact_phone", "description", "expected_close_date", "product_interest", "website"]
+        vec![
+            "amount",
+            "company",
+            "contact_email",
+            "contact_name",
+            "contact_phone",
+            "description",
+            "expected_close_date",
+            "product_interest",
+            "website"
+        ]
     );
     // A website with no registrable domain.
-    let res = app.post_as(&northwind, "/api/v1/registrations", &prospect("Acme", "localhost.invalid")).await;
+    let res = app
+        .post_as(
+            &northwind,
+            "/api/v1/registrations",
+            &prospect("Acme", "localhost.invalid"),
+        )
+        .await;
     let problem = assert_problem(res, 422, "validation_failed").await;
     assert_eq!(problem["errors"][0]["field"], "website");
     // Malformed JSON and a wrong type: 400s, never 500.
-    let res = app.client.post(app.url("/api/v1/registrations")).bearer_auth(&northwind).header("content-type", "application/json").body("{").send().await.expect("sent");
+    let res = app
+        .client
+        .post(app.url("/api/v1/registrations"))
+        .bearer_auth(&northwind)
+        .header("content-type", "application/json")
+        .body("{")
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(res.status().as_u16() / 100, 4);
-    let mut wrong = prospect("Acme", "acme.example.com");
+    let mut wrong = prospect("Acme", "acme-widgets.com");
     wrong["amount"] = json!("lots");
-    let res = app.post_as(&northwind, "/api/v1/registrations", &wrong).await;
+    let res = app
+        .post_as(&northwind, "/api/v1/registrations", &wrong)
+        .await;
     assert_eq!(res.status().as_u16() / 100, 4);
     // A check without anything to check.
-    assert_problem(app.get_as(&northwind, "/api/v1/registrations/check?company=").await, 422, "validation_failed").await;
+    assert_problem(
+        app.get_as(&northwind, "/api/v1/registrations/check?company=")
+            .await,
+        422,
+        "validation_failed",
+    )
+    .await;
     assert_eq!(app.row_counts().await, before);
 }
 
@@ -297,14 +573,21 @@ async fn simultaneous_submissions_have_exactly_one_first(app: TestApp) {
     let contoso = token(&app, CONTOSO).await;
     for round in 0..12 {
         let company = format!("Simultaneous Prospect {round} Ltd");
-        let site = format!("prospect-{round}.example.org");
-        let a = app.post_as(&northwind, "/api/v1/registrations", &prospect(&company, &site));
-        let b = app.post_as(&contoso, "/api/v1/registrations", &prospect(&company, &site));
+        let site = format!("prospect-{round}.co.uk");
+        let body = prospect(&company, &site);
+        let a = app.post_as(&northwind, "/api/v1/registrations", &body);
+        let b = app.post_as(&contoso, "/api/v1/registrations", &body);
         let (a, b) = tokio::join!(a, b);
         let (a, b) = (ok_json(a).await, ok_json(b).await);
         let mut verdicts = vec![
-            a["registration"]["conflict"]["conflict"].as_str().expect("verdict").to_owned(),
-            b["registration"]["conflict"]["conflict"].as_str().expect("verdict").to_owned(),
+            a["registration"]["conflict"]["conflict"]
+                .as_str()
+                .expect("verdict")
+                .to_owned(),
+            b["registration"]["conflict"]["conflict"]
+                .as_str()
+                .expect("verdict")
+                .to_owned(),
         ];
         verdicts.sort();
         assert_eq!(verdicts, vec!["none", "other_partner"], "round {round}");
@@ -322,8 +605,8 @@ async fn referrals_are_assigned_and_attributed(app: TestApp) {
         app.post_as(
             &northwind,
             "/api/v1/referrals",
-            &json!({"company": "Soylent Corporation", "website": "https://soylent.example.net", "contact_name": "Sol Green",
-                    "contact_email": "sol@soylent.example.net", "notes": "Looking for a partner portal this quarter."}),
+            &json!({"company": "Soylent Corporation", "website": "https://soylent.net", "contact_name": "Sol Green",
+                    "contact_email": "sol@soylent.net", "notes": "Looking for a partner portal this quarter."}),
         )
         .await,
     )
@@ -332,33 +615,102 @@ async fn referrals_are_assigned_and_attributed(app: TestApp) {
     assert_eq!(referral["status"], "submitted");
     // The only sales rep gets the task and a notification.
     let tasks = ok_json(app.get_as(&rep, "/api/v1/tasks").await).await;
-    let task = tasks["items"].as_array().expect("items").iter().find(|t| t["source_id"] == rid.as_str()).expect("a task").clone();
+    let task = tasks["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|t| t["source_id"] == rid.as_str())
+        .expect("a task")
+        .clone();
     assert_eq!(task["source"], "referral");
     assert!(task["due_at"].is_string());
     let notes = ok_json(app.get_as(&rep, "/api/v1/me/notifications").await).await;
-    assert!(notes["items"].as_array().expect("items").iter().any(|n| n["kind"] == "referral.assigned"));
+    assert!(
+        notes["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .any(|n| n["kind"] == "referral.assigned")
+    );
     // The account is created in the console: the referral is linked and accepted.
-    let account = ok_json(app.post_as(&admin, "/api/v1/admin/accounts", &json!({"kind": "customer", "name": "Soylent Corp.", "domain": "soylent.example.net"})).await).await;
+    let account = ok_json(
+        app.post_as(
+            &admin,
+            "/api/v1/admin/accounts",
+            &json!({"type": "customer", "name": "Soylent Corp.", "domain": "soylent.net"}),
+        )
+        .await,
+    )
+    .await;
     let account_id = account["id"].as_str().expect("id").to_owned();
-    let r = ok_json(app.get_as(&northwind, &format!("/api/v1/referrals/{rid}")).await).await;
+    let r = ok_json(
+        app.get_as(&northwind, &format!("/api/v1/referrals/{rid}"))
+            .await,
+    )
+    .await;
     assert_eq!(r["status"], "accepted", "{r}");
     // Its first deal credits Northwind: in the pipeline, with a `referral` partner link.
-    let deal = ok_json(app.post_as(&admin, "/api/v1/deals", &json!({"account_id": account_id, "name": "Soylent portal"})).await).await;
+    let deal = ok_json(
+        app.post_as(
+            &admin,
+            "/api/v1/deals",
+            &json!({"account_id": account_id, "name": "Soylent portal"}),
+        )
+        .await,
+    )
+    .await;
     let deal_id = deal["id"].as_str().expect("id").to_owned();
-    let r = ok_json(app.get_as(&northwind, &format!("/api/v1/referrals/{rid}")).await).await;
+    let r = ok_json(
+        app.get_as(&northwind, &format!("/api/v1/referrals/{rid}"))
+            .await,
+    )
+    .await;
     assert_eq!(r["status"], "in_pipeline");
     assert_eq!(r["deal_id"], deal_id.as_str());
     assert!(r["credited_at"].is_string());
-    let deal = ok_json(app.get_as(&admin, &format!("/api/v1/deals/{deal_id}")).await).await;
+    let deal = ok_json(
+        app.get_as(&admin, &format!("/api/v1/deals/{deal_id}"))
+            .await,
+    )
+    .await;
     let partners = deal["partners"].as_array().expect("partners");
-    assert!(partners.iter().any(|l| l["role"] == "referral" && l["account_name"] == "Northwind Partners"), "{deal}");
+    assert!(
+        partners
+            .iter()
+            .any(|l| l["role"] == "referral" && l["account"]["name"] == "Northwind Partners"),
+        "{deal}"
+    );
     // Illegal moves are 409; the audit log has the attribution.
-    assert_problem(app.post_as(&rep, &format!("/api/v1/referrals/{rid}/status"), &json!({"status": "submitted"})).await, 409, "conflict").await;
-    let trail: Vec<String> = app.audit_trail().await.into_iter().map(|(a, _)| a).collect();
-    assert!(trail.iter().filter(|a| *a == "referral.attribute").count() >= 2, "{trail:?}");
+    assert_problem(
+        app.post_as(
+            &rep,
+            &format!("/api/v1/referrals/{rid}/status"),
+            &json!({"status": "submitted"}),
+        )
+        .await,
+        409,
+        "conflict",
+    )
+    .await;
+    let trail: Vec<String> = app
+        .audit_trail()
+        .await
+        .into_iter()
+        .map(|(a, _)| a)
+        .collect();
+    assert!(
+        trail.iter().filter(|a| *a == "referral.attribute").count() >= 2,
+        "{trail:?}"
+    );
     // Contoso sees none of it.
     let contoso = token(&app, CONTOSO).await;
-    assert_problem(app.get_as(&contoso, &format!("/api/v1/referrals/{rid}")).await, 404, "not_found").await;
+    assert_problem(
+        app.get_as(&contoso, &format!("/api/v1/referrals/{rid}"))
+            .await,
+        404,
+        "not_found",
+    )
+    .await;
     let list = ok_json(app.get_as(&contoso, "/api/v1/referrals").await).await;
     assert_eq!(list["items"].as_array().expect("items").len(), 0);
 }
@@ -369,8 +721,20 @@ async fn protection_reminds_then_expires_once(app: TestApp) {
     app.seed_demo().await;
     let channel = token(&app, CHANNEL).await;
     let northwind = token(&app, NORTHWIND).await;
-    let id = register(&app, NORTHWIND, "Tyrell Corporation", "tyrell.example.com").await["registration"]["id"].as_str().expect("id").to_owned();
-    ok_json(app.post_as(&channel, &format!("/api/v1/registrations/{id}/approve"), &json!({})).await).await;
+    let id =
+        register(&app, NORTHWIND, "Tyrell Corporation", "tyrell.com").await["registration"]["id"]
+            .as_str()
+            .expect("id")
+            .to_owned();
+    ok_json(
+        app.post_as(
+            &channel,
+            &format!("/api/v1/registrations/{id}/approve"),
+            &json!({}),
+        )
+        .await,
+    )
+    .await;
     let day: i64 = 24 * 3600 * 1_000_000;
     let now = portcullis::time::now();
     let set_until = |until: i64| {
@@ -397,20 +761,49 @@ async fn protection_reminds_then_expires_once(app: TestApp) {
         }
     };
     set_until(now + 10 * day).await;
-    portcullis::app::registrations::sweep_protection(&app.core, &op).await.expect("sweep");
-    portcullis::app::registrations::sweep_protection(&app.core, &op).await.expect("sweep");
+    portcullis::app::registrations::sweep_protection(&app.core, &op)
+        .await
+        .expect("sweep");
+    portcullis::app::registrations::sweep_protection(&app.core, &op)
+        .await
+        .expect("sweep");
     assert_eq!(reminders(&app).await, 1);
     set_until(now + 2 * day).await;
-    portcullis::app::registrations::sweep_protection(&app.core, &op).await.expect("sweep");
-    portcullis::app::registrations::sweep_protection(&app.core, &op).await.expect("sweep");
+    portcullis::app::registrations::sweep_protection(&app.core, &op)
+        .await
+        .expect("sweep");
+    portcullis::app::registrations::sweep_protection(&app.core, &op)
+        .await
+        .expect("sweep");
     assert_eq!(reminders(&app).await, 2);
     set_until(now - day).await;
-    portcullis::app::registrations::sweep_protection(&app.core, &op).await.expect("sweep");
-    assert_eq!(portcullis::app::registrations::sweep_protection(&app.core, &op).await.expect("sweep"), 0);
-    let r = ok_json(app.get_as(&northwind, &format!("/api/v1/registrations/{id}")).await).await;
+    portcullis::app::registrations::sweep_protection(&app.core, &op)
+        .await
+        .expect("sweep");
+    assert_eq!(
+        portcullis::app::registrations::sweep_protection(&app.core, &op)
+            .await
+            .expect("sweep"),
+        0
+    );
+    let r = ok_json(
+        app.get_as(&northwind, &format!("/api/v1/registrations/{id}"))
+            .await,
+    )
+    .await;
     assert_eq!(r["status"], "expired");
     // An expired registration cannot be approved or appealed.
-    assert_problem(app.post_as(&channel, &format!("/api/v1/registrations/{id}/approve"), &json!({})).await, 409, "conflict").await;
+    assert_problem(
+        app.post_as(
+            &channel,
+            &format!("/api/v1/registrations/{id}/approve"),
+            &json!({}),
+        )
+        .await,
+        409,
+        "conflict",
+    )
+    .await;
 }
 
 /// Per portal: submission creates the deal at once (in triage) when so configured.
@@ -418,18 +811,53 @@ async fn conversion_on_submit_creates_the_deal_at_once(app: TestApp) {
     app.seed_demo().await;
     let admin = token(&app, ADMIN).await;
     let portal = app.portal_id("partners").await;
-    let res = send(&app, Method::PUT, Some(&admin), &format!("/api/v1/portals/{portal}/programme"), Some(&json!({"protection_days": 30, "conversion": "on_submit"}))).await;
+    let res = send(
+        &app,
+        Method::PUT,
+        Some(&admin),
+        &format!("/api/v1/portals/{portal}/programme"),
+        Some(&json!({"protection_days": 30, "conversion": "on_submit"})),
+    )
+    .await;
     ok_json(res).await;
-    let res = send(&app, Method::PUT, Some(&admin), &format!("/api/v1/portals/{portal}/programme"), Some(&json!({"protection_days": 0, "conversion": "on_submit"}))).await;
+    let res = send(
+        &app,
+        Method::PUT,
+        Some(&admin),
+        &format!("/api/v1/portals/{portal}/programme"),
+        Some(&json!({"protection_days": 0, "conversion": "on_submit"})),
+    )
+    .await;
     let problem = assert_problem(res, 422, "validation_failed").await;
     assert_eq!(problem["errors"][0]["field"], "protection_days");
-    let r = register(&app, NORTHWIND, "Cyberdyne Systems", "cyberdyne.example.com").await;
-    let deal = r["registration"]["deal_id"].as_str().expect("a deal at once").to_owned();
+    let r = register(&app, NORTHWIND, "Cyberdyne Systems", "cyberdyne.com").await;
+    let deal = r["registration"]["deal_id"]
+        .as_str()
+        .expect("a deal at once")
+        .to_owned();
     let channel = token(&app, CHANNEL).await;
-    let approved = ok_json(app.post_as(&channel, &format!("/api/v1/registrations/{}/approve", r["registration"]["id"].as_str().expect("id")), &json!({})).await).await;
+    let approved = ok_json(
+        app.post_as(
+            &channel,
+            &format!(
+                "/api/v1/registrations/{}/approve",
+                r["registration"]["id"].as_str().expect("id")
+            ),
+            &json!({}),
+        )
+        .await,
+    )
+    .await;
     assert_eq!(approved["deal_id"], deal.as_str());
-    let expected = (chrono::Utc::now() + chrono::Duration::days(30)).format("%Y-%m-%d").to_string();
-    assert!(approved["protected_until"].as_str().expect("until").starts_with(&expected));
+    let expected = (chrono::Utc::now() + chrono::Duration::days(30))
+        .format("%Y-%m-%d")
+        .to_string();
+    assert!(
+        approved["protected_until"]
+            .as_str()
+            .expect("until")
+            .starts_with(&expected)
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -487,30 +915,129 @@ fn none() -> Option<Value> {
 
 fn cases() -> Vec<Case> {
     use Who::*;
-    let c = |method: Method, path: &'static str, who: Who, ok: u16, body: fn() -> Option<Value>| Case { method, path, who, ok, body };
+    let c =
+        |method: Method, path: &'static str, who: Who, ok: u16, body: fn() -> Option<Value>| Case {
+            method,
+            path,
+            who,
+            ok,
+            body,
+        };
     vec![
-        c(Method::GET, "/api/v1/registrations/check?company=Matrix%20Prospect", Registrants, 200, none),
-        c(Method::POST, "/api/v1/registrations", Registrants, 201, || Some(prospect("Matrix Prospect", "matrix-prospect.example.com"))),
+        c(
+            Method::GET,
+            "/api/v1/registrations/check?company=Matrix%20Prospect",
+            Registrants,
+            200,
+            none,
+        ),
+        c(
+            Method::POST,
+            "/api/v1/registrations",
+            Registrants,
+            201,
+            || Some(prospect("Matrix Prospect", "matrix-prospect.com")),
+        ),
         c(Method::GET, "/api/v1/registrations", Viewers, 200, none),
-        c(Method::GET, "/api/v1/registration-queue", Runners, 200, none),
-        c(Method::POST, "/api/v1/registration-queue/approve", Runners, 200, || Some(json!({"ids": ["{fresh}"]}))),
-        c(Method::GET, "/api/v1/registrations/{registration}", Viewers, 200, none),
-        c(Method::GET, "/api/v1/registrations/{registration}/receipt", Viewers, 200, none),
-        c(Method::GET, "/api/v1/registrations/{registration}/review", Runners, 200, none),
-        c(Method::POST, "/api/v1/registrations/{fresh}/approve", Runners, 200, || Some(json!({}))),
-        c(Method::POST, "/api/v1/registrations/{fresh}/reject", Runners, 200, || Some(json!({"reason": "Out of territory."}))),
-        c(Method::POST, "/api/v1/registrations/{rejected}/appeal", Registrants, 200, || Some(json!({"statement": "It is in our territory."}))),
-        c(Method::GET, "/api/v1/portals/{portal}/programme", Runners, 200, none),
-        c(Method::PUT, "/api/v1/portals/{portal}/programme", PortalManagers, 200, || Some(json!({"protection_days": 90, "conversion": "on_approval"}))),
+        c(
+            Method::GET,
+            "/api/v1/registration-queue",
+            Runners,
+            200,
+            none,
+        ),
+        c(
+            Method::POST,
+            "/api/v1/registration-queue/approve",
+            Runners,
+            200,
+            || Some(json!({"ids": ["{fresh}"]})),
+        ),
+        c(
+            Method::GET,
+            "/api/v1/registrations/{registration}",
+            Viewers,
+            200,
+            none,
+        ),
+        c(
+            Method::GET,
+            "/api/v1/registrations/{registration}/receipt",
+            Viewers,
+            200,
+            none,
+        ),
+        c(
+            Method::GET,
+            "/api/v1/registrations/{registration}/review",
+            Runners,
+            200,
+            none,
+        ),
+        c(
+            Method::POST,
+            "/api/v1/registrations/{fresh}/approve",
+            Runners,
+            200,
+            || Some(json!({})),
+        ),
+        c(
+            Method::POST,
+            "/api/v1/registrations/{fresh}/reject",
+            Runners,
+            200,
+            || Some(json!({"reason": "Out of territory."})),
+        ),
+        c(
+            Method::POST,
+            "/api/v1/registrations/{rejected}/appeal",
+            Registrants,
+            200,
+            || Some(json!({"statement": "It is in our territory."})),
+        ),
+        c(
+            Method::GET,
+            "/api/v1/portals/{portal}/programme",
+            Runners,
+            200,
+            none,
+        ),
+        c(
+            Method::PUT,
+            "/api/v1/portals/{portal}/programme",
+            PortalManagers,
+            200,
+            || Some(json!({"protection_days": 90, "conversion": "on_approval"})),
+        ),
         c(Method::POST, "/api/v1/referrals", Registrants, 201, || {
-            Some(json!({"company": "Matrix Referral", "contact_name": "R", "contact_email": "r@matrix-referral.example.com"}))
+            Some(
+                json!({"company": "Matrix Referral", "contact_name": "R", "contact_email": "r@matrix-referral.example.com"}),
+            )
         }),
         c(Method::GET, "/api/v1/referrals", ViewersAndRep, 200, none),
-        c(Method::GET, "/api/v1/referrals/{referral}", ViewersAndRep, 200, none),
-        c(Method::POST, "/api/v1/referrals/{fresh_referral}/status", RunnersAndRep, 200, || Some(json!({"status": "accepted"}))),
+        c(
+            Method::GET,
+            "/api/v1/referrals/{referral}",
+            ViewersAndRep,
+            200,
+            none,
+        ),
+        c(
+            Method::POST,
+            "/api/v1/referrals/{fresh_referral}/status",
+            RunnersAndRep,
+            200,
+            || Some(json!({"status": "accepted"})),
+        ),
         c(Method::GET, "/api/v1/tasks", Staff, 200, none),
         c(Method::GET, "/api/v1/me/notifications", Anyone, 200, none),
-        c(Method::POST, "/api/v1/me/notifications/read", Anyone, 204, || Some(json!({}))),
+        c(
+            Method::POST,
+            "/api/v1/me/notifications/read",
+            Anyone,
+            204,
+            || Some(json!({})),
+        ),
     ]
 }
 
@@ -518,8 +1045,16 @@ fn cases() -> Vec<Case> {
 pub fn operations() -> Vec<(String, String)> {
     cases()
         .into_iter()
-        .map(|c| (c.method.as_str().to_owned(), c.path.split('?').next().unwrap_or("").to_owned()))
-        .chain(std::iter::once(("POST".to_owned(), "/api/v1/me/notifications/{id}/read".to_owned())))
+        .map(|c| {
+            (
+                c.method.as_str().to_owned(),
+                c.path.split('?').next().unwrap_or("").to_owned(),
+            )
+        })
+        .chain(std::iter::once((
+            "POST".to_owned(),
+            "/api/v1/me/notifications/{id}/read".to_owned(),
+        )))
         .collect()
 }
 
@@ -532,7 +1067,13 @@ enum Object {
 }
 
 async fn fresh(app: &TestApp, email: &str, n: usize) -> String {
-    register(app, email, &format!("Matrix Fresh {n}"), &format!("matrix-fresh-{n}.example.com")).await["registration"]["id"]
+    register(
+        app,
+        email,
+        &format!("Matrix Fresh {n}"),
+        &format!("matrix-fresh-{n}.com"),
+    )
+    .await["registration"]["id"]
         .as_str()
         .expect("id")
         .to_owned()
@@ -541,7 +1082,15 @@ async fn fresh(app: &TestApp, email: &str, n: usize) -> String {
 async fn rejected(app: &TestApp, email: &str, n: usize) -> String {
     let id = fresh(app, email, n).await;
     let channel = token(app, CHANNEL).await;
-    ok_json(app.post_as(&channel, &format!("/api/v1/registrations/{id}/reject"), &json!({"reason": "Matrix."})).await).await;
+    ok_json(
+        app.post_as(
+            &channel,
+            &format!("/api/v1/registrations/{id}/reject"),
+            &json!({"reason": "Matrix."}),
+        )
+        .await,
+    )
+    .await;
     id
 }
 
@@ -577,13 +1126,21 @@ async fn every_programme_endpoint_answers_every_role_and_object(app: TestApp) {
             }
             for object in objects {
                 n += 1;
-                let owner = if object == Object::Foreign { CONTOSO } else { NORTHWIND };
+                let owner = if object == Object::Foreign {
+                    CONTOSO
+                } else {
+                    NORTHWIND
+                };
                 let mut path = c.path.to_owned();
                 let mut body = (c.body)().map(|b| b.to_string()).unwrap_or_default();
                 let missing = object == Object::Missing;
                 let pick = |real: String| if missing { ghost.to_owned() } else { real };
                 if path.contains("{registration}") {
-                    let r = if object == Object::Foreign { foreign_registration.clone() } else { registration.clone() };
+                    let r = if object == Object::Foreign {
+                        foreign_registration.clone()
+                    } else {
+                        registration.clone()
+                    };
                     path = path.replace("{registration}", &pick(r));
                 }
                 if path.contains("{fresh}") || body.contains("{fresh}") {
@@ -595,10 +1152,17 @@ async fn every_programme_endpoint_answers_every_role_and_object(app: TestApp) {
                     path = path.replace("{rejected}", &pick(rejected(&app, owner, n).await));
                 }
                 if path.contains("{fresh_referral}") {
-                    path = path.replace("{fresh_referral}", &pick(fresh_referral(&app, owner, n).await));
+                    path = path.replace(
+                        "{fresh_referral}",
+                        &pick(fresh_referral(&app, owner, n).await),
+                    );
                 }
                 if path.contains("{referral}") {
-                    let r = if object == Object::Foreign { foreign_referral.clone() } else { referral.clone() };
+                    let r = if object == Object::Foreign {
+                        foreign_referral.clone()
+                    } else {
+                        referral.clone()
+                    };
                     path = path.replace("{referral}", &pick(r));
                 }
                 path = path.replace("{portal}", &portal);
@@ -611,7 +1175,9 @@ async fn every_programme_endpoint_answers_every_role_and_object(app: TestApp) {
                     req = req.bearer_auth(t);
                 }
                 if !body.is_empty() {
-                    req = req.header("content-type", "application/json").body(body.clone());
+                    req = req
+                        .header("content-type", "application/json")
+                        .body(body.clone());
                 }
                 let status = req.send().await.expect("sent").status().as_u16();
                 let expected = match who {
@@ -622,26 +1188,63 @@ async fn every_programme_endpoint_answers_every_role_and_object(app: TestApp) {
                     Some(_) => c.ok,
                 };
                 // Bulk approval of a missing or foreign id answers 200 with it skipped.
-                let expected = if c.path.ends_with("/approve") && c.path.starts_with("/api/v1/registration-queue") && expected == 404 { 200 } else { expected };
+                let expected = if c.path.ends_with("/approve")
+                    && c.path.starts_with("/api/v1/registration-queue")
+                    && expected == 404
+                {
+                    200
+                } else {
+                    expected
+                };
                 checked += 1;
                 if status != expected {
-                    failures.push(format!("{} {path} as {who:?} ({object:?}): {status}, expected {expected}", c.method));
+                    failures.push(format!(
+                        "{} {path} as {who:?} ({object:?}): {status}, expected {expected}",
+                        c.method
+                    ));
                 }
             }
         }
     }
-    assert!(failures.is_empty(), "{} of {checked} checks failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} checks failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     // Notifications by id: only their owner may mark them read.
     let northwind = token(&app, NORTHWIND).await;
     let notes = ok_json(app.get_as(&northwind, "/api/v1/me/notifications").await).await;
-    let note = notes["items"][0]["id"].as_str().expect("a notification").to_owned();
+    let note = notes["items"][0]["id"]
+        .as_str()
+        .expect("a notification")
+        .to_owned();
     for role in Role::ALL {
         let t = token(&app, caller(role)).await;
-        let status = app.post_as(&t, &format!("/api/v1/me/notifications/{note}/read"), &json!({})).await.status().as_u16();
+        let status = app
+            .post_as(
+                &t,
+                &format!("/api/v1/me/notifications/{note}/read"),
+                &json!({}),
+            )
+            .await
+            .status()
+            .as_u16();
         let expected = if role == Role::PartnerUser { 204 } else { 404 };
-        assert_eq!(status, expected, "{role:?} marking Northwind's notification read");
+        assert_eq!(
+            status, expected,
+            "{role:?} marking Northwind's notification read"
+        );
     }
-    assert_eq!(app.client.post(app.url(&format!("/api/v1/me/notifications/{note}/read"))).send().await.expect("sent").status(), 401);
+    assert_eq!(
+        app.client
+            .post(app.url(&format!("/api/v1/me/notifications/{note}/read")))
+            .send()
+            .await
+            .expect("sent")
+            .status(),
+        401
+    );
 }
 
 /// A partner user without "Register deals" cannot register or check.
@@ -652,8 +1255,24 @@ async fn registering_needs_the_permission(app: TestApp) {
     let res = send(&app, Method::PUT, Some(&admin), "/api/v1/admin/permissions", Some(&json!({"scope": "user", "scope_id": user, "permission": "register_deals", "allowed": false}))).await;
     assert!(res.status().is_success(), "{}", res.status());
     let northwind = token(&app, NORTHWIND).await;
-    assert_problem(app.post_as(&northwind, "/api/v1/registrations", &prospect("Acme", "acme.example.com")).await, 403, "forbidden").await;
-    assert_problem(app.get_as(&northwind, "/api/v1/registrations/check?company=Acme").await, 403, "forbidden").await;
+    assert_problem(
+        app.post_as(
+            &northwind,
+            "/api/v1/registrations",
+            &prospect("Acme", "acme-widgets.com"),
+        )
+        .await,
+        403,
+        "forbidden",
+    )
+    .await;
+    assert_problem(
+        app.get_as(&northwind, "/api/v1/registrations/check?company=Acme")
+            .await,
+        403,
+        "forbidden",
+    )
+    .await;
 }
 
 on_both_backends!(
