@@ -351,6 +351,50 @@ impl Progress {
 // ---------------------------------------------------------------------------------------
 // The made-up world
 
+const SYLLABLES: [&str; 24] = [
+    "al", "bar", "cor", "dex", "el", "fin", "gra", "hal", "ion", "jor", "kel", "lum", "mar", "nor",
+    "ost", "pra", "qui", "ros", "sol", "tor", "ul", "vex", "wen", "zan",
+];
+const TRADES: [&str; 10] = [
+    "Dynamics",
+    "Logistics",
+    "Foods",
+    "Energy",
+    "Systems",
+    "Health",
+    "Robotics",
+    "Textiles",
+    "Analytics",
+    "Marine",
+];
+const LEGAL_FORMS: [&str; 8] = ["Inc", "GmbH", "Ltd", "S.A.", "LLC", "AG", "K.K.", "Corp."];
+const TLDS: [&str; 6] = ["com", "de", "co.uk", "fr", "io", "com.au"];
+
+/// The `i`-th generated company name, the same every run: three syllables, a trade and a
+/// legal form ("Dexmarsol Logistics GmbH"), so names spread over the conflict check's keys
+/// as real ones do.
+pub fn company_name(i: usize) -> String {
+    let mut rng = Rng::new(0xC0_4A_17 ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    let mut name = String::new();
+    for _ in 0..3 {
+        name.push_str(SYLLABLES[rng.below(SYLLABLES.len())]);
+    }
+    let mut word = name[..1].to_uppercase();
+    word.push_str(&name[1..]);
+    format!("{word} {} {}", rng.pick(&TRADES), rng.pick(&LEGAL_FORMS))
+}
+
+/// A website for a generated company name.
+fn website_of(name: &str, i: usize) -> String {
+    let slug: String = name
+        .split(' ')
+        .take(2)
+        .collect::<Vec<_>>()
+        .join("-")
+        .to_lowercase();
+    format!("https://www.{slug}.{}/", TLDS[i % TLDS.len()])
+}
+
 const REGIONS: [&str; 4] = ["EMEA", "NA", "APAC", "LATAM"];
 const REGION_WEIGHTS: [u32; 4] = [35, 35, 20, 10];
 const FIRST_NAMES: [&str; 16] = [
@@ -633,7 +677,7 @@ async fn load(
         account_names.push(if i < size.partners {
             format!("Partner {:04} Solutions", i + 1)
         } else {
-            format!("Customer {:05} Inc", i - size.partners + 1)
+            company_name(i - size.partners)
         });
     }
     // Internal users first: customer accounts name their owning rep.
@@ -1185,4 +1229,175 @@ mod tests {
             "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)"
         );
     }
+}
+
+/// Adds the partner programme's share of the reference workload to a seeded bench database:
+/// `n` deal registrations by the bench partners (a tenth of them of existing customers, a
+/// twentieth duplicates of another registration), in every status, with their conflict-check
+/// keys. Idempotent: does nothing when the registrations are there. Returns how many it made.
+pub async fn seed_registrations(db: &Db, n: usize) -> anyhow::Result<usize> {
+    use crate::storage::partners::SubjectKind;
+    let mut conn = db.pool.acquire().await?.detach();
+    let have: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM registrations")
+        .fetch_one(&mut conn)
+        .await?;
+    if have as usize >= n {
+        return Ok(0);
+    }
+    // Customers seeded with numbered names get generated ones (a database made before the
+    // names were generated).
+    let numbered: Vec<String> = sqlx::query_scalar(
+        "SELECT id FROM accounts WHERE kind = 'customer' AND name LIKE 'Customer %' ORDER BY id",
+    )
+    .fetch_all(&mut conn)
+    .await?;
+    for (i, id) in numbered.iter().enumerate() {
+        let name = company_name(i);
+        sqlx::query("UPDATE accounts SET name = $1, domain = $2, name_key = NULL WHERE id = $3")
+            .bind(&name)
+            .bind(
+                website_of(&name, i)
+                    .trim_start_matches("https://www.")
+                    .trim_end_matches('/'),
+            )
+            .bind(id)
+            .execute(&mut conn)
+            .await?;
+    }
+    drop(conn);
+    crate::app::registrations::index_unindexed_accounts(db)
+        .await
+        .map_err(|e| anyhow::anyhow!("indexing accounts: {e}"))?;
+    let mut conn = db.pool.acquire().await?.detach();
+    let partners: Vec<(String, String)> = {
+        let rows = sqlx::query(
+            "SELECT u.account_id, u.id FROM users u WHERE u.role IN ('partner_user', 'partner_admin') \
+             AND u.email_normalized LIKE $1 ORDER BY u.id",
+        )
+        .bind(format!("%@{EMAIL_DOMAIN}"))
+        .fetch_all(&mut conn)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("account_id")?, r.try_get("id")?)))
+            .collect::<Result<_, sqlx::Error>>()?
+    };
+    if partners.is_empty() {
+        bail!("seed the bench first: there are no bench partners");
+    }
+    let customers: Vec<(String, Option<String>)> = {
+        let rows =
+            sqlx::query("SELECT name, domain FROM accounts WHERE kind = 'customer' ORDER BY id")
+                .fetch_all(&mut conn)
+                .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("name")?, r.try_get("domain")?)))
+            .collect::<Result<_, sqlx::Error>>()?
+    };
+    let mut rng = Rng::new(0x4E61_5354_2026);
+    let now = time::now();
+    let mut registrations = Batch::new(
+        "registrations",
+        &[
+            "id",
+            "account_id",
+            "submitted_by",
+            "company",
+            "company_key",
+            "website",
+            "domain",
+            "contact_name",
+            "contact_email",
+            "amount_minor",
+            "currency",
+            "product_interest",
+            "expected_close_date",
+            "description",
+            "status",
+            "conflict",
+            "protected_until",
+            "receipt",
+            "submitted_at",
+            "updated_at",
+        ],
+        db.backend,
+    );
+    let mut keys = Batch::new(
+        "match_keys",
+        &["match_key", "subject_kind", "subject_id"],
+        db.backend,
+    );
+    let statuses = [
+        "submitted",
+        "approved",
+        "rejected",
+        "won",
+        "lost",
+        "expired",
+    ];
+    let status_weights = [25, 35, 10, 12, 8, 10];
+    for i in have as usize..n {
+        let (company, website) = if rng.chance(0.1) && !customers.is_empty() {
+            let (name, domain) = rng.pick(&customers).clone();
+            (name, domain.map(|d| format!("https://{d}/")))
+        } else if i > 0 && rng.chance(0.05) {
+            let j = rng.below(i);
+            let name = company_name(100_000 + j);
+            (name.clone(), Some(website_of(&name, j)))
+        } else {
+            let name = company_name(100_000 + i);
+            (name.clone(), Some(website_of(&name, i)))
+        };
+        let (name_key, domain, subject_keys) =
+            crate::app::registrations::subject_of(&company, website.as_deref());
+        let (account, user) = rng.pick(&partners).clone();
+        let submitted_at =
+            now - (rng.below(400) as i64) * DAY - rng.below(86_400) as i64 * 1_000_000;
+        let id = rng.uuid_v7(submitted_at);
+        let status = statuses[rng.weighted(&status_weights)];
+        let protected_until =
+            (status == "approved").then(|| now + (1 + rng.below(90) as i64) * DAY);
+        registrations
+            .row(
+                &mut conn,
+                [
+                    t(id.clone()),
+                    t(account),
+                    t(user),
+                    t(company),
+                    t(name_key),
+                    V::OptText(website),
+                    V::OptText(domain),
+                    t(format!(
+                        "{} {}",
+                        rng.pick(&FIRST_NAMES),
+                        rng.pick(&LAST_NAMES)
+                    )),
+                    t(format!("buyer{i}@prospect.example")),
+                    V::Int((5_000 + rng.below(500_000) as i64) * 100),
+                    t(*rng.pick(&CURRENCIES)),
+                    t(*rng.pick(&PRODUCTS)),
+                    t("2027-06-30"),
+                    t("Seeded for the benchmark."),
+                    t(status),
+                    t("none"),
+                    V::OptInt(protected_until),
+                    t("{}"),
+                    V::Int(submitted_at),
+                    V::Int(submitted_at),
+                ],
+            )
+            .await?;
+        for k in subject_keys {
+            keys.row(
+                &mut conn,
+                [t(k), t(SubjectKind::Registration.as_str()), t(id.clone())],
+            )
+            .await?;
+        }
+    }
+    registrations.flush(&mut conn).await?;
+    keys.flush(&mut conn).await?;
+    conn.execute("ANALYZE").await?;
+    conn.close().await?;
+    Ok(n - have as usize)
 }

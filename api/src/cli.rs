@@ -15,6 +15,9 @@ use crate::db::Db;
 use crate::startup::Application;
 use crate::{admin, bench_seed, openapi, seed, telemetry};
 
+/// Deal registrations in the benchmark workload.
+const REGISTRATIONS: usize = 100_000;
+
 /// Portcullis: the self-hostable customer & partner portal for a CRM.
 #[derive(Debug, Parser)]
 #[command(name = "portcullis", version, about)]
@@ -35,6 +38,13 @@ pub enum Command {
     /// 1,000,000 deals with their reach and 3,000,000 timeline events (`make bench` uses it).
     SeedBench {
         /// Divide every count by this (quick trials and tests).
+        #[arg(long, default_value_t = 1, hide = true)]
+        scale_down: usize,
+    },
+    /// Add the partner programme's benchmark data (100,000 deal registrations) to a database
+    /// `seed-bench` filled earlier (idempotent).
+    #[command(hide = true)]
+    SeedBenchRegistrations {
         #[arg(long, default_value_t = 1, hide = true)]
         scale_down: usize,
     },
@@ -185,6 +195,24 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 "Every bench user (…@{}) signs in with the password: {}",
                 bench_seed::EMAIL_DOMAIN,
                 bench_seed::BENCH_PASSWORD
+            )?;
+            drop(out);
+            let made =
+                bench_seed::seed_registrations(&db, REGISTRATIONS / scale_down.max(1)).await?;
+            writeln!(
+                std::io::stdout().lock(),
+                "Seeded {made} deal registrations."
+            )?;
+        }
+        Command::SeedBenchRegistrations { scale_down } => {
+            telemetry::init(settings.log_format);
+            let db = Db::connect(&settings).await?;
+            db.migrate().await?;
+            let made =
+                bench_seed::seed_registrations(&db, REGISTRATIONS / scale_down.max(1)).await?;
+            writeln!(
+                std::io::stdout().lock(),
+                "Seeded {made} deal registrations."
             )?;
         }
         Command::Receipt {

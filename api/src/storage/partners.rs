@@ -114,22 +114,35 @@ pub async fn lock_keys(conn: &mut AnyConnection, keys: &[String]) -> Result<(), 
     Ok(())
 }
 
-/// Everything sharing a key with `keys`, by kind: `(kind, id)`, at most `limit`.
+/// Everything sharing a key with `keys`, by kind: `(kind, id)`. Exact keys (domain, whole
+/// name) are looked up first and in full; the fuzzy ones (prefixes, skeletons) add at most
+/// `limit` more, so a common prefix can never crowd out an exact match.
 pub async fn candidates(
     conn: &mut AnyConnection,
     keys: &[String],
     limit: i64,
 ) -> Result<Vec<(String, String)>, sqlx::Error> {
-    if keys.is_empty() {
-        return Ok(Vec::new());
+    let (exact, fuzzy): (Vec<&String>, Vec<&String>) = keys
+        .iter()
+        .partition(|k| k.starts_with("d:") || k.starts_with("n:"));
+    let mut found = Vec::new();
+    for (group, cap) in [(exact, 1000), (fuzzy, limit)] {
+        if group.is_empty() {
+            continue;
+        }
+        let mut sql = Sql::new(
+            "SELECT DISTINCT subject_kind, subject_id FROM match_keys WHERE match_key IN ",
+        );
+        let group: Vec<String> = group.into_iter().cloned().collect();
+        sql.bind_list(&group).push(" LIMIT ").bind(cap);
+        for r in sql.query().fetch_all(&mut *conn).await? {
+            let pair: (String, String) = (r.try_get("subject_kind")?, r.try_get("subject_id")?);
+            if !found.contains(&pair) {
+                found.push(pair);
+            }
+        }
     }
-    let mut sql =
-        Sql::new("SELECT DISTINCT subject_kind, subject_id FROM match_keys WHERE match_key IN ");
-    sql.bind_list(keys).push(" LIMIT ").bind(limit);
-    let rows = sql.query().fetch_all(&mut *conn).await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get("subject_kind")?, r.try_get("subject_id")?)))
-        .collect()
+    Ok(found)
 }
 
 /// A customer account as a conflict candidate.

@@ -99,6 +99,49 @@ async fn the_bench_seed_fills_an_empty_database_as_the_app_would(app: TestApp) {
 
     // A database with deals is refused.
     assert!(bench_seed::seed_bench(&app.db, size).await.is_err());
+
+    // The partner programme's share: registrations with their keys, once; a bench partner
+    // checking an existing registration's prospect is told of it.
+    assert_eq!(
+        bench_seed::seed_registrations(&app.db, 300)
+            .await
+            .expect("registrations"),
+        300
+    );
+    assert_eq!(
+        bench_seed::seed_registrations(&app.db, 300)
+            .await
+            .expect("registrations"),
+        0
+    );
+    let (company, website): (String, String) = sqlx::query_as(
+        "SELECT company, website FROM registrations WHERE status = 'approved' AND website IS NOT NULL ORDER BY id LIMIT 1",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("an approved registration");
+    let partner: String = sqlx::query_scalar(
+        "SELECT email FROM users WHERE role = 'partner_user' AND email_normalized LIKE '%@bench.example' ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("a bench partner");
+    let token = app.session_for(&partner).await.token;
+    let verdict: serde_json::Value = app
+        .client
+        .get(app.url("/api/v1/registrations/check"))
+        .query(&[("company", company.as_str()), ("website", website.as_str())])
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("a verdict");
+    assert_ne!(
+        verdict["conflict"], "none",
+        "{company} {website}: {verdict}"
+    );
 }
 
 on_both_backends!(the_bench_seed_fills_an_empty_database_as_the_app_would);

@@ -321,6 +321,19 @@ async fn ensure_seeded(t: &Target) -> Option<Duration> {
             t.name,
             cache_dir().display()
         );
+        // Data added to the workload since (idempotent).
+        let status = Command::new(server_binary())
+            .arg("seed-bench-registrations")
+            .env("DATABASE_URL", &t.database_url)
+            .env("PORTCULLIS_DATA_DIR", &t.data_dir)
+            .env("RUST_LOG", "warn,sqlx::query=error")
+            .status()
+            .expect("portcullis seed-bench-registrations runs");
+        assert!(
+            status.success(),
+            "seeding registrations failed on {}",
+            t.name
+        );
         return None;
     }
     if users > 0 {
@@ -1054,6 +1067,11 @@ pub async fn run(backend: Backend) -> Option<Outcome> {
             Some((&rep_sql, keys(&cast.reps, &|u| format!("u:{}", u.user_id)))),
         ),
         ("deal page + timeline (2 requests)".to_owned(), pages, None),
+        (
+            "registration conflict check (partner typing)".to_owned(),
+            conflict_checks(&pool, &cast, &tokens).await,
+            None,
+        ),
     ];
     for (i, (name, requests, db_alone)) in scenarios.into_iter().enumerate() {
         let script = wrk_script(&scripts, &format!("s{i}"), &requests);
@@ -1145,4 +1163,71 @@ pub fn print_line(l: &Line) {
         ratio,
         l.load
     );
+}
+
+/// Conflict checks as partners type: prefixes and whole names of existing customers and of
+/// other registrations, with and without a website, and names nobody has.
+async fn conflict_checks(
+    pool: &AnyPool,
+    cast: &Cast,
+    tokens: &std::collections::HashMap<String, String>,
+) -> Vec<(String, String)> {
+    let registrations: Vec<(String, Option<String>)> =
+        sqlx::query("SELECT company, website FROM registrations ORDER BY id LIMIT 400")
+            .fetch_all(pool)
+            .await
+            .expect("registrations")
+            .iter()
+            .map(|r| (r.get("company"), r.get("website")))
+            .collect();
+    let customers: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM accounts WHERE kind = 'customer' ORDER BY id LIMIT 200",
+    )
+    .fetch_all(pool)
+    .await
+    .expect("customers");
+    assert!(!registrations.is_empty(), "the bench has no registrations");
+    let partners: Vec<&BenchUser> = cast
+        .busiest_users
+        .iter()
+        .chain(&cast.typical_users)
+        .collect();
+    let enc = |s: &str| -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    };
+    let mut out = Vec::new();
+    for (i, (company, website)) in registrations.iter().enumerate() {
+        let token = tokens[&partners[i % partners.len()].email].clone();
+        // As typed: the first letters, then the whole name with its website.
+        let prefix: String = company.chars().take(4 + i % 5).collect();
+        out.push((
+            format!("/api/v1/registrations/check?company={}", enc(&prefix)),
+            token.clone(),
+        ));
+        out.push((
+            format!(
+                "/api/v1/registrations/check?company={}&website={}",
+                enc(company),
+                enc(website.as_deref().unwrap_or(""))
+            ),
+            token.clone(),
+        ));
+        let customer = &customers[i % customers.len()];
+        out.push((
+            format!("/api/v1/registrations/check?company={}", enc(customer)),
+            token.clone(),
+        ));
+        out.push((
+            format!("/api/v1/registrations/check?company=Brand%20New%20Prospect%20{i}%20Ltd&website=new-prospect-{i}.com"),
+            token,
+        ));
+    }
+    out
 }
