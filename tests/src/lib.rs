@@ -236,6 +236,14 @@ impl TestApp {
             "deal_team",
             "contacts",
             "pipeline_stages",
+            "registrations",
+            "registration_matches",
+            "match_keys",
+            "referrals",
+            "tasks",
+            "notifications",
+            "idempotency_keys",
+            "receipt_keys",
         ] {
             let n: i64 =
                 sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))

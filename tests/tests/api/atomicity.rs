@@ -239,7 +239,68 @@ async fn a_deal_edit_commits_whole_or_not_at_all(app: TestApp) {
     assert_eq!(deal_state(&app, &id).await.2, before.2 + 1);
 }
 
+fn prospect(company: &str, website: &str) -> serde_json::Value {
+    json!({
+        "company": company, "website": website, "contact_name": "Pat Buyer",
+        "contact_email": "pat@buyer.example", "amount": {"minor": 990_000, "currency": "USD"},
+        "product_interest": "Portal", "expected_close_date": "2031-01-31", "description": "A prospect."
+    })
+}
+
+/// A registration submitted with a receipt, keys, notice and email — and, with conversion on
+/// submit, a new customer account and deal — is all there or none of it is.
+async fn a_registration_commits_whole_or_not_at_all(app: TestApp) {
+    app.seed_demo().await;
+    let admin = app.login_demo(ADMIN).await;
+    let portal = app.portal_id("partners").await;
+    let res = app
+        .client
+        .put(app.url(&format!("/api/v1/portals/{portal}/programme")))
+        .bearer_auth(&admin.token)
+        .json(&json!({"protection_days": 60, "conversion": "on_submit"}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(res.status(), 200);
+    let partner = app.login_demo("partner@northwind.example").await;
+    let body = prospect("Atomic Widgets GmbH", "atomic-widgets.de");
+    leaves_nothing_behind(&app, "registration.submit", || async {
+        app.client
+            .post(app.url("/api/v1/registrations"))
+            .bearer_auth(&partner.token)
+            .header("Idempotency-Key", "atomic-1")
+            .json(&body)
+            .send()
+            .await
+            .expect("sent")
+    })
+    .await;
+}
+
+/// An approval that creates the account and the deal, links the partner, starts protection
+/// and notifies is all there or none of it is.
+async fn approving_a_registration_commits_whole_or_not_at_all(app: TestApp) {
+    app.seed_demo().await;
+    let partner = app.login_demo("partner@northwind.example").await;
+    let res = app
+        .post_as(&partner.token, "/api/v1/registrations", &prospect("Atomic Approvals Ltd", "atomic-approvals.co.uk"))
+        .await;
+    assert_eq!(res.status(), 201);
+    let id = res.json::<serde_json::Value>().await.expect("json")["registration"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let channel = app.login_demo("channel@portcullis.example").await;
+    leaves_nothing_behind(&app, "registration.approve", || async {
+        app.post_as(&channel.token, &format!("/api/v1/registrations/{id}/approve"), &json!({}))
+            .await
+    })
+    .await;
+}
+
 on_both_backends!(
+    a_registration_commits_whole_or_not_at_all,
+    approving_a_registration_commits_whole_or_not_at_all,
     sharing_a_deal_and_inviting_its_contacts_commits_whole_or_not_at_all,
     a_deal_edit_commits_whole_or_not_at_all,
     bulk_invitations_commit_whole_or_not_at_all,
