@@ -39,10 +39,14 @@ pub async fn issue(
 /// make it at once insert the same id; the loser's insert does nothing and it reads the
 /// winner's key back.
 async fn current_signer(tx: &mut Tx) -> Result<ReceiptSigner, ApiError> {
-    let row = match receipt_keys::current(tx).await? {
-        Some(row) => row,
-        None => {
-            let generation = receipt_keys::newest_generation(tx).await? + 1;
+    let row = match receipt_keys::newest(tx).await? {
+        Some(row) if row.retired_at.is_none() => row,
+        newest => {
+            let generation = newest
+                .as_ref()
+                .and_then(|r| receipt_keys::generation_of(&r.id))
+                .unwrap_or(0)
+                + 1;
             receipt_keys::insert_if_absent(tx, &new_key(generation)).await?;
             receipt_keys::current(tx).await?.ok_or_else(|| {
                 ApiError::Internal(anyhow::anyhow!("no current receipt key after making one"))

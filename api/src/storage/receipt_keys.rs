@@ -81,6 +81,18 @@ pub async fn published(conn: &mut AnyConnection) -> Result<Vec<ReceiptKeyRow>, s
     rows.iter().map(|r| row(r, false)).collect()
 }
 
+/// The newest key, retired or not, with its secret: read in one statement, so a transaction
+/// deciding whether to make a key sees one state of the table.
+pub async fn newest(conn: &mut AnyConnection) -> Result<Option<ReceiptKeyRow>, sqlx::Error> {
+    let r = sqlx::query(
+        "SELECT id, public_key, secret_key, created_at, retired_at FROM receipt_keys \
+         ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    r.as_ref().map(|r| row(r, true)).transpose()
+}
+
 /// The newest generation made so far, retired or not; 0 before the first key.
 pub async fn newest_generation(conn: &mut AnyConnection) -> Result<u32, sqlx::Error> {
     let id: Option<String> =
