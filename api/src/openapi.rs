@@ -22,6 +22,7 @@ use crate::routes;
         (name = "portals", description = "Customer and partner portals"),
         (name = "auth", description = "Sign-in, sessions and the signed-in user"),
         (name = "deals", description = "Deals, the pipeline, contacts and timelines, scoped to the caller"),
+        (name = "commissions", description = "A partner's commissions, payouts, rates, projection, statements and tier status"),
         (name = "admin", description = "Administration of portals, accounts, users, permissions and the audit log"),
     )
 )]

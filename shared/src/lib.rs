@@ -4,6 +4,7 @@
 #[macro_use]
 pub mod admin;
 pub mod auth;
+pub mod commissions;
 pub mod deals;
 pub mod error;
 pub mod ids;
@@ -12,6 +13,7 @@ pub mod notifications;
 pub mod permission;
 pub mod portal;
 pub mod role;
+pub mod tiers;
 pub mod validate;
 
 pub use auth::{LoginRequest, Me, TokenResponse};

@@ -958,6 +958,7 @@ pub async fn create(app: &App, p: &Principal, input: DealInput) -> Result<Deal, 
             .details(json!({ "name": fields.name, "account_id": fields.account_id })),
     )
     .await?;
+    crate::app::commissions::on_deal_changed(app, &mut tx, &id).await?;
     let row = deals::get(&mut tx, &DealScope::All, &id)
         .await?
         .ok_or(ApiError::NotFound)?;
@@ -1145,6 +1146,12 @@ pub async fn update(
             .details(json!({ "version": version + 1 })),
     )
     .await?;
+    if f.stage_id != old.stage_id
+        || f.amount_minor != old.amount_minor
+        || f.currency != old.currency
+    {
+        crate::app::commissions::on_deal_changed(app, &mut tx, id).await?;
+    }
     // The change may take the deal out of a rep's reach (a new owner): answer as stored.
     let row = deals::get(&mut tx, &DealScope::All, id)
         .await?
@@ -1565,6 +1572,7 @@ pub async fn link_partner(
             .details(json!({ "account_id": input.account_id, "role": input.role.as_str() })),
     )
     .await?;
+    crate::app::commissions::on_deal_changed(app, &mut tx, id).await?;
     let row = deals::get(&mut tx, &DealScope::All, id)
         .await?
         .ok_or(ApiError::NotFound)?;
@@ -1600,6 +1608,7 @@ pub async fn unlink_partner(
             .details(json!({ "account_id": account_id })),
     )
     .await?;
+    crate::app::commissions::on_deal_changed(app, &mut tx, id).await?;
     tx.commit().await
 }
 

@@ -6,6 +6,7 @@ use portcullis_shared::{Permission, Role};
 use crate::app::Operator;
 use crate::auth::Principal;
 use crate::error::ApiError;
+use crate::storage::commissions::CommissionScope;
 use crate::storage::{AccountScope, CompanyScope, DealScope, UserScope};
 
 /// The users a caller may administer: administrators every user, partner administrators
@@ -151,6 +152,61 @@ pub mod require {
     /// Changes the pipeline's stages, and locked contract fields: administrators and managers.
     pub fn manage_pipeline(p: &Principal) -> Result<(), ApiError> {
         if matches!(p.role, Role::Admin | Role::Manager) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden)
+        }
+    }
+
+    /// Reads a partner programme figure guarded by `permission` (commissions, tier status):
+    /// partner users and administrators holding it, for their own organisation (naming
+    /// another answers 404); internal users for the account they name, or every account.
+    pub fn partner_figures(
+        p: &Principal,
+        permission: Permission,
+        account: Option<&str>,
+    ) -> Result<CommissionScope, ApiError> {
+        match (p.role, &p.account_id) {
+            (Role::PartnerUser | Role::PartnerAdmin, Some(own)) if p.granted(permission) => {
+                match account {
+                    Some(a) if a != own.as_str() => Err(ApiError::NotFound),
+                    _ => Ok(CommissionScope::Account(own.to_string())),
+                }
+            }
+            (role, _) if role.is_internal() => Ok(match account {
+                Some(a) => CommissionScope::Account(a.to_owned()),
+                None => CommissionScope::All,
+            }),
+            _ => Err(ApiError::Forbidden),
+        }
+    }
+
+    /// Exports a partner's commission statement: as `partner_figures` with "View
+    /// commissions", and partners also need "Export reports".
+    pub fn export_statements(
+        p: &Principal,
+        account: Option<&str>,
+    ) -> Result<CommissionScope, ApiError> {
+        if !p.role.is_internal() && !p.granted(Permission::ExportReports) {
+            return Err(ApiError::Forbidden);
+        }
+        partner_figures(p, Permission::ViewCommissions, account)
+    }
+
+    /// Runs the partner programme (commission plans, rates, overrides, tiers, every
+    /// partner's commissions): administrators, managers and channel managers.
+    pub fn run_programme(p: &Principal) -> Result<CommissionScope, ApiError> {
+        if matches!(p.role, Role::Admin | Role::Manager | Role::ChannelManager) {
+            Ok(CommissionScope::All)
+        } else {
+            Err(ApiError::Forbidden)
+        }
+    }
+
+    /// Records commission payouts: administrators only (managers and channel managers may
+    /// read them).
+    pub fn record_payouts(p: &Principal) -> Result<(), ApiError> {
+        if p.role == Role::Admin {
             Ok(())
         } else {
             Err(ApiError::Forbidden)

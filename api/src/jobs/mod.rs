@@ -18,6 +18,8 @@ pub mod kind {
     pub const ACCESS_REVIEW: &str = "access.review";
     /// Deletes finished jobs older than a week (recurring, daily).
     pub const PRUNE: &str = "jobs.prune";
+    /// Recomputes every partner account's tier (recurring, daily).
+    pub const TIERS_RECOMPUTE: &str = "tiers.recompute";
 }
 
 /// A recurring job: one occurrence per period, agreed on by every node through the
@@ -36,6 +38,11 @@ const RECURRING: &[Recurring] = &[
     },
     Recurring {
         kind: kind::PRUNE,
+        every: Duration::from_secs(24 * 3600),
+        max_attempts: 3,
+    },
+    Recurring {
+        kind: kind::TIERS_RECOMPUTE,
         every: Duration::from_secs(24 * 3600),
         max_attempts: 3,
     },
@@ -144,6 +151,16 @@ async fn run(app: &App, mailer: Option<&Mailer>, job: &JobRow) -> Result<(), Str
         kind::PRUNE => app::jobs::prune(app, time::now() - KEEP_DONE_MICROS)
             .await
             .map(|n| tracing::debug!(pruned = n, "finished jobs pruned"))
+            .map_err(|e| e.to_string()),
+        kind::TIERS_RECOMPUTE => app::tiers::recompute(app, app::Actor::Operator(&operator))
+            .await
+            .map(|r| {
+                tracing::debug!(
+                    accounts = r.accounts,
+                    changes = r.changes.len(),
+                    "tiers recomputed"
+                )
+            })
             .map_err(|e| e.to_string()),
         other => Err(format!("no handler for job kind {other:?}")),
     }

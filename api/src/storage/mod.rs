@@ -3,6 +3,7 @@
 pub mod access_requests;
 pub mod accounts;
 pub mod audit;
+pub mod commissions;
 pub mod deals;
 pub mod invitations;
 pub mod jobs;
@@ -13,6 +14,7 @@ pub mod portals;
 pub mod scope;
 pub mod sessions;
 pub mod sql;
+pub mod tiers;
 pub mod users;
 
 pub use deals::DealScope;
