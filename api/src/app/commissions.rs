@@ -415,7 +415,19 @@ pub async fn list(
     q: CommissionQuery,
 ) -> Result<CommissionPage, ApiError> {
     let scope = require::partner_figures(p, Permission::ViewCommissions, q.account.as_deref())?;
+    known_account(app, &scope).await?;
     list_in(app, &scope, q).await
+}
+
+/// An account named by staff must be a partner account (404 otherwise).
+async fn known_account(app: &App, scope: &CommissionScope) -> Result<(), ApiError> {
+    if let CommissionScope::Account(a) = scope {
+        let mut conn = app.read().await?;
+        store::programme(&mut conn, a)
+            .await?
+            .ok_or(ApiError::NotFound)?;
+    }
+    Ok(())
 }
 
 /// Every partner's commissions, for those running the programme.
@@ -500,6 +512,7 @@ pub async fn payouts(
     account: Option<&str>,
 ) -> Result<PayoutList, ApiError> {
     let scope = require::partner_figures(p, Permission::ViewCommissions, account)?;
+    known_account(app, &scope).await?;
     payouts_in(app, &scope).await
 }
 

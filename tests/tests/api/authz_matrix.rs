@@ -424,6 +424,7 @@ fn every_operation_of_the_api_has_a_case() {
         .chain(
             crate::deals::operations()
                 .into_iter()
+                .chain(crate::commissions::operations())
                 .map(|(m, p)| (m, spec_path(&p))),
         )
         .collect();
