@@ -856,6 +856,77 @@ async fn statements_export_as_csv_and_pdf_with_the_permission(app: TestApp) {
     assert!(actions.iter().any(|a| a == "commission.statement.export"));
 }
 
+/// Commissions and payouts as stored: (id, status, payout) and the payout count.
+async fn stored(app: &TestApp) -> (Vec<(String, String, Option<String>)>, i64) {
+    let rows = sqlx::query_as("SELECT id, status, payout_id FROM commissions ORDER BY id")
+        .fetch_all(&app.db.pool)
+        .await
+        .expect("commissions");
+    let payouts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM commission_payouts")
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("payouts");
+    (rows, payouts)
+}
+
+async fn a_failing_step_leaves_no_commission_change_behind(app: TestApp) {
+    app.seed_demo().await;
+    let admin = app.session_for(caller(Role::Admin)).await.token;
+    let northwind = app.account_id("Northwind Partners").await;
+    let deal = new_deal(&app, &admin, "Atomic deal", "Negotiation", 100_000, "EUR").await;
+    link(&app, &admin, &deal, &northwind, "registered").await;
+    // The commission becomes earned in the deal's own transaction: when its audit entry
+    // cannot be written, neither the stage nor the commission changes.
+    let before = stored(&app).await;
+    app.fail_audit_of("commission.earn").await;
+    let won = stage_id(&app, &admin, "Closed won").await;
+    let tag = app
+        .get_as(&admin, &format!("/api/v1/deals/{deal}"))
+        .await
+        .headers()["etag"]
+        .to_str()
+        .expect("etag")
+        .to_owned();
+    let res = send(
+        &app,
+        Method::PATCH,
+        Some(&admin),
+        &format!("/api/v1/deals/{deal}"),
+        Some(json!({"stage_id": won})),
+        Some(&tag),
+    )
+    .await;
+    assert_eq!(res.status(), 500);
+    assert_eq!(stored(&app).await, before);
+    let after = get_json(&app, &admin, &format!("/api/v1/deals/{deal}")).await;
+    assert_eq!(after["stage"]["name"], "Negotiation");
+    app.heal().await;
+    move_to(&app, &admin, &deal, "Closed won").await;
+    let id = live_on(&app, &admin, &northwind, &deal)
+        .await
+        .expect("earned")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    // A payout whose audit entry fails pays nothing.
+    let before = stored(&app).await;
+    app.fail_audit_of("commission.payout.record").await;
+    let body = json!({"account_id": northwind, "amount": {"minor": 10_000, "currency": "EUR"},
+                      "paid_on": "2026-11-23", "reference": "ATOMIC", "commission_ids": [id]});
+    let res = app
+        .post_as(&admin, "/api/v1/admin/commission-payouts", &body)
+        .await;
+    assert_eq!(res.status(), 500);
+    assert_eq!(stored(&app).await, before);
+    app.heal().await;
+    assert_eq!(
+        app.post_as(&admin, "/api/v1/admin/commission-payouts", &body)
+            .await
+            .status(),
+        201
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // Authorization
 
@@ -1295,4 +1366,5 @@ on_both_backends!(
     statements_export_as_csv_and_pdf_with_the_permission,
     every_programme_endpoint_answers_every_role_and_object,
     partners_without_the_permission_see_no_commissions,
+    a_failing_step_leaves_no_commission_change_behind,
 );
