@@ -306,14 +306,9 @@ fn money(minor: i64, currency: &str) -> Money {
 
 /// The one account a figure is about: a partner's own, or the one staff name.
 fn one_account(scope: &CommissionScope) -> Result<&str, ApiError> {
-    match scope {
-        CommissionScope::Account(a) => Ok(a),
-        CommissionScope::All => Err(ApiError::field(
-            "account",
-            FieldCode::Required,
-            "name the partner account",
-        )),
-    }
+    scope
+        .account()
+        .ok_or_else(|| ApiError::field("account", FieldCode::Required, "name the partner account"))
 }
 
 /// The partner account of `scope`, which must exist and be a partner account.
@@ -358,7 +353,7 @@ pub async fn summary(
     let mut conn = app.read().await?;
     let (account, _) = partner_account(&mut conn, &scope).await?;
     let mut by_currency: BTreeMap<String, CommissionTotals> = BTreeMap::new();
-    for row in store::totals(&mut conn, &account).await? {
+    for row in store::totals(&mut conn, &scope).await? {
         let Some(currency) = Currency::parse(&row.currency) else {
             continue;
         };
@@ -421,7 +416,7 @@ pub async fn list(
 
 /// An account named by staff must be a partner account (404 otherwise).
 async fn known_account(app: &App, scope: &CommissionScope) -> Result<(), ApiError> {
-    if let CommissionScope::Account(a) = scope {
+    if let Some(a) = scope.account() {
         let mut conn = app.read().await?;
         store::programme(&mut conn, a)
             .await?
@@ -476,12 +471,14 @@ pub async fn get(app: &App, p: &Principal, id: &str) -> Result<Commission, ApiEr
         .ok_or(ApiError::NotFound)
 }
 
+/// Payouts with the commissions each paid that `scope` reaches.
 async fn payout_dtos(
     conn: &mut sqlx::AnyConnection,
+    scope: &CommissionScope,
     rows: Vec<PayoutRow>,
 ) -> Result<Vec<Payout>, ApiError> {
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-    let lines = store::paid_by(conn, &ids).await?;
+    let lines = store::paid_by(conn, scope, &ids).await?;
     Ok(rows
         .into_iter()
         .map(|r| Payout {
@@ -534,7 +531,7 @@ async fn payouts_in(app: &App, scope: &CommissionScope) -> Result<PayoutList, Ap
     let mut conn = app.read().await?;
     let rows = store::payouts(&mut conn, scope, 200).await?;
     Ok(PayoutList {
-        items: payout_dtos(&mut conn, rows).await?,
+        items: payout_dtos(&mut conn, scope, rows).await?,
     })
 }
 
@@ -545,7 +542,7 @@ pub async fn payout(app: &App, p: &Principal, id: &str) -> Result<Payout, ApiErr
     let row = store::payout(&mut conn, &scope, id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    payout_dtos(&mut conn, vec![row])
+    payout_dtos(&mut conn, &scope, vec![row])
         .await?
         .pop()
         .ok_or(ApiError::NotFound)
@@ -577,7 +574,7 @@ pub async fn projection(
     let table = Some(table);
     let mut deals = Vec::new();
     let mut totals: BTreeMap<&'static str, Money> = BTreeMap::new();
-    for d in store::open_pipeline(&mut conn, &account).await? {
+    for d in store::open_pipeline(&mut conn, &scope).await? {
         let Some(currency) = Currency::parse(&d.currency) else {
             continue;
         };
@@ -686,7 +683,7 @@ async fn statement(
     let end = day_start(to_d.succ_opt().unwrap_or(to_d)) - 1;
     let (from, to) = (from_d.to_string(), to_d.to_string());
     let mut lines = Vec::new();
-    for c in store::with_events_between(&mut tx, &account, start, end).await? {
+    for c in store::with_events_between(&mut tx, &scope, start, end).await? {
         let amount = money(c.amount_minor, &c.currency);
         if let Some(at) = c.earned_at.filter(|t| (start..=end).contains(t)) {
             lines.push(StatementLine {
@@ -977,7 +974,7 @@ pub async fn record_payout(
     let row = store::payout(&mut tx, &CommissionScope::All, &id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let out = payout_dtos(&mut tx, vec![row])
+    let out = payout_dtos(&mut tx, &CommissionScope::All, vec![row])
         .await?
         .pop()
         .ok_or(ApiError::NotFound)?;

@@ -160,7 +160,9 @@ pub mod require {
 
     /// Reads a partner programme figure guarded by `permission` (commissions, tier status):
     /// partner users and administrators holding it, for their own organisation (naming
-    /// another answers 404); internal users for the account they name, or every account.
+    /// another answers 404; a partner user of an organisation set to "own deals only", for
+    /// the deals they are responsible for); internal users for the account they name, or
+    /// every account.
     pub fn partner_figures(
         p: &Principal,
         permission: Permission,
@@ -170,6 +172,13 @@ pub mod require {
             (Role::PartnerUser | Role::PartnerAdmin, Some(own)) if p.granted(permission) => {
                 match account {
                     Some(a) if a != own.as_str() => Err(ApiError::NotFound),
+                    // A partner user who sees only their own deals sees only their figures.
+                    _ if p.role == Role::PartnerUser && p.own_deals_only => {
+                        Ok(CommissionScope::Responsible {
+                            account: own.to_string(),
+                            user: p.user_id.to_string(),
+                        })
+                    }
                     _ => Ok(CommissionScope::Account(own.to_string())),
                 }
             }

@@ -21,7 +21,6 @@ use crate::app::{Actor, App, Audit, Tx};
 use crate::auth::Principal;
 use crate::domain::tiers::{Criteria, progress_pct, reached};
 use crate::error::ApiError;
-use crate::storage::commissions::CommissionScope;
 use crate::storage::tiers::{self as store, TierRow};
 use crate::time::{self, Micros};
 
@@ -96,7 +95,7 @@ pub async fn status(
     account: Option<&str>,
 ) -> Result<TierStatus, ApiError> {
     let scope = require::partner_figures(p, Permission::ViewPartnerTierStatus, account)?;
-    let CommissionScope::Account(account) = scope else {
+    let Some(account) = scope.account() else {
         return Err(ApiError::field(
             "account",
             FieldCode::Required,
@@ -104,7 +103,7 @@ pub async fn status(
         ));
     };
     let mut conn = app.read().await?;
-    status_of(&mut conn, &account).await
+    status_of(&mut conn, account).await
 }
 
 async fn status_of(conn: &mut sqlx::AnyConnection, account: &str) -> Result<TierStatus, ApiError> {

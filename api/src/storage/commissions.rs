@@ -15,17 +15,43 @@ use crate::time::{self, Micros};
 /// The commissions a caller may read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CommissionScope {
-    /// One partner account's (its own users, or staff naming it).
+    /// One partner account's (its administrators and users, or staff naming it).
     Account(String),
+    /// One partner account's on the deals the user is responsible for (partner users of an
+    /// organisation set to "own deals only"); its payouts without other deals' lines.
+    Responsible { account: String, user: String },
     /// Every account's (staff running the programme).
     All,
 }
 
 impl CommissionScope {
-    /// Appends ` AND <alias>.account_id = …` for an account scope.
-    fn restrict(&self, sql: &mut Sql, column: &'static str) {
-        if let CommissionScope::Account(a) = self {
+    /// The one partner account of the scope, if it names one.
+    pub fn account(&self) -> Option<&str> {
+        match self {
+            CommissionScope::Account(a) | CommissionScope::Responsible { account: a, .. } => {
+                Some(a)
+            }
+            CommissionScope::All => None,
+        }
+    }
+
+    /// Appends ` AND <column> = …` for a scope naming an account (payouts).
+    fn restrict_account(&self, sql: &mut Sql, column: &'static str) {
+        if let Some(a) = self.account() {
             sql.push(" AND ").push(column).push(" = ").bind(a);
+        }
+    }
+
+    /// Appends the predicate limiting the commission aliased `c` to this scope.
+    fn restrict(&self, sql: &mut Sql) {
+        self.restrict_account(sql, "c.account_id");
+        if let CommissionScope::Responsible { user, .. } = self {
+            sql.push(
+                " AND EXISTS (SELECT 1 FROM deal_partners rp WHERE rp.deal_id = c.deal_id \
+                 AND rp.account_id = c.account_id AND rp.partner_user_id = ",
+            )
+            .bind(user)
+            .push(")");
         }
     }
 }
@@ -287,7 +313,7 @@ pub async fn list(
 ) -> Result<Vec<CommissionRow>, sqlx::Error> {
     let mut sql = Sql::new("SELECT ");
     sql.push(COLUMNS).push(" WHERE 1 = 1");
-    scope.restrict(&mut sql, "c.account_id");
+    scope.restrict(&mut sql);
     if let Some(s) = filter.status {
         sql.push(" AND c.status = ").bind(s.as_str());
     }
@@ -307,7 +333,7 @@ pub async fn get(
 ) -> Result<Option<CommissionRow>, sqlx::Error> {
     let mut sql = Sql::new("SELECT ");
     sql.push(COLUMNS).push(" WHERE c.id = ").bind(id);
-    scope.restrict(&mut sql, "c.account_id");
+    scope.restrict(&mut sql);
     let row = sql.query().fetch_optional(&mut *conn).await?;
     row.as_ref().map(commission_row).transpose()
 }
@@ -323,7 +349,7 @@ pub async fn by_ids(
     }
     let mut sql = Sql::new("SELECT ");
     sql.push(COLUMNS).push(" WHERE c.id IN ").bind_list(ids);
-    scope.restrict(&mut sql, "c.account_id");
+    scope.restrict(&mut sql);
     let rows = sql.query().fetch_all(&mut *conn).await?;
     rows.iter().map(commission_row).collect()
 }
@@ -338,20 +364,21 @@ pub struct TotalRow {
     pub total: i64,
 }
 
-/// An account's commission sums by currency, status and whether paid.
+/// The commission sums within `scope` by currency, status and whether paid.
 pub async fn totals(
     conn: &mut AnyConnection,
-    account_id: &str,
+    scope: &CommissionScope,
 ) -> Result<Vec<TotalRow>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT currency, status, CASE WHEN paid_at IS NULL THEN 0 ELSE 1 END AS was_paid, \
-         CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) AS total FROM commissions \
-         WHERE account_id = $1 GROUP BY currency, status, CASE WHEN paid_at IS NULL THEN 0 ELSE 1 END \
-         ORDER BY currency",
-    )
-    .bind(account_id)
-    .fetch_all(&mut *conn)
-    .await?;
+    let mut sql = Sql::new(
+        "SELECT c.currency, c.status, CASE WHEN c.paid_at IS NULL THEN 0 ELSE 1 END AS was_paid, \
+         CAST(COALESCE(SUM(c.amount_minor), 0) AS BIGINT) AS total FROM commissions c WHERE 1 = 1",
+    );
+    scope.restrict(&mut sql);
+    sql.push(
+        " GROUP BY c.currency, c.status, CASE WHEN c.paid_at IS NULL THEN 0 ELSE 1 END \
+         ORDER BY c.currency",
+    );
+    let rows = sql.query().fetch_all(&mut *conn).await?;
     rows.iter()
         .map(|r| {
             Ok(TotalRow {
@@ -365,19 +392,18 @@ pub async fn totals(
         .collect()
 }
 
-/// An account's commissions earned or clawed back between `from` and `to` (inclusive
-/// microseconds), oldest event first.
+/// The commissions within `scope` earned or clawed back between `from` and `to`
+/// (inclusive microseconds).
 pub async fn with_events_between(
     conn: &mut AnyConnection,
-    account_id: &str,
+    scope: &CommissionScope,
     from: Micros,
     to: Micros,
 ) -> Result<Vec<CommissionRow>, sqlx::Error> {
     let mut sql = Sql::new("SELECT ");
-    sql.push(COLUMNS)
-        .push(" WHERE c.account_id = ")
-        .bind(account_id)
-        .push(" AND ((c.earned_at >= ")
+    sql.push(COLUMNS).push(" WHERE 1 = 1");
+    scope.restrict(&mut sql);
+    sql.push(" AND ((c.earned_at >= ")
         .bind(from)
         .push(" AND c.earned_at <= ")
         .bind(to)
@@ -402,21 +428,24 @@ pub struct OpenDeal {
     pub currency: String,
 }
 
-/// The account's open linked deals that have an amount.
+/// The open deals with an amount that the account of `scope` is linked to (for a
+/// responsible user: those they are responsible for).
 pub async fn open_pipeline(
     conn: &mut AnyConnection,
-    account_id: &str,
+    scope: &CommissionScope,
 ) -> Result<Vec<OpenDeal>, sqlx::Error> {
-    let rows = sqlx::query(
+    let mut sql = Sql::new(
         "SELECT d.id, d.name, s.name AS stage, s.probability, p.role, d.amount_minor, d.currency \
          FROM deal_partners p JOIN deals d ON d.id = p.deal_id \
          JOIN pipeline_stages s ON s.id = d.stage_id \
-         WHERE p.account_id = $1 AND s.category = 'open' AND d.amount_minor IS NOT NULL \
-         ORDER BY s.position DESC, d.id",
-    )
-    .bind(account_id)
-    .fetch_all(&mut *conn)
-    .await?;
+         WHERE s.category = 'open' AND d.amount_minor IS NOT NULL AND p.account_id = ",
+    );
+    sql.bind(scope.account().unwrap_or(""));
+    if let CommissionScope::Responsible { user, .. } = scope {
+        sql.push(" AND p.partner_user_id = ").bind(user);
+    }
+    sql.push(" ORDER BY s.position DESC, d.id");
+    let rows = sql.query().fetch_all(&mut *conn).await?;
     rows.iter()
         .map(|r| {
             Ok(OpenDeal {
@@ -519,7 +548,7 @@ pub async fn payouts(
         "SELECT id, account_id, amount_minor, currency, paid_on, reference, created_at \
          FROM commission_payouts WHERE 1 = 1",
     );
-    scope.restrict(&mut sql, "account_id");
+    scope.restrict_account(&mut sql, "account_id");
     sql.push(" ORDER BY paid_on DESC, id DESC LIMIT ")
         .bind(limit);
     let rows = sql.query().fetch_all(&mut *conn).await?;
@@ -557,14 +586,15 @@ pub async fn payout(
          FROM commission_payouts WHERE id = ",
     );
     sql.bind(id);
-    scope.restrict(&mut sql, "account_id");
+    scope.restrict_account(&mut sql, "account_id");
     let row = sql.query().fetch_optional(&mut *conn).await?;
     row.as_ref().map(payout_row).transpose()
 }
 
-/// The commissions settled by any of `payout_ids`.
+/// The commissions within `scope` settled by any of `payout_ids`.
 pub async fn paid_by(
     conn: &mut AnyConnection,
+    scope: &CommissionScope,
     payout_ids: &[String],
 ) -> Result<Vec<CommissionRow>, sqlx::Error> {
     if payout_ids.is_empty() {
@@ -573,8 +603,9 @@ pub async fn paid_by(
     let mut sql = Sql::new("SELECT ");
     sql.push(COLUMNS)
         .push(" WHERE c.payout_id IN ")
-        .bind_list(payout_ids)
-        .push(" ORDER BY c.id");
+        .bind_list(payout_ids);
+    scope.restrict(&mut sql);
+    sql.push(" ORDER BY c.id");
     let rows = sql.query().fetch_all(&mut *conn).await?;
     rows.iter().map(commission_row).collect()
 }

@@ -927,6 +927,98 @@ async fn a_failing_step_leaves_no_commission_change_behind(app: TestApp) {
     );
 }
 
+async fn a_partner_user_limited_to_own_deals_sees_only_their_commissions(app: TestApp) {
+    app.seed_demo().await;
+    let admin = app.session_for(caller(Role::Admin)).await.token;
+    let northwind = app.account_id("Northwind Partners").await;
+    let nora_id = app.user_id(caller(Role::PartnerUser)).await;
+    let mine = new_deal(&app, &admin, "Nora's deal", "Negotiation", 100_000, "EUR").await;
+    json_of(
+        app.post_as(
+            &admin,
+            &format!("/api/v1/deals/{mine}/partners"),
+            &json!({"account_id": northwind, "role": "registered", "partner_user_id": nora_id}),
+        )
+        .await,
+    )
+    .await;
+    let theirs = new_deal(
+        &app,
+        &admin,
+        "Someone else's deal",
+        "Negotiation",
+        300_000,
+        "EUR",
+    )
+    .await;
+    link(&app, &admin, &theirs, &northwind, "registered").await;
+    json_of(
+        send(
+            &app,
+            Method::PATCH,
+            Some(&admin),
+            &format!("/api/v1/admin/accounts/{northwind}"),
+            Some(json!({"partner_deal_visibility": "own"})),
+            None,
+        )
+        .await,
+    )
+    .await;
+    let nora = app.session_for(caller(Role::PartnerUser)).await.token;
+    let ned = app.session_for(caller(Role::PartnerAdmin)).await.token;
+    let listed = |page: &Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .filter_map(|c| c["deal_name"].as_str().map(str::to_owned))
+            .collect()
+    };
+    assert_eq!(
+        listed(&get_json(&app, &nora, "/api/v1/commissions").await),
+        ["Nora's deal"]
+    );
+    assert_eq!(
+        listed(&get_json(&app, &ned, "/api/v1/commissions").await).len(),
+        2
+    );
+    let eur = totals(
+        &get_json(&app, &nora, "/api/v1/commissions/summary").await,
+        "EUR",
+    );
+    assert_eq!(eur["pending"], 10_000);
+    let eur = totals(
+        &get_json(&app, &ned, "/api/v1/commissions/summary").await,
+        "EUR",
+    );
+    assert_eq!(eur["pending"], 40_000);
+    let other = live_on(&app, &ned, &northwind, &theirs)
+        .await
+        .expect("pending")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    assert_problem(
+        app.get_as(&nora, &format!("/api/v1/commissions/{other}"))
+            .await,
+        404,
+        "not_found",
+    )
+    .await;
+    let projected = get_json(&app, &nora, "/api/v1/commissions/projection").await;
+    let names: Vec<&str> = projected["deals"]
+        .as_array()
+        .expect("deals")
+        .iter()
+        .filter_map(|d| d["deal_name"].as_str())
+        .collect();
+    // Her demo deals too, never another user's.
+    assert!(names.contains(&"Nora's deal"));
+    assert!(!names.contains(&"Someone else's deal"));
+    let all = get_json(&app, &ned, "/api/v1/commissions/projection").await;
+    assert_eq!(all["deals"].as_array().map(Vec::len), Some(names.len() + 1));
+}
+
 // ---------------------------------------------------------------------------------------
 // Authorization
 
@@ -1367,4 +1459,5 @@ on_both_backends!(
     every_programme_endpoint_answers_every_role_and_object,
     partners_without_the_permission_see_no_commissions,
     a_failing_step_leaves_no_commission_change_behind,
+    a_partner_user_limited_to_own_deals_sees_only_their_commissions,
 );
