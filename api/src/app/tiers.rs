@@ -191,7 +191,11 @@ pub async fn recompute(app: &App, actor: Actor<'_>) -> Result<TierRecompute, Api
                 })),
         )
         .await?;
-        announce(app, &mut tx, &s.account_id, from, to).await?;
+        // A first placement at the entry tier is recorded, not announced.
+        let entry = tiers.first().map(|t| t.id.as_str()) == Some(reached);
+        if from.is_some() || !entry {
+            announce(app, &mut tx, &s.account_id, from, to).await?;
+        }
         crate::app::commissions::refresh_pending(app, &mut tx, Some(&s.account_id)).await?;
         changes.push(TierChange {
             account_id: s.account_id.clone().into(),
