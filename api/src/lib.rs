@@ -16,6 +16,7 @@ pub mod http;
 pub mod jobs;
 pub mod metrics;
 pub mod openapi;
+pub mod pdf;
 pub mod routes;
 pub mod security;
 pub mod seed;

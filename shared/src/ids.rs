@@ -119,6 +119,14 @@ id_type!(
     ReferralId,
     /// A document on a deal.
     DocumentId,
+    /// A partner's commission on one deal.
+    CommissionId,
+    /// A payment of commissions to a partner account.
+    PayoutId,
+    /// A commission plan.
+    CommissionPlanId,
+    /// A partner tier.
+    TierId,
 );
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 #[macro_use]
 pub mod admin;
 pub mod auth;
+pub mod commissions;
 pub mod deals;
 pub mod error;
 pub mod ids;
@@ -14,6 +15,7 @@ pub mod permission;
 pub mod portal;
 pub mod receipts;
 pub mod role;
+pub mod tiers;
 pub mod validate;
 
 pub use auth::{LoginRequest, Me, TokenResponse};

@@ -961,6 +961,7 @@ pub async fn create(app: &App, p: &Principal, input: DealInput) -> Result<Deal, 
     // A deal at a referred prospect credits the referring partner.
     crate::app::referrals::attribute_deal(app, &mut tx, Actor::User(p), &id, &fields.account_id)
         .await?;
+    crate::app::commissions::on_deal_changed(app, &mut tx, &id).await?;
     let row = deals::get(&mut tx, &DealScope::All, &id)
         .await?
         .ok_or(ApiError::NotFound)?;
@@ -1154,6 +1155,12 @@ pub async fn update(
             .await?;
         crate::app::referrals::deal_closed(app, &mut tx, Actor::User(p), id, stage.category)
             .await?;
+    }
+    if f.stage_id != old.stage_id
+        || f.amount_minor != old.amount_minor
+        || f.currency != old.currency
+    {
+        crate::app::commissions::on_deal_changed(app, &mut tx, id).await?;
     }
     // The change may take the deal out of a rep's reach (a new owner): answer as stored.
     let row = deals::get(&mut tx, &DealScope::All, id)
@@ -1575,6 +1582,7 @@ pub async fn link_partner(
             .details(json!({ "account_id": input.account_id, "role": input.role.as_str() })),
     )
     .await?;
+    crate::app::commissions::on_deal_changed(app, &mut tx, id).await?;
     let row = deals::get(&mut tx, &DealScope::All, id)
         .await?
         .ok_or(ApiError::NotFound)?;
@@ -1610,6 +1618,7 @@ pub async fn unlink_partner(
             .details(json!({ "account_id": account_id })),
     )
     .await?;
+    crate::app::commissions::on_deal_changed(app, &mut tx, id).await?;
     tx.commit().await
 }
 

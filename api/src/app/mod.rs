@@ -9,6 +9,7 @@ pub mod access_requests;
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod commissions;
 pub mod deals;
 pub mod invitations;
 pub mod jobs;
@@ -20,6 +21,7 @@ pub mod receipts;
 pub mod referrals;
 pub mod registrations;
 pub mod scope;
+pub mod tiers;
 pub mod users;
 
 use std::ops::{Deref, DerefMut};

@@ -363,6 +363,7 @@ pub async fn attribute_deal(
                 Some(&r.submitted_by),
             )
             .await?;
+            crate::app::commissions::on_deal_changed(app, tx, deal_id).await?;
         }
         tx.audit(
             Audit::new(actor, "referral.attribute")

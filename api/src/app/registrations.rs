@@ -450,7 +450,7 @@ pub async fn submit(
         .await?
         .ok_or(ApiError::NotFound)?;
     if conversion_of(&mut tx, &row).await? == ConversionModel::OnSubmit {
-        let deal = convert(&mut tx, Actor::User(p), &row, &assessment).await?;
+        let deal = convert(app, &mut tx, Actor::User(p), &row, &assessment).await?;
         row.deal_id = Some(deal);
         store::save_registration(&mut tx, &row).await?;
         row.version += 1;
@@ -542,6 +542,7 @@ async fn protection_days(
 /// by that account's owner, else the next sales rep in turn; in the first open stage, linked
 /// to the partner as `registered` with the submitter responsible.
 async fn convert(
+    app: &App,
     tx: &mut Tx,
     actor: Actor<'_>,
     r: &RegistrationRow,
@@ -618,6 +619,7 @@ async fn convert(
         Some(&r.submitted_by),
     )
     .await?;
+    crate::app::commissions::on_deal_changed(app, tx, &deal_id).await?;
     let actor_id = match actor {
         Actor::User(p) => Some(p.user_id.to_string()),
         _ => None,
@@ -883,7 +885,7 @@ async fn approve_in(
     let now = time::now();
     if r.deal_id.is_none() {
         let a = assess(tx, &r.company, r.website.as_deref(), Some(&r.id)).await?;
-        r.deal_id = Some(convert(tx, Actor::User(p), &r, &a).await?);
+        r.deal_id = Some(convert(app, tx, Actor::User(p), &r, &a).await?);
     }
     r.status = RegistrationStatus::Approved;
     r.decided_by = Some(p.user_id.to_string());
@@ -1007,6 +1009,7 @@ pub async fn reject(
     if let Some(deal) = &r.deal_id {
         // Submission made the deal; the partner's claim on it ends with the rejection.
         deals::unlink_partner(&mut tx, deal, &r.account_id).await?;
+        crate::app::commissions::on_deal_changed(app, &mut tx, deal).await?;
     }
     if !store::save_registration(&mut tx, &r).await? {
         return Err(ApiError::Conflict(

@@ -6,6 +6,7 @@ use portcullis_shared::{Permission, Role};
 use crate::app::Operator;
 use crate::auth::Principal;
 use crate::error::ApiError;
+use crate::storage::commissions::CommissionScope;
 use crate::storage::partners::ProgrammeScope;
 use crate::storage::{AccountScope, CompanyScope, DealScope, UserScope};
 
@@ -186,19 +187,74 @@ pub mod require {
         }
     }
 
-    /// Decides registrations, moves referrals on, configures the programme:
-    /// administrators, managers and channel managers.
-    pub fn run_programme(p: &Principal) -> Result<(), ApiError> {
-        if matches!(p.role, Role::Admin | Role::Manager | Role::ChannelManager) {
+    /// Changes the pipeline's stages, and locked contract fields: administrators and managers.
+    pub fn manage_pipeline(p: &Principal) -> Result<(), ApiError> {
+        if matches!(p.role, Role::Admin | Role::Manager) {
             Ok(())
         } else {
             Err(ApiError::Forbidden)
         }
     }
 
-    /// Changes the pipeline's stages, and locked contract fields: administrators and managers.
-    pub fn manage_pipeline(p: &Principal) -> Result<(), ApiError> {
-        if matches!(p.role, Role::Admin | Role::Manager) {
+    /// Reads a partner programme figure guarded by `permission` (commissions, tier status):
+    /// partner users and administrators holding it, for their own organisation (naming
+    /// another answers 404; a partner user of an organisation set to "own deals only", for
+    /// the deals they are responsible for); internal users for the account they name, or
+    /// every account.
+    pub fn partner_figures(
+        p: &Principal,
+        permission: Permission,
+        account: Option<&str>,
+    ) -> Result<CommissionScope, ApiError> {
+        match (p.role, &p.account_id) {
+            (Role::PartnerUser | Role::PartnerAdmin, Some(own)) if p.granted(permission) => {
+                match account {
+                    Some(a) if a != own.as_str() => Err(ApiError::NotFound),
+                    // A partner user who sees only their own deals sees only their figures.
+                    _ if p.role == Role::PartnerUser && p.own_deals_only => {
+                        Ok(CommissionScope::Responsible {
+                            account: own.to_string(),
+                            user: p.user_id.to_string(),
+                        })
+                    }
+                    _ => Ok(CommissionScope::Account(own.to_string())),
+                }
+            }
+            (role, _) if role.is_internal() => Ok(match account {
+                Some(a) => CommissionScope::Account(a.to_owned()),
+                None => CommissionScope::All,
+            }),
+            _ => Err(ApiError::Forbidden),
+        }
+    }
+
+    /// Exports a partner's commission statement: as `partner_figures` with "View
+    /// commissions", and partners also need "Export reports".
+    pub fn export_statements(
+        p: &Principal,
+        account: Option<&str>,
+    ) -> Result<CommissionScope, ApiError> {
+        if !p.role.is_internal() && !p.granted(Permission::ExportReports) {
+            return Err(ApiError::Forbidden);
+        }
+        partner_figures(p, Permission::ViewCommissions, account)
+    }
+
+    /// Runs the partner programme (deciding registrations, moving referrals on, commission
+    /// plans, rates, overrides, tiers, every partner's commissions): administrators,
+    /// managers and channel managers.
+    pub fn run_programme(p: &Principal) -> Result<CommissionScope, ApiError> {
+        if matches!(p.role, Role::Admin | Role::Manager | Role::ChannelManager) {
+            Ok(CommissionScope::All)
+        } else {
+            Err(ApiError::Forbidden)
+        }
+    }
+
+    /// Records commission payouts: administrators only (managers and channel managers may
+    /// read them).
+    pub fn record_payouts(p: &Principal) -> Result<(), ApiError> {
+        if p.role == Role::Admin {
             Ok(())
         } else {
             Err(ApiError::Forbidden)

@@ -1,6 +1,8 @@
 //! Domain types: validated values and rules, no I/O.
 
+pub mod commissions;
 pub mod matching;
 pub mod permissions;
 pub mod portal;
 pub mod receipts;
+pub mod tiers;

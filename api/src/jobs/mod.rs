@@ -21,6 +21,8 @@ pub mod kind {
     /// Expires deal registrations whose protection elapsed and reminds partners 14 and 3
     /// days before (recurring, hourly).
     pub const PROTECTION: &str = "registrations.protection";
+    /// Recomputes every partner account's tier (recurring, daily).
+    pub const TIERS_RECOMPUTE: &str = "tiers.recompute";
 }
 
 /// A recurring job: one occurrence per period, agreed on by every node through the
@@ -44,6 +46,11 @@ const RECURRING: &[Recurring] = &[
     },
     Recurring {
         kind: kind::PRUNE,
+        every: Duration::from_secs(24 * 3600),
+        max_attempts: 3,
+    },
+    Recurring {
+        kind: kind::TIERS_RECOMPUTE,
         every: Duration::from_secs(24 * 3600),
         max_attempts: 3,
     },
@@ -156,6 +163,16 @@ async fn run(app: &App, mailer: Option<&Mailer>, job: &JobRow) -> Result<(), Str
         kind::PROTECTION => app::registrations::sweep_protection(app, &operator)
             .await
             .map(|n| tracing::debug!(changed = n, "registration protection swept"))
+            .map_err(|e| e.to_string()),
+        kind::TIERS_RECOMPUTE => app::tiers::recompute(app, app::Actor::Operator(&operator))
+            .await
+            .map(|r| {
+                tracing::debug!(
+                    accounts = r.accounts,
+                    changes = r.changes.len(),
+                    "tiers recomputed"
+                )
+            })
             .map_err(|e| e.to_string()),
         other => Err(format!("no handler for job kind {other:?}")),
     }

@@ -4,6 +4,7 @@
 pub mod access_requests;
 pub mod admin;
 pub mod auth;
+pub mod commissions;
 pub mod deals;
 pub mod fallback;
 pub mod health;
@@ -90,5 +91,15 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(partners::read_all_notifications)
         .service(receipts::list_receipt_keys)
         .service(receipts::verify_receipt)
+        .service(commissions::commission_summary)
+        .service(commissions::list_commissions)
+        .service(commissions::list_commission_payouts)
+        .service(commissions::get_commission_payout)
+        .service(commissions::commission_rates)
+        .service(commissions::commission_projection)
+        .service(commissions::commission_statement_csv)
+        .service(commissions::commission_statement_pdf)
+        .service(commissions::get_commission)
+        .service(commissions::tier_status)
         .configure(admin::routes);
 }

@@ -3,6 +3,7 @@
 pub mod access_requests;
 pub mod accounts;
 pub mod audit;
+pub mod commissions;
 pub mod deals;
 pub mod invitations;
 pub mod jobs;
@@ -15,6 +16,7 @@ pub mod receipt_keys;
 pub mod scope;
 pub mod sessions;
 pub mod sql;
+pub mod tiers;
 pub mod users;
 
 pub use deals::DealScope;

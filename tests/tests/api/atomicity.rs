@@ -283,7 +283,11 @@ async fn approving_a_registration_commits_whole_or_not_at_all(app: TestApp) {
     app.seed_demo().await;
     let partner = app.login_demo("partner@northwind.example").await;
     let res = app
-        .post_as(&partner.token, "/api/v1/registrations", &prospect("Atomic Approvals Ltd", "atomic-approvals.co.uk"))
+        .post_as(
+            &partner.token,
+            "/api/v1/registrations",
+            &prospect("Atomic Approvals Ltd", "atomic-approvals.co.uk"),
+        )
         .await;
     assert_eq!(res.status(), 201);
     let id = res.json::<serde_json::Value>().await.expect("json")["registration"]["id"]
@@ -292,8 +296,12 @@ async fn approving_a_registration_commits_whole_or_not_at_all(app: TestApp) {
         .to_owned();
     let channel = app.login_demo("channel@portcullis.example").await;
     leaves_nothing_behind(&app, "registration.approve", || async {
-        app.post_as(&channel.token, &format!("/api/v1/registrations/{id}/approve"), &json!({}))
-            .await
+        app.post_as(
+            &channel.token,
+            &format!("/api/v1/registrations/{id}/approve"),
+            &json!({}),
+        )
+        .await
     })
     .await;
 }

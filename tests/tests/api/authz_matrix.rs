@@ -427,6 +427,7 @@ fn every_operation_of_the_api_has_a_case() {
             crate::deals::operations()
                 .into_iter()
                 .chain(crate::registrations::operations())
+                .chain(crate::commissions::operations())
                 .map(|(m, p)| (m, spec_path(&p))),
         )
         .collect();

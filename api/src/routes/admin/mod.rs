@@ -6,6 +6,7 @@ pub mod audit;
 pub mod jobs;
 pub mod permissions;
 pub mod portals;
+pub mod programme;
 pub mod users;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -37,5 +38,22 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(audit::export_audit_csv)
         .service(audit::verify_audit_chain)
         .service(jobs::list_jobs)
-        .service(jobs::retry_job);
+        .service(jobs::retry_job)
+        .service(programme::list_commission_plans)
+        .service(programme::create_commission_plan)
+        .service(programme::update_commission_plan)
+        .service(programme::set_commission_plan_rates)
+        .service(programme::set_account_commission_plan)
+        .service(programme::set_commission_override)
+        .service(programme::clear_commission_override)
+        .service(programme::list_all_commissions)
+        .service(programme::list_all_commission_payouts)
+        .service(programme::record_commission_payout)
+        .service(programme::list_tiers)
+        .service(programme::create_tier)
+        .service(programme::recompute_tiers)
+        .service(programme::update_tier)
+        .service(programme::delete_tier)
+        .service(programme::set_tier_override)
+        .service(programme::clear_tier_override);
 }
