@@ -1191,46 +1191,6 @@ async fn load(
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn partner_deals_follow_the_reference_skew() {
-        let counts = partner_deal_counts(2_000, 600_000);
-        assert_eq!(counts.iter().sum::<usize>(), 600_000);
-        let mut sorted = counts.clone();
-        sorted.sort_unstable();
-        let busiest = *sorted.last().expect("partners");
-        let median = sorted[1_000];
-        assert!((13_000..=14_000).contains(&busiest), "busiest {busiest}");
-        assert!((180..=220).contains(&median), "median {median}");
-    }
-
-    #[test]
-    fn the_generator_is_deterministic_and_in_range() {
-        let (mut a, mut b) = (Rng::new(7), Rng::new(7));
-        for _ in 0..1000 {
-            assert_eq!(a.next(), b.next());
-            assert!(a.below(10) < 10);
-            b.below(10);
-        }
-        let id = a.uuid_v7(1_700_000_000_000_000);
-        assert_eq!(
-            uuid::Uuid::parse_str(&id).map(|u| u.get_version_num()).ok(),
-            Some(7)
-        );
-    }
-
-    #[test]
-    fn inserts_number_their_placeholders() {
-        assert_eq!(
-            insert_sql("t", &["a", "b"], 2),
-            "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)"
-        );
-    }
-}
-
 /// Adds the partner programme's share of the reference workload to a seeded bench database:
 /// `n` deal registrations by the bench partners (a tenth of them of existing customers, a
 /// twentieth duplicates of another registration), in every status, with their conflict-check
@@ -1400,4 +1360,44 @@ pub async fn seed_registrations(db: &Db, n: usize) -> anyhow::Result<usize> {
     conn.execute("ANALYZE").await?;
     conn.close().await?;
     Ok(n - have as usize)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partner_deals_follow_the_reference_skew() {
+        let counts = partner_deal_counts(2_000, 600_000);
+        assert_eq!(counts.iter().sum::<usize>(), 600_000);
+        let mut sorted = counts.clone();
+        sorted.sort_unstable();
+        let busiest = *sorted.last().expect("partners");
+        let median = sorted[1_000];
+        assert!((13_000..=14_000).contains(&busiest), "busiest {busiest}");
+        assert!((180..=220).contains(&median), "median {median}");
+    }
+
+    #[test]
+    fn the_generator_is_deterministic_and_in_range() {
+        let (mut a, mut b) = (Rng::new(7), Rng::new(7));
+        for _ in 0..1000 {
+            assert_eq!(a.next(), b.next());
+            assert!(a.below(10) < 10);
+            b.below(10);
+        }
+        let id = a.uuid_v7(1_700_000_000_000_000);
+        assert_eq!(
+            uuid::Uuid::parse_str(&id).map(|u| u.get_version_num()).ok(),
+            Some(7)
+        );
+    }
+
+    #[test]
+    fn inserts_number_their_placeholders() {
+        assert_eq!(
+            insert_sql("t", &["a", "b"], 2),
+            "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)"
+        );
+    }
 }
