@@ -520,6 +520,46 @@ pub struct TaskPage {
     pub next_cursor: Option<String>,
 }
 
+/// How many registrations are in one status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct StatusCount {
+    pub status: RegistrationStatus,
+    pub count: i64,
+}
+
+/// Deals and their amount in one currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct DealTotal {
+    pub amount: Money,
+    pub deals: i64,
+}
+
+/// A partner organisation's programme at a glance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct PartnerDashboard {
+    pub account_id: AccountId,
+    pub account_name: String,
+    /// Registrations by status (every status, zero included).
+    pub registrations: Vec<StatusCount>,
+    /// Approved (including since won, lost or expired) out of all decided, in percent;
+    /// absent before the first decision.
+    pub approval_rate_percent: Option<i64>,
+    /// Open deals the organisation is linked to, per currency.
+    pub pipeline: Vec<DealTotal>,
+    /// Deals won over the last 12 months, per currency.
+    pub won_last_12_months: Vec<DealTotal>,
+    /// With "View commissions".
+    pub commissions: Option<crate::commissions::CommissionSummary>,
+    /// With "View partner tier status".
+    pub tier: Option<crate::tiers::TierStatus>,
+    pub unread_notifications: i64,
+    /// The latest notifications (up to five).
+    pub notifications: Vec<crate::notifications::Notification>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod commissions;
+pub mod dashboard;
 pub mod deals;
 pub mod invitations;
 pub mod jobs;

@@ -89,6 +89,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(partners::list_notifications)
         .service(partners::read_notification)
         .service(partners::read_all_notifications)
+        .service(partners::partner_dashboard)
         .service(receipts::list_receipt_keys)
         .service(receipts::verify_receipt)
         .service(commissions::commission_summary)

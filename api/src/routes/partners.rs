@@ -7,9 +7,9 @@ use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use portcullis_shared::notifications::NotificationPage;
 use portcullis_shared::partners::{
     AppealInput, BulkApproveInput, BulkApproveResult, ConflictQuery, ConflictVerdict,
-    ProgrammeSettings, Referral, ReferralInput, ReferralPage, ReferralStatus, ReferralStatusInput,
-    Registration, RegistrationInput, RegistrationPage, RegistrationReview, RegistrationSubmitted,
-    RejectInput, TaskPage,
+    PartnerDashboard, ProgrammeSettings, Referral, ReferralInput, ReferralPage, ReferralStatus,
+    ReferralStatusInput, Registration, RegistrationInput, RegistrationPage, RegistrationReview,
+    RegistrationSubmitted, RejectInput, TaskPage,
 };
 use serde::Deserialize;
 
@@ -430,4 +430,29 @@ pub async fn read_all_notifications(
 ) -> Result<HttpResponse, ApiError> {
     app::notifications::mark_all_read(&app, &p).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct DashboardQuery {
+    /// Internal users: the partner account.
+    pub account: Option<String>,
+}
+
+/// A partner organisation's programme at a glance: registrations by status and approval
+/// rate, pipeline, wins, commissions, tier and notifications (partners: their own).
+#[utoipa::path(tag = "partners", security(("bearer" = [])), params(DashboardQuery), responses(
+    (status = 200, body = PartnerDashboard),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/partner/dashboard")]
+pub async fn partner_dashboard(
+    p: Principal,
+    app: web::Data<App>,
+    q: web::Query<DashboardQuery>,
+) -> Result<web::Json<PartnerDashboard>, ApiError> {
+    Ok(web::Json(
+        app::dashboard::partner(&app, &p, q.account.as_deref()).await?,
+    ))
 }

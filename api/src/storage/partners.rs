@@ -1045,3 +1045,36 @@ pub async fn remember_idempotency(
     .await?;
     Ok(())
 }
+
+// ---------------------------------------------------------------------------------------
+// The partner dashboard
+
+/// Deals linked to a partner organisation (or to one partner user of it) in stages of
+/// `category`, closed since `since` when given: `(currency, deals, total minor units)`.
+pub async fn linked_deal_totals(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    user_id: Option<&str>,
+    category: &'static str,
+    since: Option<Micros>,
+) -> Result<Vec<(String, i64, i64)>, sqlx::Error> {
+    let mut sql = Sql::new(
+        "SELECT d.currency, COUNT(*) AS n, CAST(SUM(d.amount_minor) AS BIGINT) AS total FROM deals d \
+         JOIN pipeline_stages s ON s.id = d.stage_id \
+         JOIN deal_partners dp ON dp.deal_id = d.id AND dp.account_id = ",
+    );
+    sql.bind(account_id);
+    if let Some(u) = user_id {
+        sql.push(" AND dp.partner_user_id = ").bind(u);
+    }
+    sql.push(" WHERE d.currency IS NOT NULL AND s.category = ")
+        .bind(category);
+    if let Some(t) = since {
+        sql.push(" AND d.closed_at >= ").bind(t);
+    }
+    sql.push(" GROUP BY d.currency ORDER BY d.currency");
+    let rows = sql.query().fetch_all(&mut *conn).await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("currency")?, r.try_get("n")?, r.try_get("total")?)))
+        .collect()
+}

@@ -463,6 +463,52 @@ async fn registration_flow(app: TestApp) {
     .await;
     assert_eq!(notes["unread"], 0);
     assert_eq!(notes["items"].as_array().expect("items").len(), 0);
+    // The dashboard: one won registration (approval rate 100 %), the win, the commission.
+    let dash = ok_json(app.get_as(&northwind, "/api/v1/partner/dashboard").await).await;
+    let won = dash["registrations"]
+        .as_array()
+        .expect("counts")
+        .iter()
+        .find(|c| c["status"] == "won")
+        .expect("won")
+        .clone();
+    assert_eq!(won["count"], 1, "{dash}");
+    assert_eq!(dash["approval_rate_percent"], 100);
+    let wins = dash["won_last_12_months"].as_array().expect("wins");
+    assert!(
+        wins.iter().any(|t| t["amount"]["currency"] == "EUR"
+            && t["amount"]["minor"].as_i64() >= Some(4_500_000)),
+        "{dash}"
+    );
+    assert!(
+        dash["commissions"]["totals"]
+            .as_array()
+            .is_some_and(|t| !t.is_empty()),
+        "{dash}"
+    );
+    assert!(dash["tier"].is_object(), "{dash}");
+    // Contoso's dashboard knows nothing of it; Northwind's is not Contoso's to read.
+    let theirs = app
+        .get_as(&contoso, "/api/v1/partner/dashboard")
+        .await
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        !theirs.contains("Northwind") && !theirs.contains("EUR"),
+        "{theirs}"
+    );
+    let northwind_account = app.account_id("Northwind Partners").await;
+    assert_problem(
+        app.get_as(
+            &contoso,
+            &format!("/api/v1/partner/dashboard?account={northwind_account}"),
+        )
+        .await,
+        404,
+        "not_found",
+    )
+    .await;
     // Every decision is in the audit log.
     let trail: Vec<String> = app
         .audit_trail()
@@ -877,6 +923,8 @@ enum Who {
     RunnersAndRep,
     /// Administrators and managers.
     PortalManagers,
+    /// Partners (their own organisation) and internal users.
+    PartnersAndStaff,
     Staff,
     Anyone,
 }
@@ -892,6 +940,7 @@ impl Who {
             Who::Runners => runner,
             Who::RunnersAndRep => runner || role == Role::SalesRep,
             Who::PortalManagers => matches!(role, Role::Admin | Role::Manager),
+            Who::PartnersAndStaff => partner || role.is_internal(),
             Who::Staff => role.is_internal(),
             Who::Anyone => true,
         }
@@ -1032,6 +1081,13 @@ fn cases() -> Vec<Case> {
         c(Method::GET, "/api/v1/tasks", Staff, 200, none),
         c(Method::GET, "/api/v1/me/notifications", Anyone, 200, none),
         c(
+            Method::GET,
+            "/api/v1/partner/dashboard?account={partner_account}",
+            PartnersAndStaff,
+            200,
+            none,
+        ),
+        c(
             Method::POST,
             "/api/v1/me/notifications/read",
             Anyone,
@@ -1105,6 +1161,8 @@ async fn fresh_referral(app: &TestApp, email: &str, n: usize) -> String {
 async fn every_programme_endpoint_answers_every_role_and_object(app: TestApp) {
     app.seed_demo().await;
     let portal = app.portal_id("partners").await;
+    let northwind_account = app.account_id("Northwind Partners").await;
+    let contoso_account = app.account_id("Contoso Resellers").await;
     let registration = fresh(&app, NORTHWIND, 0).await;
     let foreign_registration = fresh(&app, CONTOSO, 1).await;
     let referral = fresh_referral(&app, NORTHWIND, 0).await;
@@ -1166,6 +1224,14 @@ async fn every_programme_endpoint_answers_every_role_and_object(app: TestApp) {
                     path = path.replace("{referral}", &pick(r));
                 }
                 path = path.replace("{portal}", &portal);
+                if path.contains("{partner_account}") {
+                    let a = match object {
+                        Object::Foreign => contoso_account.clone(),
+                        Object::Missing => ghost.to_owned(),
+                        Object::Own => northwind_account.clone(),
+                    };
+                    path = path.replace("{partner_account}", &a);
+                }
                 let token = match who {
                     Some(role) => Some(token(&app, caller(role)).await),
                     None => None,
