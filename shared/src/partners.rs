@@ -171,12 +171,9 @@ pub fn is_iso_date(date: &str) -> bool {
     (1..=days).contains(&d) && date[..4].bytes().all(|c| c.is_ascii_digit())
 }
 
-/// The registration form's rules. `today` is `YYYY-MM-DD` (the server's date in UTC; the
-/// web app passes the browser's), so a close date in the past is refused.
-pub fn check_registration(input: &RegistrationInput, today: &str) -> Vec<FieldError> {
-    let mut errors = Vec::new();
-    check_text("company", &input.company, 200, &mut errors);
-    if let Some(w) = input.website.as_deref().filter(|w| !w.trim().is_empty())
+/// An optional website (`website`): a plausible web address when given.
+fn check_website(website: Option<&str>, errors: &mut Vec<FieldError>) {
+    if let Some(w) = website.filter(|w| !w.trim().is_empty())
         && !is_plausible_website(w)
     {
         errors.push(FieldError::new(
@@ -185,6 +182,27 @@ pub fn check_registration(input: &RegistrationInput, today: &str) -> Vec<FieldEr
             "must be a web address such as acme.com",
         ));
     }
+}
+
+/// An optional phone number (`contact_phone`).
+fn check_phone(phone: Option<&str>, errors: &mut Vec<FieldError>) {
+    if let Some(p) = phone.filter(|p| !p.trim().is_empty())
+        && !is_plausible_phone(p.trim())
+    {
+        errors.push(FieldError::new(
+            "contact_phone",
+            FieldCode::InvalidFormat,
+            "must be a phone number (digits, spaces, + - ( ) .)",
+        ));
+    }
+}
+
+/// The registration form's rules. `today` is `YYYY-MM-DD` (the server's date in UTC; the
+/// web app passes the browser's), so a close date in the past is refused.
+pub fn check_registration(input: &RegistrationInput, today: &str) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    check_text("company", &input.company, 200, &mut errors);
+    check_website(input.website.as_deref(), &mut errors);
     check_text("contact_name", &input.contact_name, 100, &mut errors);
     if input.contact_email.trim().is_empty() {
         errors.push(FieldError::new(
@@ -199,18 +217,7 @@ pub fn check_registration(input: &RegistrationInput, today: &str) -> Vec<FieldEr
             "must be an email address",
         ));
     }
-    if let Some(p) = input
-        .contact_phone
-        .as_deref()
-        .filter(|p| !p.trim().is_empty())
-        && !is_plausible_phone(p.trim())
-    {
-        errors.push(FieldError::new(
-            "contact_phone",
-            FieldCode::InvalidFormat,
-            "must be a phone number (digits, spaces, + - ( ) .)",
-        ));
-    }
+    check_phone(input.contact_phone.as_deref(), &mut errors);
     if input.amount.minor <= 0 {
         errors.push(FieldError::new(
             "amount",
@@ -408,15 +415,7 @@ pub struct ReferralInput {
 pub fn check_referral(input: &ReferralInput) -> Vec<FieldError> {
     let mut errors = Vec::new();
     check_text("company", &input.company, 200, &mut errors);
-    if let Some(w) = input.website.as_deref().filter(|w| !w.trim().is_empty())
-        && !is_plausible_website(w)
-    {
-        errors.push(FieldError::new(
-            "website",
-            FieldCode::InvalidFormat,
-            "must be a web address such as acme.com",
-        ));
-    }
+    check_website(input.website.as_deref(), &mut errors);
     check_text("contact_name", &input.contact_name, 100, &mut errors);
     if !is_plausible_email(input.contact_email.trim()) {
         errors.push(FieldError::new(
@@ -425,18 +424,7 @@ pub fn check_referral(input: &ReferralInput) -> Vec<FieldError> {
             "must be an email address",
         ));
     }
-    if let Some(p) = input
-        .contact_phone
-        .as_deref()
-        .filter(|p| !p.trim().is_empty())
-        && !is_plausible_phone(p.trim())
-    {
-        errors.push(FieldError::new(
-            "contact_phone",
-            FieldCode::InvalidFormat,
-            "must be a phone number (digits, spaces, + - ( ) .)",
-        ));
-    }
+    check_phone(input.contact_phone.as_deref(), &mut errors);
     if input.notes.chars().count() > 4000 {
         errors.push(FieldError::new(
             "notes",

@@ -56,21 +56,8 @@ fn dto(r: ReferralRow) -> Referral {
 pub async fn submit(app: &App, p: &Principal, input: ReferralInput) -> Result<Referral, ApiError> {
     let account = require::register_deals(p)?;
     let mut errors = check_referral(&input);
-    let website = input
-        .website
-        .as_deref()
-        .map(str::trim)
-        .filter(|w| !w.is_empty());
-    if let Some(w) = website
-        && errors.iter().all(|e| e.field != "website")
-        && matching::registrable_domain(w).is_none()
-    {
-        errors.push(portcullis_shared::FieldError::new(
-            "website",
-            portcullis_shared::FieldCode::InvalidValue,
-            "must be a public web address (a registrable domain)",
-        ));
-    }
+    let website =
+        crate::app::registrations::check_registrable(input.website.as_deref(), &mut errors);
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
@@ -318,30 +305,8 @@ pub async fn attribute_deal(
     deal_id: &str,
     account_id: &str,
 ) -> Result<(), ApiError> {
-    let Some((name, domain)) = account_subject(tx, account_id).await? else {
-        return Ok(());
-    };
-    let (name_key, domain, keys) = subject_of(&name, domain.as_deref());
-    let me = Subject {
-        name: &name_key,
-        domain: domain.as_deref(),
-    };
-    let ids: Vec<String> = store::candidates(tx, &keys, 200)
-        .await?
-        .into_iter()
-        .filter(|(k, _)| k == "referral")
-        .map(|(_, id)| id)
-        .collect();
-    for mut r in store::open_referrals(tx, &ids).await? {
+    for (mut r, similar) in open_referrals_like(tx, account_id).await? {
         let linked = r.matched_account_id.as_deref() == Some(account_id);
-        let similar = matching::compare(
-            &me,
-            &Subject {
-                name: &r.company_key,
-                domain: r.domain.as_deref(),
-            },
-        )
-        .is_some();
         if !(linked || similar) {
             continue;
         }
@@ -386,31 +351,8 @@ pub async fn attribute_account(
     actor: Actor<'_>,
     account_id: &str,
 ) -> Result<(), ApiError> {
-    let Some((name, domain)) = account_subject(tx, account_id).await? else {
-        return Ok(());
-    };
-    let (name_key, domain, keys) = subject_of(&name, domain.as_deref());
-    let me = Subject {
-        name: &name_key,
-        domain: domain.as_deref(),
-    };
-    let ids: Vec<String> = store::candidates(tx, &keys, 200)
-        .await?
-        .into_iter()
-        .filter(|(k, _)| k == "referral")
-        .map(|(_, id)| id)
-        .collect();
-    for mut r in store::open_referrals(tx, &ids).await? {
-        if r.matched_account_id.is_some()
-            || matching::compare(
-                &me,
-                &Subject {
-                    name: &r.company_key,
-                    domain: r.domain.as_deref(),
-                },
-            )
-            .is_none()
-        {
+    for (mut r, similar) in open_referrals_like(tx, account_id).await? {
+        if r.matched_account_id.is_some() || !similar {
             continue;
         }
         r.matched_account_id = Some(account_id.to_owned());
@@ -428,6 +370,40 @@ pub async fn attribute_account(
         break;
     }
     Ok(())
+}
+
+/// Open referrals sharing a key with an account, each with whether its prospect matches the
+/// account by name or domain.
+async fn open_referrals_like(
+    conn: &mut sqlx::AnyConnection,
+    account_id: &str,
+) -> Result<Vec<(ReferralRow, bool)>, ApiError> {
+    let Some((name, domain)) = account_subject(conn, account_id).await? else {
+        return Ok(Vec::new());
+    };
+    let (name_key, domain, keys) = subject_of(&name, domain.as_deref());
+    let me = Subject {
+        name: &name_key,
+        domain: domain.as_deref(),
+    };
+    let ids: Vec<String> = store::candidates(conn, &keys, 200)
+        .await?
+        .into_iter()
+        .filter(|(k, _)| k == "referral")
+        .map(|(_, id)| id)
+        .collect();
+    Ok(store::open_referrals(conn, &ids)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let them = Subject {
+                name: &r.company_key,
+                domain: r.domain.as_deref(),
+            };
+            let similar = matching::compare(&me, &them).is_some();
+            (r, similar)
+        })
+        .collect())
 }
 
 async fn account_subject(

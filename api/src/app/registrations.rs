@@ -340,21 +340,7 @@ pub async fn submit(
 ) -> Result<Submitted, ApiError> {
     let account = require::register_deals(p)?;
     let mut errors = check_registration(&input, &today());
-    let website = input
-        .website
-        .as_deref()
-        .map(str::trim)
-        .filter(|w| !w.is_empty());
-    if let Some(w) = website
-        && errors.iter().all(|e| e.field != "website")
-        && matching::registrable_domain(w).is_none()
-    {
-        errors.push(FieldError::new(
-            "website",
-            FieldCode::InvalidValue,
-            "must be a public web address (a registrable domain)",
-        ));
-    }
+    let website = check_registrable(input.website.as_deref(), &mut errors);
     if let Some(k) = idempotency_key
         && (k.is_empty() || k.len() > 255)
     {
@@ -504,6 +490,26 @@ pub async fn submit(
         created: true,
         body,
     })
+}
+
+/// The website as given (trimmed, if any), with an error when it has no registrable domain
+/// and no other error was found in it already.
+pub fn check_registrable<'a>(
+    website: Option<&'a str>,
+    errors: &mut Vec<FieldError>,
+) -> Option<&'a str> {
+    let website = website.map(str::trim).filter(|w| !w.is_empty());
+    if let Some(w) = website
+        && errors.iter().all(|e| e.field != "website")
+        && matching::registrable_domain(w).is_none()
+    {
+        errors.push(FieldError::new(
+            "website",
+            FieldCode::InvalidValue,
+            "must be a public web address (a registrable domain)",
+        ));
+    }
+    website
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -904,21 +910,16 @@ async fn approve_in(
             .details(json!({ "deal_id": r.deal_id, "protection_days": days })),
     )
     .await?;
-    notifications::to_partner(
+    tell_partner(
         app,
         tx,
-        &r.account_id,
-        Some(&r.submitted_by),
-        &Notice {
-            kind: "registration.approved",
-            topic: Topic::DealUpdates,
-            title: format!("Registration of {} approved", r.company),
-            body: format!(
-                "It is protected for you until {}.",
-                date_of(now + days * DAY)
-            ),
-            link: format!("/registrations/{}", r.id),
-        },
+        &r,
+        "registration.approved",
+        format!("Registration of {} approved", r.company),
+        format!(
+            "It is protected for you until {}.",
+            date_of(now + days * DAY)
+        ),
     )
     .await?;
     Ok(r)
@@ -1022,18 +1023,13 @@ pub async fn reject(
             .details(json!({ "reason": reason })),
     )
     .await?;
-    notifications::to_partner(
+    tell_partner(
         app,
         &mut tx,
-        &r.account_id,
-        Some(&r.submitted_by),
-        &Notice {
-            kind: "registration.rejected",
-            topic: Topic::DealUpdates,
-            title: format!("Registration of {} rejected", r.company),
-            body: format!("Reason: {reason} You may appeal once."),
-            link: format!("/registrations/{}", r.id),
-        },
+        &r,
+        "registration.rejected",
+        format!("Registration of {} rejected", r.company),
+        format!("Reason: {reason} You may appeal once."),
     )
     .await?;
     let r = store::registration_in(&mut tx, &ProgrammeScope::All, id)
@@ -1086,18 +1082,13 @@ pub async fn appeal(
             .details(json!({ "statement": statement })),
     )
     .await?;
-    notifications::to_partner(
+    tell_partner(
         app,
         &mut tx,
-        &r.account_id,
-        Some(&r.submitted_by),
-        &Notice {
-            kind: "registration.appealed",
-            topic: Topic::DealUpdates,
-            title: format!("Appeal for {} received", r.company),
-            body: "The registration is back in review.".into(),
-            link: format!("/registrations/{}", r.id),
-        },
+        &r,
+        "registration.appealed",
+        format!("Appeal for {} received", r.company),
+        "The registration is back in review.".into(),
     )
     .await?;
     let r = store::registration_in(&mut tx, &scope, id)
@@ -1133,34 +1124,29 @@ pub async fn deal_closed(
                 .details(json!({ "deal_id": deal_id })),
         )
         .await?;
-        notifications::to_partner(
+        tell_partner(
             app,
             tx,
-            &r.account_id,
-            Some(&r.submitted_by),
-            &Notice {
-                kind: if to == RegistrationStatus::Won {
-                    "registration.won"
-                } else {
-                    "registration.lost"
-                },
-                topic: Topic::DealUpdates,
-                title: format!(
-                    "{} {}",
-                    r.company,
-                    if to == RegistrationStatus::Won {
-                        "won"
-                    } else {
-                        "lost"
-                    }
-                ),
-                body: format!(
-                    "The deal from your registration of {} closed {}.",
-                    r.company,
-                    to.as_str()
-                ),
-                link: format!("/registrations/{}", r.id),
+            &r,
+            if to == RegistrationStatus::Won {
+                "registration.won"
+            } else {
+                "registration.lost"
             },
+            format!(
+                "{} {}",
+                r.company,
+                if to == RegistrationStatus::Won {
+                    "won"
+                } else {
+                    "lost"
+                }
+            ),
+            format!(
+                "The deal from your registration of {} closed {}.",
+                r.company,
+                to.as_str()
+            ),
         )
         .await?;
     }
@@ -1221,6 +1207,25 @@ pub async fn sweep_protection(
         changed += 1;
     }
     Ok(changed)
+}
+
+/// Tells the registration's partner (its administrators and the submitter) what happened.
+async fn tell_partner(
+    app: &App,
+    tx: &mut Tx,
+    r: &RegistrationRow,
+    kind: &'static str,
+    title: String,
+    body: String,
+) -> Result<(), ApiError> {
+    let notice = Notice {
+        kind,
+        topic: Topic::DealUpdates,
+        title,
+        body,
+        link: format!("/registrations/{}", r.id),
+    };
+    notifications::to_partner(app, tx, &r.account_id, Some(&r.submitted_by), &notice).await
 }
 
 fn reminder(r: &RegistrationRow, until: Micros) -> Notice {
