@@ -534,7 +534,7 @@ async fn protection_days(
     r: &RegistrationRow,
 ) -> Result<i64, ApiError> {
     if let Some(days) = store::tier_protection_days(conn, &r.account_id).await? {
-        return Ok(days);
+        return Ok(days.clamp(1, 3650));
     }
     Ok(match &r.portal_id {
         Some(portal) => store::programme_settings(conn, portal)
@@ -793,7 +793,7 @@ fn filter_of(
         statuses: q.status.or(default_status).into_iter().collect(),
         account_id: q.account_id.clone(),
         region: q.region.clone(),
-        submitted_before: q.min_age_days.map(|d| time::now() - d.max(0) * DAY),
+        submitted_before: q.min_age_days.map(|d| time::now() - d.clamp(0, 36_500) * DAY),
         conflicted: q.conflicted,
     }
 }
