@@ -1162,7 +1162,12 @@ pub async fn update(
     {
         crate::app::commissions::on_deal_changed(app, &mut tx, id).await?;
     }
-    // The change may take the deal out of a rep's reach (a new owner): answer as stored.
+    answer(tx, p, id).await
+}
+
+/// The deal as stored, as `p` may see it, once a change to it is done; commits `tx`. Read in
+/// full scope: the change may have taken it out of the caller's (a new owner).
+async fn answer(mut tx: Tx, p: &Principal, id: &str) -> Result<Deal, ApiError> {
     let row = deals::get(&mut tx, &DealScope::All, id)
         .await?
         .ok_or(ApiError::NotFound)?;
@@ -1304,11 +1309,7 @@ pub async fn share(
             .details(json!({ "amount_shared": f.amount_shared, "invited": invited })),
     )
     .await?;
-    let row = deals::get(&mut tx, &DealScope::All, id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    let deal = deal_dto(&mut tx, p, row).await?;
-    tx.commit().await?;
+    let deal = answer(tx, p, id).await?;
     Ok(ShareOutcome { deal, invited })
 }
 
@@ -1338,12 +1339,7 @@ pub async fn unshare(app: &App, p: &Principal, id: &str) -> Result<Deal, ApiErro
         tx.audit(Audit::new(Actor::User(p), "deal.unshare").object("deal", id))
             .await?;
     }
-    let row = deals::get(&mut tx, &DealScope::All, id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    let deal = deal_dto(&mut tx, p, row).await?;
-    tx.commit().await?;
-    Ok(deal)
+    answer(tx, p, id).await
 }
 
 async fn record_internal(
@@ -1404,12 +1400,7 @@ pub async fn add_contact(
         )
         .await?;
     }
-    let row = deals::get(&mut tx, &DealScope::All, id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    let out = deal_dto(&mut tx, p, row).await?;
-    tx.commit().await?;
-    Ok(out)
+    answer(tx, p, id).await
 }
 
 /// Unlinks a contact from a deal.
@@ -1482,12 +1473,7 @@ pub async fn add_member(
         )
         .await?;
     }
-    let row = deals::get(&mut tx, &DealScope::All, id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    let out = deal_dto(&mut tx, p, row).await?;
-    tx.commit().await?;
-    Ok(out)
+    answer(tx, p, id).await
 }
 
 /// Removes a member from the deal team.
@@ -1583,12 +1569,7 @@ pub async fn link_partner(
     )
     .await?;
     crate::app::commissions::on_deal_changed(app, &mut tx, id).await?;
-    let row = deals::get(&mut tx, &DealScope::All, id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    let out = deal_dto(&mut tx, p, row).await?;
-    tx.commit().await?;
-    Ok(out)
+    answer(tx, p, id).await
 }
 
 /// Unlinks a partner organisation from a deal.

@@ -793,7 +793,9 @@ fn filter_of(
         statuses: q.status.or(default_status).into_iter().collect(),
         account_id: q.account_id.clone(),
         region: q.region.clone(),
-        submitted_before: q.min_age_days.map(|d| time::now() - d.clamp(0, 36_500) * DAY),
+        submitted_before: q
+            .min_age_days
+            .map(|d| time::now() - d.clamp(0, 36_500) * DAY),
         conflicted: q.conflicted,
     }
 }
