@@ -43,7 +43,6 @@ pub fn Bell(href: String) -> impl IntoView {
     };
     view! {
         <A href=href attr:class="bell">
-            <span aria-hidden="true" class="bell-icon">"🔔"</span>
             "Notifications"
             {move || (unread() > 0).then(|| view! {
                 " "<span class="count">{unread()}<span class="sr-only">" unread"</span></span>

@@ -184,7 +184,7 @@ pub fn RegisterDeal(base: String) -> impl IntoView {
         server_errors.set(Vec::new());
         if !all_errors.get_untracked().is_empty() {
             notice.set(Some(Err(
-                "Nothing was sent yet: please correct the fields marked below.".into(),
+                "Nothing was sent yet: please correct the marked fields.".into(),
             )));
             focus_first_invalid();
             return;
@@ -570,7 +570,7 @@ pub fn Referrals() -> impl IntoView {
         server_errors.set(Vec::new());
         if !all_errors.get_untracked().is_empty() {
             notice.set(Some(Err(
-                "Nothing was sent yet: please correct the fields marked below.".into(),
+                "Nothing was sent yet: please correct the marked fields.".into(),
             )));
             focus_first_invalid();
             return;
