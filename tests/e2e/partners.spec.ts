@@ -195,6 +195,14 @@ test('a partner registers a deal, a channel manager approves it, and the partner
   await expect(taken).not.toContainText('Northwind');
   await contoso.screenshot({ path: `${ARTIFACTS}/partners-conflict-other.png`, fullPage: true });
   await contoso.context().close();
+  // Contoso registers it anyway (through the API): the reviewer sees the two side by side.
+  const contosoApi = as(request, 'partner@contoso.example', 'partners');
+  const theirs = await contosoApi.post('/registrations', {
+    company: prospect, contact_name: 'Fred Fabrikam', contact_email: 'fred@fabrikam.com',
+    amount: { minor: 1_000_000, currency: 'USD' }, product_interest: 'Portcullis Team',
+    expected_close_date: '2099-06-30', description: 'Heard they are looking.',
+  });
+  expect(theirs.registration.conflict.conflict).toBe('other_partner');
 
   // The channel manager reviews it beside its matches and approves it from the queue.
   const channel = await (await browser.newContext()).newPage();
@@ -202,27 +210,35 @@ test('a partner registers a deal, a channel manager approves it, and the partner
   await consoleSignIn(channel, 'channel@portcullis.example');
   await channel.getByRole('navigation', { name: 'Administration' }).getByRole('link', { name: 'Registrations', exact: true }).click();
   await expect(channel.getByRole('heading', { name: 'Registrations', level: 1 })).toBeVisible();
-  const row = channel.getByRole('row', { name: new RegExp(prospect) });
+  const row = channel.getByRole('row', { name: new RegExp(prospect) }).filter({ hasText: 'Northwind Partners' });
+  const contosoRow = channel.getByRole('row', { name: new RegExp(prospect) }).filter({ hasText: 'Contoso Resellers' });
   await expect(row).toContainText('0 days');
-  await expect(row).toContainText('Northwind Partners');
+  await expect(row).toContainText('None');
+  await expect(contosoRow).toContainText('Another partner');
   await channel.getByLabel('Conflicts only').check();
   await expect(row).toHaveCount(0);
+  await expect(contosoRow).toHaveCount(1);
   await channel.getByLabel('Conflicts only').uncheck();
   await noAxeViolations(channel, 'queue');
   await shoot(channel, 'partners-queue');
   await row.getByRole('link', { name: prospect }).click();
   await expect(channel.getByRole('heading', { name: prospect, level: 1 })).toBeVisible();
-  await expect(channel.getByRole('region', { name: 'Matches' })).toBeVisible();
+  const matches = channel.getByRole('region', { name: 'Matches' });
+  const match = matches.getByRole('row', { name: /Registration/ }).filter({ hasText: 'Contoso Resellers' });
+  await expect(match).toContainText(prospect);
+  await expect(match).toContainText('Same name');
+  await expect(match).toContainText(/\d+%/);
   await expect(channel.getByRole('button', { name: 'Approve', exact: true })).toBeVisible();
   await channel.getByRole('button', { name: 'Reject' }).click();
   await expect(channel.getByText('A reason is required to reject.')).toBeVisible();
   await noAxeViolations(channel, 'review');
   await shoot(channel, 'partners-review');
   await channel.getByRole('link', { name: '← Approval queue' }).click();
-  await channel.getByLabel(`Select ${prospect}`).check();
+  await channel.getByLabel(`Select ${prospect} from Northwind Partners`).check();
   await channel.getByRole('button', { name: 'Approve selected (1)' }).click();
   await expect(channel.getByRole('status').filter({ hasText: 'Approved 1 registration.' })).toBeVisible();
-  await expect(channel.getByRole('row', { name: new RegExp(prospect) })).toHaveCount(0);
+  await expect(row).toHaveCount(0);
+  await expect(contosoRow).toHaveCount(1);
   expect(channelErrors).toEqual([]);
   await channel.context().close();
 

@@ -153,7 +153,7 @@ fn rows(items: Vec<Registration>, selected: RwSignal<Vec<String>>) -> AnyView {
                 view! { <tr>
                     <td data-label="Select">
                         <input type="checkbox" id=box_id.clone() prop:checked=checked on:change=toggle/>
-                        <label for=box_id class="sr-only">{format!("Select {}", r.company)}</label>
+                        <label for=box_id class="sr-only">{format!("Select {} from {}", r.company, r.account_name)}</label>
                     </td>
                     <td data-label="Prospect">
                         <A href=format!("/admin/registrations/{id}")>{r.company.clone()}</A>
@@ -260,6 +260,7 @@ fn Reviewed(registration: Registration, matches: Vec<RegistrationMatch>) -> impl
                             <div><dt>"Submitted"</dt><dd>{when(&reg.submitted_at)}" UTC"</dd></div>
                             {reg.protected_until.clone().map(|p| view! { <div><dt>"Protected until"</dt><dd>{day(&p)}</dd></div> })}
                         </dl>
+                        <p class="label">"Description"</p>
                         <p class="note-body">{reg.description.clone()}</p>
                         {reg.rejection_reason.clone().map(|why| view! { <p class="reason"><strong>"Rejected: "</strong>{why}</p> })}
                         {reg.appeal.clone().map(|a| view! { <p class="reason"><strong>"Appeal: "</strong>{a}</p> })}
