@@ -316,3 +316,35 @@ test('a partner refers a prospect and the rep is told and given a task', async (
   await noAxeViolations(rep, 'console notifications');
   expect(errors).toEqual([]);
 });
+
+test('a partner appeals a rejected registration once', async ({ page, request }) => {
+  const errors = watchErrors(page);
+  const stamp = Date.now();
+  const prospect = `Woodgrove ${stamp}`;
+  const nora = as(request, 'partner@northwind.example', 'partners');
+  const submitted = await nora.post('/registrations', {
+    company: prospect, website: `woodgrove-${stamp}.com`, contact_name: 'Wanda Woodgrove',
+    contact_email: `wanda@woodgrove-${stamp}.com`, amount: { minor: 5_000_000, currency: 'USD' },
+    product_interest: 'Portcullis Enterprise', expected_close_date: '2099-01-31', description: 'Bank-wide rollout.',
+  });
+  const id = submitted.registration.id;
+  await as(request, 'channel@portcullis.example').post(`/registrations/${id}/reject`, { reason: 'Our team already works with them.' });
+
+  await portalSignIn(page, 'partners', 'partner@northwind.example', 'Nora');
+  await page.getByRole('navigation', { name: 'Partner portal' }).getByRole('link', { name: 'My registrations' }).click();
+  const row = page.getByRole('row', { name: new RegExp(prospect) });
+  await expect(row).toContainText('Rejected');
+  await expect(row).toContainText('Reason: Our team already works with them.');
+  await row.getByRole('link', { name: 'Appeal' }).click();
+  await page.getByText('Appeal this decision').click();
+  await page.getByRole('button', { name: 'Send appeal' }).click();
+  await expect(page.getByRole('alert')).toContainText('Please say why');
+  await page.getByLabel(/Why should it be approved/).fill('We introduced them at our conference in October.');
+  await page.getByRole('button', { name: 'Send appeal' }).click();
+  await expect(page.getByText('Your appeal is being reviewed.')).toBeVisible();
+  await expect(page.getByText('Your appeal: We introduced them')).toBeVisible();
+  await expect(page.getByText('Appeal this decision')).toHaveCount(0);
+  await noAxeViolations(page, 'appealed');
+  await shoot(page, 'partners-appealed');
+  expect(errors).toEqual([]);
+});

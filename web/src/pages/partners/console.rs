@@ -282,7 +282,7 @@ fn Reviewed(registration: Registration, matches: Vec<RegistrationMatch>) -> impl
                             </tr></thead>
                             <tbody>
                             {matches.into_iter().map(|m| view! { <tr>
-                                <td data-label="Kind">{kind_label(&m.kind)}{m.status.map(|s| view! { <br/><span class="muted small">{s}</span> })}</td>
+                                <td data-label="Kind">{words(&m.kind)}{m.status.map(|s| view! { <br/><span class="muted small">{words(&s)}</span> })}</td>
                                 <td data-label="Name">{m.name}{m.domain.map(|d| view! { <br/><span class="muted small">{d}</span> })}</td>
                                 <td data-label="Partner">{m.partner.unwrap_or_else(|| "—".into())}</td>
                                 <td data-label="Reason">{reason_label(m.reason)}</td>
@@ -315,13 +315,13 @@ fn Reviewed(registration: Registration, matches: Vec<RegistrationMatch>) -> impl
     }
 }
 
-fn kind_label(kind: &str) -> String {
-    match kind {
-        "account" => "Account".into(),
-        "deal" => "Deal".into(),
-        "registration" => "Registration".into(),
-        "referral" => "Referral".into(),
-        other => other.to_owned(),
+/// `in_progress` as `In progress`.
+fn words(code: &str) -> String {
+    let text = code.replace('_', " ");
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => text,
     }
 }
 
@@ -361,10 +361,10 @@ pub fn Tasks() -> impl IntoView {
                                 {t.deal_id.map(|d| view! { <br/><A href=format!("/admin/deals/{d}")>"Open the deal"</A> })}
                             </td>
                             <td data-label="Due">
-                                {t.due_at.as_deref().map(when).unwrap_or_else(|| "—".into())}
+                                {t.due_at.as_deref().map(|d| format!("{} UTC", when(d))).unwrap_or_else(|| "—".into())}
                                 {t.overdue.then(|| view! { " " <span class="badge rejected">"Overdue"</span> })}
                             </td>
-                            <td data-label="Status">{t.status.to_string().replace('_', " ")}</td>
+                            <td data-label="Status">{words(t.status.as_str())}</td>
                             <td data-label="Created">{day(&t.created_at)}</td>
                         </tr> }).collect_view()}
                         </tbody>

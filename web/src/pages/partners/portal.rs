@@ -197,6 +197,7 @@ pub fn RegisterDeal(base: String) -> impl IntoView {
                 Ok(s) => {
                     notice.set(None);
                     done.set(Some(s.registration));
+                    focus_on("#registration-title");
                 }
                 Err(e) => {
                     let text = if e.0.errors.is_empty() {
@@ -310,13 +311,18 @@ fn input_untracked(input: &impl Fn() -> RegistrationInput) -> RegistrationInput 
 
 /// Moves the keyboard to the first field with an error.
 fn focus_first_invalid() {
-    request_animation_frame(|| {
-        let field = web_sys::window()
+    focus_on("[aria-invalid='true']");
+}
+
+/// Moves the keyboard to the first element matching `selector` once it is drawn.
+fn focus_on(selector: &'static str) {
+    request_animation_frame(move || {
+        let target = web_sys::window()
             .and_then(|w| w.document())
-            .and_then(|d| d.query_selector("[aria-invalid='true']").ok().flatten())
+            .and_then(|d| d.query_selector(selector).ok().flatten())
             .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok());
-        if let Some(field) = field {
-            let _ = field.focus();
+        if let Some(target) = target {
+            let _ = target.focus();
         }
     });
 }
