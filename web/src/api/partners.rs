@@ -5,8 +5,9 @@ use gloo_net::http::Method;
 use portcullis_shared::partners::{
     AppealInput, BulkApproveInput, BulkApproveResult, ConflictVerdict, Referral, ReferralInput,
     ReferralPage, Registration, RegistrationInput, RegistrationPage, RegistrationReview,
-    RegistrationSubmitted, RejectInput, TaskPage,
+    RejectInput, TaskPage,
 };
+use serde::Deserialize;
 
 use super::{ApiError, signed};
 
@@ -20,11 +21,19 @@ pub fn check(
         .fetch()
 }
 
+/// What the app reads of a submission's answer (`RegistrationSubmitted`): the registration.
+/// The receipt in it is left unread, so that the app carries no parser for arbitrary JSON;
+/// the partner downloads the receipt as the file the server serves.
+#[derive(Deserialize)]
+pub struct Submitted {
+    pub registration: Registration,
+}
+
 /// Submits a registration; a repeat with the same `key` answers the first result.
 pub fn submit(
     body: &RegistrationInput,
     key: String,
-) -> impl Future<Output = Result<RegistrationSubmitted, ApiError>> + use<> {
+) -> impl Future<Output = Result<Submitted, ApiError>> + use<> {
     signed(Method::POST, "/registrations")
         .idempotency_key(key)
         .json(body)
