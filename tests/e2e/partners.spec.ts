@@ -40,23 +40,6 @@ function as(request: APIRequestContext, email: string, portal?: string) {
   };
 }
 
-type Api = ReturnType<typeof as>;
-
-async function account(api: Api, kind: string, name: string): Promise<string> {
-  const list = await api.get(`/admin/accounts?type=${kind}&limit=200`);
-  return list.items.find((a: { name: string }) => a.name === name).id;
-}
-
-async function openStages(api: Api): Promise<Stage[]> {
-  const pipeline = await api.get('/pipeline/stages');
-  return pipeline.stages.filter((s: Stage) => s.category === 'open');
-}
-
-async function userId(api: Api, email: string): Promise<string> {
-  const list = await api.get(`/admin/users?q=${encodeURIComponent(email)}`);
-  return list.items.find((u: { email: string }) => u.email === email).id;
-}
-
 function watchErrors(page: Page): string[] {
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -122,12 +105,6 @@ async function shoot(page: Page, name: string) {
   await page.screenshot({ path: `${ARTIFACTS}/${name}-mobile.png`, fullPage: true });
   await page.setViewportSize({ width: 1280, height: 800 });
 }
-
-async function dealId(api: Api, name: string): Promise<string> {
-  const page = await api.get(`/deals?q=${encodeURIComponent(name)}`);
-  return page.items.find((d: { name: string }) => d.name === name).id;
-}
-
 
 test.setTimeout(120_000);
 

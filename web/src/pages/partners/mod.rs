@@ -105,11 +105,41 @@ pub fn save_file(url: &str, filename: &str) {
 /// fields they have touched), and the server's after a submission.
 #[derive(Clone, Copy)]
 pub struct FieldErrors {
+    /// Starts the ids of the error messages.
     pub prefix: &'static str,
     pub errors: Signal<Vec<FieldError>>,
+    /// The fields the user has typed in or left; only their errors show until submission.
+    pub touched: RwSignal<Vec<&'static str>>,
 }
 
 impl FieldErrors {
+    pub fn touch(self, field: &'static str) {
+        if !self.touched.with_untracked(|t| t.contains(&field)) {
+            self.touched.update(|t| t.push(field));
+        }
+    }
+
+    /// A labelled text input for `field`, with its error under it.
+    pub fn input(
+        self,
+        id: &'static str,
+        field: &'static str,
+        label: &'static str,
+        kind: &'static str,
+        value: RwSignal<String>,
+    ) -> impl IntoView {
+        view! {
+            <div class="field">
+                <label for=id>{label}</label>
+                <input id=id type=kind autocomplete="off" prop:value=move || value.get()
+                    aria-invalid=self.invalid(field) aria-describedby=self.described(field)
+                    on:input=move |ev| { value.set(event_target_value(&ev)); self.touch(field); }
+                    on:blur=move |_| self.touch(field)/>
+                {self.show(field, label)}
+            </div>
+        }
+    }
+
     fn message(&self, field: &'static str) -> Option<String> {
         self.errors.with(|es| {
             es.iter()

@@ -17,35 +17,6 @@ use crate::api;
 use crate::pages::admin::{Loaded, Notice, NoticeView, failed, optional, when};
 use crate::pages::deals::{day, money};
 
-/// A text field of a form with its label, its error and the touched-field tracking.
-#[allow(clippy::too_many_arguments)]
-fn text_field(
-    id: &'static str,
-    field: &'static str,
-    label: &'static str,
-    kind: &'static str,
-    auto: &'static str,
-    value: RwSignal<String>,
-    touched: RwSignal<Vec<&'static str>>,
-    errors: FieldErrors,
-) -> impl IntoView {
-    let touch = move || {
-        if !touched.with_untracked(|t| t.contains(&field)) {
-            touched.update(|t| t.push(field));
-        }
-    };
-    view! {
-        <div class="field">
-            <label for=id>{label}</label>
-            <input id=id type=kind autocomplete=auto prop:value=move || value.get()
-                aria-invalid=errors.invalid(field) aria-describedby=errors.described(field)
-                on:input=move |ev| { value.set(event_target_value(&ev)); touch(); }
-                on:blur=move |_| touch()/>
-            {errors.show(field, label)}
-        </div>
-    }
-}
-
 /// "Register a deal": the shared rules checked as the partner types, a conflict hint from the
 /// server while the company or website changes, and on success the registration and its
 /// receipt.
@@ -126,6 +97,7 @@ pub fn RegisterDeal(base: String) -> impl IntoView {
     let errors = FieldErrors {
         prefix: "reg",
         errors: shown,
+        touched,
     };
 
     // The conflict hint: asked ~300 ms after the company or website last changed; an answer
@@ -189,7 +161,7 @@ pub fn RegisterDeal(base: String) -> impl IntoView {
             focus_first_invalid();
             return;
         }
-        let body = input_untracked(&input);
+        let body = untrack(input);
         let call = api::partners::submit(&body, key.get_value());
         sending.set(true);
         spawn_local(async move {
@@ -235,9 +207,6 @@ pub fn RegisterDeal(base: String) -> impl IntoView {
         done.set(None);
     };
     let base = StoredValue::new(base);
-    let field = move |id, f, label, kind, auto, value| {
-        text_field(id, f, label, kind, auto, value, touched, errors)
-    };
     view! {
         <section class="card" aria-labelledby="register-title">
             <h2 id="register-title" tabindex="-1">"Register a deal"</h2>
@@ -253,23 +222,23 @@ pub fn RegisterDeal(base: String) -> impl IntoView {
                 None => view! {
                     <p class="muted">"Tell us about the opportunity. Once approved, it is protected for you."</p>
                     <form class="register" on:submit=on_submit novalidate>
-                        {field("reg-company", "company", "Company", "text", "off", company)}
-                        {field("reg-website", "website", "Website", "text", "off", website)}
+                        {errors.input("reg-company", "company", "Company", "text", company)}
+                        {errors.input("reg-website", "website", "Website", "text", website)}
                         <div class=move || verdict.with(|v| v.as_ref().map(|v| conflict_class(v.conflict)).unwrap_or("conflict"))
                             role="status" aria-live="polite">
                             {move || verdict.get().filter(|v| v.conflict != ConflictKind::None || !v.message.is_empty()).map(|v| v.message)}
                         </div>
                         <div class="row">
-                            {field("reg-contact", "contact_name", "Contact name", "text", "off", contact_name)}
-                            {field("reg-email", "contact_email", "Contact email", "email", "off", contact_email)}
+                            {errors.input("reg-contact", "contact_name", "Contact name", "text", contact_name)}
+                            {errors.input("reg-email", "contact_email", "Contact email", "email", contact_email)}
                         </div>
-                        {field("reg-phone", "contact_phone", "Contact phone (optional)", "tel", "off", contact_phone)}
+                        {errors.input("reg-phone", "contact_phone", "Contact phone (optional)", "tel", contact_phone)}
                         <div class="row">
                             <div class="field">
                                 <label for="reg-amount">"Estimated amount"</label>
                                 <input id="reg-amount" inputmode="decimal" prop:value=move || amount.get()
                                     aria-invalid=errors.invalid("amount") aria-describedby=errors.described("amount")
-                                    on:input=move |ev| { amount.set(event_target_value(&ev)); if !touched.with_untracked(|t| t.contains(&"amount")) { touched.update(|t| t.push("amount")); } }/>
+                                    on:input=move |ev| { amount.set(event_target_value(&ev)); errors.touch("amount"); }/>
                                 {errors.show("amount", "Estimated amount")}
                             </div>
                             <div class="field">
@@ -284,14 +253,14 @@ pub fn RegisterDeal(base: String) -> impl IntoView {
                             </div>
                         </div>
                         <div class="row">
-                            {field("reg-product", "product_interest", "Product interest", "text", "off", product)}
-                            {field("reg-close", "expected_close_date", "Expected close date", "date", "off", close)}
+                            {errors.input("reg-product", "product_interest", "Product interest", "text", product)}
+                            {errors.input("reg-close", "expected_close_date", "Expected close date", "date", close)}
                         </div>
                         <div class="field">
                             <label for="reg-description">"Description"</label>
                             <textarea id="reg-description" rows="4" prop:value=move || description.get()
                                 aria-invalid=errors.invalid("description") aria-describedby=errors.described("description")
-                                on:input=move |ev| { description.set(event_target_value(&ev)); if !touched.with_untracked(|t| t.contains(&"description")) { touched.update(|t| t.push("description")); } }></textarea>
+                                on:input=move |ev| { description.set(event_target_value(&ev)); errors.touch("description"); }></textarea>
                             {errors.show("description", "Description")}
                         </div>
                         <NoticeView notice=notice/>
@@ -303,10 +272,6 @@ pub fn RegisterDeal(base: String) -> impl IntoView {
             }}
         </section>
     }
-}
-
-fn input_untracked(input: &impl Fn() -> RegistrationInput) -> RegistrationInput {
-    leptos::prelude::untrack(input)
 }
 
 /// Moves the keyboard to the first field with an error.
@@ -562,6 +527,7 @@ pub fn Referrals() -> impl IntoView {
     let errors = FieldErrors {
         prefix: "ref",
         errors: shown,
+        touched,
     };
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -609,26 +575,23 @@ pub fn Referrals() -> impl IntoView {
             }
         });
     };
-    let field = move |id, f, label, kind, auto, value| {
-        text_field(id, f, label, kind, auto, value, touched, errors)
-    };
     view! {
         <section class="card" aria-labelledby="refer-title">
             <h2 id="refer-title" tabindex="-1">"Refer a prospect"</h2>
             <p class="muted">"Know a company that needs us? Our team takes it from here and credits you if it becomes a deal."</p>
             <form on:submit=on_submit novalidate>
-                {field("ref-company", "company", "Company", "text", "off", company)}
-                {field("ref-website", "website", "Website (optional)", "text", "off", website)}
+                {errors.input("ref-company", "company", "Company", "text", company)}
+                {errors.input("ref-website", "website", "Website (optional)", "text", website)}
                 <div class="row">
-                    {field("ref-contact", "contact_name", "Contact name", "text", "off", contact_name)}
-                    {field("ref-email", "contact_email", "Contact email", "email", "off", contact_email)}
+                    {errors.input("ref-contact", "contact_name", "Contact name", "text", contact_name)}
+                    {errors.input("ref-email", "contact_email", "Contact email", "email", contact_email)}
                 </div>
-                {field("ref-phone", "contact_phone", "Contact phone (optional)", "tel", "off", contact_phone)}
+                {errors.input("ref-phone", "contact_phone", "Contact phone (optional)", "tel", contact_phone)}
                 <div class="field">
                     <label for="ref-notes">"Notes (optional)"</label>
                     <textarea id="ref-notes" rows="3" prop:value=move || notes.get()
                         aria-invalid=errors.invalid("notes") aria-describedby=errors.described("notes")
-                        on:input=move |ev| { notes.set(event_target_value(&ev)); if !touched.with_untracked(|t| t.contains(&"notes")) { touched.update(|t| t.push("notes")); } }></textarea>
+                        on:input=move |ev| { notes.set(event_target_value(&ev)); errors.touch("notes"); }></textarea>
                     {errors.show("notes", "Notes")}
                 </div>
                 <NoticeView notice=notice/>
