@@ -12,6 +12,13 @@ pub fn list() -> impl Future<Output = Result<NotificationPage, ApiError>> + use<
         .fetch()
 }
 
+/// How many notifications are unread (the answer counts them all, whatever the page size).
+pub fn unread() -> impl Future<Output = Result<NotificationPage, ApiError>> + use<> {
+    signed(Method::GET, "/me/notifications")
+        .query([("unread", "true".to_owned()), ("limit", "1".to_owned())])
+        .fetch()
+}
+
 pub fn read(id: &str) -> impl Future<Output = Result<(), ApiError>> + use<> {
     signed(Method::POST, format!("/me/notifications/{id}/read")).done()
 }

@@ -33,7 +33,7 @@ pub fn Bell(href: String) -> impl IntoView {
     let page = LocalResource::new(move || {
         inbox.0.track();
         location.pathname.track();
-        api::notifications::list()
+        api::notifications::unread()
     });
     let unread = move || {
         page.get()
