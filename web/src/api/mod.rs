@@ -12,7 +12,9 @@ pub mod deals;
 pub mod invitations;
 pub mod jobs;
 pub mod me;
+pub mod notifications;
 pub mod outbox;
+pub mod partners;
 pub mod permissions;
 pub mod pipeline;
 pub mod portals;
@@ -115,7 +117,8 @@ pub struct Call {
     path: String,
     query: Vec<(&'static str, String)>,
     body: Body,
-    if_match: Option<String>,
+    /// Headers beyond the body's type and the token (`If-Match`, `Idempotency-Key`).
+    headers: Vec<(&'static str, String)>,
     /// The session to sign the call with; `None` for public operations.
     session: Option<Session>,
     /// Whether a 401 renews the token and retries.
@@ -129,7 +132,7 @@ fn public(method: Method, path: impl Into<String>) -> Call {
         path: path.into(),
         query: Vec::new(),
         body: Body::Empty,
-        if_match: None,
+        headers: Vec::new(),
         session: None,
         renew: true,
     }
@@ -170,7 +173,14 @@ impl Call {
 
     /// Only if the object still has this ETag (no edit is lost).
     fn if_match(mut self, etag: String) -> Call {
-        self.if_match = Some(etag);
+        self.headers.push(("if-match", etag));
+        self
+    }
+
+    /// Makes a retry (a double click, a lost answer) safe: the server answers a repeat of the
+    /// same key with the first result instead of doing it twice.
+    fn idempotency_key(mut self, key: String) -> Call {
+        self.headers.push(("idempotency-key", key));
         self
     }
 
@@ -181,8 +191,8 @@ impl Call {
         if let Some(token) = token {
             builder = builder.header("authorization", &format!("Bearer {token}"));
         }
-        if let Some(etag) = &self.if_match {
-            builder = builder.header("if-match", etag);
+        for (name, value) in &self.headers {
+            builder = builder.header(name, value);
         }
         let request = match &self.body {
             Body::Empty => builder.build(),

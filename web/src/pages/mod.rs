@@ -6,5 +6,6 @@ pub mod home;
 pub mod invite;
 pub mod not_found;
 pub mod onboarding;
+pub mod partners;
 pub mod portal;
 pub mod signin;

@@ -14,6 +14,10 @@ use crate::pages::deals::cards::CustomerDeals;
 use crate::pages::deals::list::DealList;
 use crate::pages::deals::page::DealPage;
 use crate::pages::onboarding::Onboarding;
+use crate::pages::partners::notifications::{Bell, Notifications, provide_inbox};
+use crate::pages::partners::portal::{
+    MyRegistrations, Referrals, RegisterDeal, RegistrationDetail,
+};
 use crate::pages::signin::SignInForm;
 use crate::session::{Caller, can, restore, sign_out, use_session};
 
@@ -263,15 +267,10 @@ fn SignedIn(portal: PortalPublic) -> impl IntoView {
     let kind = portal.kind;
     let portal_name = StoredValue::new(portal.name.clone());
     let slug = StoredValue::new(portal.slug.clone());
-    // `/p/{slug}/deals/{id}` opens a deal; the home is everything else.
     let params = use_params_map();
-    let deal = Memo::new(move |_| {
-        params.with(|p| {
-            p.get("rest")
-                .and_then(|r| r.strip_prefix("deals/").map(str::to_owned))
-                .filter(|id| !id.is_empty())
-        })
-    });
+    let screen =
+        Memo::new(move |_| params.with(|p| Screen::of(&p.get("rest").unwrap_or_default())));
+    provide_inbox();
     view! {
         <ErrorBoundary fallback=problem>
             <Suspense fallback=|| view! { <p class="loading" aria-busy="true">"Loading your home…"</p> }>
@@ -287,14 +286,23 @@ fn SignedIn(portal: PortalPublic) -> impl IntoView {
                         let own = m.viewed_by.is_none();
                         let body = if m.onboarding_complete {
                             let home = format!("/p/{}", slug.get_value());
-                            view! { {move || match deal.get() {
-                                Some(id) => view! { <DealPage id=id back=home.clone() internal=false level=2/> }.into_any(),
-                                None => view! {
-                                    <Welcome me=m.clone() portal_name=portal_name.get_value()/>
-                                    {deals_home(m.user.role, format!("{home}/deals"))}
-                                    <Profile me=m.clone() updated=updated/>
-                                }.into_any(),
-                            }} }.into_any()
+                            let partner = matches!(m.user.role, Role::PartnerUser | Role::PartnerAdmin);
+                            view! {
+                                {partner.then(|| view! { <PartnerNav base=home.clone()/> })}
+                                {move || match screen.get() {
+                                    Screen::Deal(id) => view! { <DealPage id=id back=home.clone() internal=false level=2/> }.into_any(),
+                                    Screen::Register if partner => view! { <RegisterDeal base=home.clone()/> }.into_any(),
+                                    Screen::Registrations if partner => view! { <MyRegistrations base=home.clone()/> }.into_any(),
+                                    Screen::Registration(id) if partner => view! { <RegistrationDetail id=id base=home.clone()/> }.into_any(),
+                                    Screen::Referrals if partner => view! { <Referrals/> }.into_any(),
+                                    Screen::Notifications => view! { <Notifications base=home.clone() level=2/> }.into_any(),
+                                    _ => view! {
+                                        <Welcome me=m.clone() portal_name=portal_name.get_value()/>
+                                        {deals_home(m.user.role, format!("{home}/deals"))}
+                                        <Profile me=m.clone() updated=updated/>
+                                    }.into_any(),
+                                }}
+                            }.into_any()
                         } else {
                             view! { <Onboarding me=m kind=kind done=Callback::new(move |m| updated.set(Some(m)))/> }.into_any()
                         };
@@ -312,6 +320,60 @@ fn SignedIn(portal: PortalPublic) -> impl IntoView {
                 })}
             </Suspense>
         </ErrorBoundary>
+    }
+}
+
+/// Where in a portal the address leads, below `/p/{slug}`.
+#[derive(Clone, Debug, PartialEq)]
+enum Screen {
+    Home,
+    Deal(String),
+    Register,
+    Registrations,
+    Registration(String),
+    Referrals,
+    Notifications,
+}
+
+impl Screen {
+    fn of(rest: &str) -> Screen {
+        let parts: Vec<&str> = rest.trim_matches('/').split('/').collect();
+        match parts[..] {
+            ["deals", id] if !id.is_empty() => Screen::Deal(id.to_owned()),
+            ["register"] => Screen::Register,
+            ["registrations"] => Screen::Registrations,
+            ["registrations", id] if !id.is_empty() => Screen::Registration(id.to_owned()),
+            ["referrals"] => Screen::Referrals,
+            ["notifications"] => Screen::Notifications,
+            _ => Screen::Home,
+        }
+    }
+}
+
+/// A partner's way around their portal; the link to where they are is marked current.
+#[component]
+fn PartnerNav(base: String) -> impl IntoView {
+    let to = |rest: &str| format!("{base}{rest}");
+    let (register, registrations, referrals, notifications) = (
+        to("/register"),
+        to("/registrations"),
+        to("/referrals"),
+        to("/notifications"),
+    );
+    view! {
+        <nav class="portal-nav" aria-label="Partner portal">
+            <ul>
+                <li><A href=base.clone() exact=true>"Home"</A></li>
+                {move || can(Permission::RegisterDeals).then(|| view! {
+                    <li><A href=register.clone()>"Register a deal"</A></li>
+                })}
+                <li><A href=registrations>"My registrations"</A></li>
+                {move || can(Permission::RegisterDeals).then(|| view! {
+                    <li><A href=referrals.clone()>"Referrals"</A></li>
+                })}
+                <li><Bell href=notifications/></li>
+            </ul>
+        </nav>
     }
 }
 

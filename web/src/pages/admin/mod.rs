@@ -24,6 +24,8 @@ use crate::pages::deals::edit::NewDeal;
 use crate::pages::deals::list::DealList;
 use crate::pages::deals::page::DealPage;
 use crate::pages::deals::pipeline::{PipelineChart, StageSettings};
+use crate::pages::partners::console::{Queue, Review, Tasks};
+use crate::pages::partners::notifications::{Bell, Notifications, provide_inbox};
 use crate::pages::portal::{problem, role_label};
 use crate::pages::signin::SignInForm;
 use crate::session::{restore, sign_out, use_session};
@@ -35,6 +37,9 @@ pub enum Section {
     Invite,
     Deals,
     Pipeline,
+    Registrations,
+    Tasks,
+    Notifications,
     Approvals,
     Accounts,
     Portals,
@@ -45,11 +50,14 @@ pub enum Section {
 }
 
 impl Section {
-    const ALL: [Section; 11] = [
+    const ALL: [Section; 14] = [
         Section::Users,
         Section::Invite,
         Section::Deals,
         Section::Pipeline,
+        Section::Registrations,
+        Section::Tasks,
+        Section::Notifications,
         Section::Approvals,
         Section::Accounts,
         Section::Portals,
@@ -65,6 +73,9 @@ impl Section {
             Section::Invite => "invite",
             Section::Deals => "deals",
             Section::Pipeline => "pipeline",
+            Section::Registrations => "registrations",
+            Section::Tasks => "tasks",
+            Section::Notifications => "notifications",
             Section::Approvals => "approvals",
             Section::Accounts => "accounts",
             Section::Portals => "portals",
@@ -81,6 +92,9 @@ impl Section {
             Section::Invite => "Invite",
             Section::Deals => "Deals",
             Section::Pipeline => "Pipeline",
+            Section::Registrations => "Registrations",
+            Section::Tasks => "Tasks",
+            Section::Notifications => "Notifications",
             Section::Approvals => "Approvals",
             Section::Accounts => "Accounts",
             Section::Portals => "Portals",
@@ -95,8 +109,14 @@ impl Section {
     pub fn open_to(self, role: Role) -> bool {
         match self {
             Section::Users | Section::Invite => matches!(role, Role::Admin | Role::PartnerAdmin),
-            Section::Deals | Section::Pipeline | Section::Accounts | Section::Portals => {
-                role.is_internal()
+            Section::Deals
+            | Section::Pipeline
+            | Section::Tasks
+            | Section::Notifications
+            | Section::Accounts
+            | Section::Portals => role.is_internal(),
+            Section::Registrations => {
+                matches!(role, Role::Admin | Role::Manager | Role::ChannelManager)
             }
             Section::Approvals
             | Section::Permissions
@@ -304,6 +324,17 @@ fn Shell(me: Me) -> impl IntoView {
             .find(|s| s.path() == wanted)
             .unwrap_or(first)
     });
+    provide_inbox();
+    let bell = Section::Notifications
+        .open_to(role)
+        .then(|| view! { <Bell href="/admin/notifications".to_owned()/> });
+    let review = Memo::new(move |_| {
+        params.with(|p| {
+            p.get("rest")
+                .and_then(|r| r.strip_prefix("registrations/").map(str::to_owned))
+                .filter(|id| !id.is_empty())
+        })
+    });
     let who = format!("{} · {}", me.user.email, role_label(role));
     let home = me.portal.as_ref().map(|p| format!("/p/{}", p.slug));
     view! {
@@ -313,6 +344,7 @@ fn Shell(me: Me) -> impl IntoView {
                 <span class="muted">{who}</span>
             </div>
             <div class="actions">
+                {bell}
                 {home.map(|href| view! { <A href=href attr:class="button">"Your portal"</A> })}
                 <button class="button" on:click=move |_| sign_out(false)>"Sign out"</button>
                 <button class="button" on:click=move |_| sign_out(true)>"Sign out everywhere"</button>
@@ -320,7 +352,7 @@ fn Shell(me: Me) -> impl IntoView {
         </header>
         <nav class="admin-nav" aria-label="Administration">
             <ul>
-                {sections.into_iter().map(|s| {
+                {sections.into_iter().filter(|s| *s != Section::Notifications).map(|s| {
                     let href = format!("/admin/{}", s.path());
                     view! {
                         <li><A href=href attr:aria-current=move || (current.get() == s).then_some("page")>{s.label()}</A></li>
@@ -340,6 +372,12 @@ fn Shell(me: Me) -> impl IntoView {
                         {matches!(role, Role::Admin | Role::Manager).then(|| view! { <StageSettings/> })}
                     </section>
                 }.into_any(),
+                Section::Registrations => match review.get() {
+                    Some(id) => view! { <Review id=id/> }.into_any(),
+                    None => view! { <Queue/> }.into_any(),
+                },
+                Section::Tasks => view! { <Tasks/> }.into_any(),
+                Section::Notifications => view! { <Notifications base="/admin".to_owned() level=1/> }.into_any(),
                 Section::Approvals => view! { <approvals::Approvals/> }.into_any(),
                 Section::Accounts => view! { <accounts::Accounts role=role/> }.into_any(),
                 Section::Portals => view! { <portals::Portals role=role/> }.into_any(),
