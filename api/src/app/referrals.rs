@@ -156,7 +156,7 @@ pub async fn submit(app: &App, p: &Principal, input: ReferralInput) -> Result<Re
                     "A partner referred {}; follow it up within two days.",
                     row.company
                 ),
-                link: format!("/console/referrals/{id}"),
+                link: "/admin/tasks".to_owned(),
             },
         )
         .await?;
@@ -289,7 +289,7 @@ async fn notify_partner(app: &App, tx: &mut Tx, r: &ReferralRow) -> Result<(), A
             topic: Topic::DealUpdates,
             title: format!("Referral of {} is {status}", r.company),
             body: format!("Your referral of {} is now {status}.", r.company),
-            link: format!("/referrals/{}", r.id),
+            link: "/referrals".to_owned(),
         },
     )
     .await
