@@ -7,4 +7,5 @@ pub mod invite;
 pub mod not_found;
 pub mod onboarding;
 pub mod portal;
+pub mod programme;
 pub mod signin;

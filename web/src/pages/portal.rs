@@ -14,6 +14,8 @@ use crate::pages::deals::cards::CustomerDeals;
 use crate::pages::deals::list::DealList;
 use crate::pages::deals::page::DealPage;
 use crate::pages::onboarding::Onboarding;
+use crate::pages::programme::dashboard::Dashboard;
+use crate::pages::programme::{PartnerScreen, Screen};
 use crate::pages::signin::SignInForm;
 use crate::session::{Caller, can, restore, sign_out, use_session};
 
@@ -272,6 +274,7 @@ fn SignedIn(portal: PortalPublic) -> impl IntoView {
                 .filter(|id| !id.is_empty())
         })
     });
+    let screen = Memo::new(move |_| params.with(|p| Screen::from_rest(p.get("rest").as_deref())));
     view! {
         <ErrorBoundary fallback=problem>
             <Suspense fallback=|| view! { <p class="loading" aria-busy="true">"Loading your home…"</p> }>
@@ -287,10 +290,12 @@ fn SignedIn(portal: PortalPublic) -> impl IntoView {
                         let own = m.viewed_by.is_none();
                         let body = if m.onboarding_complete {
                             let home = format!("/p/{}", slug.get_value());
-                            view! { {move || match deal.get() {
-                                Some(id) => view! { <DealPage id=id back=home.clone() internal=false level=2/> }.into_any(),
-                                None => view! {
+                            view! { {move || match (deal.get(), screen.get()) {
+                                (Some(id), _) => view! { <DealPage id=id back=home.clone() internal=false level=2/> }.into_any(),
+                                (None, Some(s)) => view! { <PartnerScreen screen=s home=home.clone()/> }.into_any(),
+                                (None, None) => view! {
                                     <Welcome me=m.clone() portal_name=portal_name.get_value()/>
+                                    {matches!(m.user.role, Role::PartnerUser | Role::PartnerAdmin).then(|| view! { <Dashboard home=home.clone()/> })}
                                     {deals_home(m.user.role, format!("{home}/deals"))}
                                     <Profile me=m.clone() updated=updated/>
                                 }.into_any(),

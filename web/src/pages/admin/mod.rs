@@ -11,6 +11,7 @@ mod jobs;
 mod outbox;
 mod permissions;
 mod portals;
+mod programme;
 mod users;
 
 use leptos::prelude::*;
@@ -35,6 +36,7 @@ pub enum Section {
     Invite,
     Deals,
     Pipeline,
+    Programme,
     Approvals,
     Accounts,
     Portals,
@@ -45,11 +47,12 @@ pub enum Section {
 }
 
 impl Section {
-    const ALL: [Section; 11] = [
+    const ALL: [Section; 12] = [
         Section::Users,
         Section::Invite,
         Section::Deals,
         Section::Pipeline,
+        Section::Programme,
         Section::Approvals,
         Section::Accounts,
         Section::Portals,
@@ -65,6 +68,7 @@ impl Section {
             Section::Invite => "invite",
             Section::Deals => "deals",
             Section::Pipeline => "pipeline",
+            Section::Programme => "programme",
             Section::Approvals => "approvals",
             Section::Accounts => "accounts",
             Section::Portals => "portals",
@@ -81,6 +85,7 @@ impl Section {
             Section::Invite => "Invite",
             Section::Deals => "Deals",
             Section::Pipeline => "Pipeline",
+            Section::Programme => "Programme",
             Section::Approvals => "Approvals",
             Section::Accounts => "Accounts",
             Section::Portals => "Portals",
@@ -97,6 +102,9 @@ impl Section {
             Section::Users | Section::Invite => matches!(role, Role::Admin | Role::PartnerAdmin),
             Section::Deals | Section::Pipeline | Section::Accounts | Section::Portals => {
                 role.is_internal()
+            }
+            Section::Programme => {
+                matches!(role, Role::Admin | Role::Manager | Role::ChannelManager)
             }
             Section::Approvals
             | Section::Permissions
@@ -155,6 +163,17 @@ pub fn Loaded(label: &'static str, children: Children) -> impl IntoView {
 /// Reports a failed action (an ended session has already gone back to sign-in).
 pub fn failed(notice: Notice, e: ApiError) {
     notice.set(Some(Err(e.message())));
+}
+
+/// Saves what an object URL holds as a file through the browser's download, and releases it.
+pub fn save_as(name: &str, url: &str) -> Option<()> {
+    use wasm_bindgen::JsCast;
+    let document = web_sys::window()?.document()?;
+    let a: web_sys::HtmlAnchorElement = document.create_element("a").ok()?.dyn_into().ok()?;
+    a.set_href(url);
+    a.set_download(name);
+    a.click();
+    web_sys::Url::revoke_object_url(url).ok()
 }
 
 /// `2026-11-25T13:02:11.123Z` as `2026-11-25 13:02` (UTC).
@@ -340,6 +359,7 @@ fn Shell(me: Me) -> impl IntoView {
                         {matches!(role, Role::Admin | Role::Manager).then(|| view! { <StageSettings/> })}
                     </section>
                 }.into_any(),
+                Section::Programme => view! { <programme::Programme role=role/> }.into_any(),
                 Section::Approvals => view! { <approvals::Approvals/> }.into_any(),
                 Section::Accounts => view! { <accounts::Accounts role=role/> }.into_any(),
                 Section::Portals => view! { <portals::Portals role=role/> }.into_any(),
