@@ -171,7 +171,7 @@ test('a commission goes from pending to earned to paid, and statements follow th
   await shoot(staff, 'commissions-console-plans');
   await staff.getByRole('button', { name: 'Payouts' }).click();
   const record = staff.getByRole('region', { name: 'Record a payout' });
-  await record.getByLabel('Partner').selectOption({ label: 'Northwind Partners' });
+  await record.getByLabel('Partner', { exact: true }).selectOption({ label: 'Northwind Partners' });
   await record.getByRole('checkbox', { name: new RegExp(DEAL) }).check();
   await expect(record).toContainText(`Amount: ${amount}`);
   await record.getByLabel('Reference').fill('NW-E2E-001');
@@ -189,7 +189,7 @@ test('a commission goes from pending to earned to paid, and statements follow th
   await noAxeViolations(staff, 'console tiers');
   await shoot(staff, 'commissions-console-tiers');
   await staff.getByRole('button', { name: "A partner's terms" }).click();
-  await staff.getByLabel('Partner').selectOption({ label: 'Northwind Partners' });
+  await staff.getByLabel('Partner', { exact: true }).selectOption({ label: 'Northwind Partners' });
   await expect(staff.getByRole('region', { name: 'Plan and rates' })).toContainText('Influenced');
   await noAxeViolations(staff, 'console partner terms');
   await staffContext.close();

@@ -231,7 +231,7 @@ fn quick_actions(role: Role) -> Vec<(&'static str, &'static str)> {
 
 /// After following a link within the page, keyboard and screen reader users continue from
 /// the section it leads to (the router only scrolls there).
-fn focus_section(href: &str) {
+pub fn focus_section(href: &str) {
     let section = href
         .strip_prefix('#')
         .and_then(|id| web_sys::window()?.document()?.get_element_by_id(id))

@@ -554,6 +554,7 @@ fn RecordPayout(names: Names, recorded: RwSignal<u32>) -> impl IntoView {
             match call.await {
                 Ok(p) => {
                     errors.set(Vec::new());
+                    chosen.set(Vec::new());
                     reference.set(String::new());
                     notice.set(Some(Ok(format!(
                         "Payout {} of {} recorded.",
@@ -577,7 +578,12 @@ fn RecordPayout(names: Names, recorded: RwSignal<u32>) -> impl IntoView {
                     <Loaded label="Loading earned commissions…">
                     {move || Suspend::new(async move { earned.await.map(|items| {
                         if items.is_empty() {
-                            return view! { <p class="muted">"Choose a partner with earned commissions."</p> }.into_any();
+                            let text = if account.get_untracked().is_empty() {
+                                "Choose a partner to see its earned commissions."
+                            } else {
+                                "This partner has no earned commissions to pay."
+                            };
+                            return view! { <p class="muted">{text}</p> }.into_any();
                         }
                         items.into_iter().map(|c| {
                             let label = format!("{} ({}): {}", c.deal_name, role_label(c.role), money(&c.amount));

@@ -53,7 +53,11 @@ pub fn Commissions() -> impl IntoView {
                 }.into_any()
             }) })}
             </Loaded>
-            {can(Permission::ExportReports).then(|| view! { <Statement/> })}
+            {if can(Permission::ExportReports) {
+                view! { <Statement/> }.into_any()
+            } else {
+                view! { <p class="muted">"Statements to download need the \"Export reports\" permission: ask your partner administrator."</p> }.into_any()
+            }}
         </section>
         <CommissionList/>
         <Payments/>

@@ -12,6 +12,8 @@ use portcullis_shared::commissions::{CommissionStatus, CommissionTotals};
 use portcullis_shared::deals::PartnerRole;
 use portcullis_shared::{Currency, FieldError, Money};
 
+use crate::pages::portal::focus_section;
+
 /// A partner screen of the portal, from the address below `/p/{slug}/`.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Screen {
@@ -32,6 +34,12 @@ impl Screen {
 /// The screen `screen` under the portal's home `home`.
 #[component]
 pub fn PartnerScreen(screen: Screen, home: String) -> impl IntoView {
+    // Keyboard and screen reader users continue from the screen's title.
+    let title = match screen {
+        Screen::Commissions => "#commissions-title",
+        Screen::Tier => "#tier-title",
+    };
+    Effect::new(move |_| request_animation_frame(move || focus_section(title)));
     view! {
         <div class="deal-page">
             <p><A href=home>"← Home"</A></p>
