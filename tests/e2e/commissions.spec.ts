@@ -174,6 +174,10 @@ test('a commission goes from pending to earned to paid, and statements follow th
   await record.getByLabel('Partner', { exact: true }).selectOption({ label: 'Northwind Partners' });
   await record.getByRole('checkbox', { name: new RegExp(DEAL) }).check();
   await expect(record).toContainText(`Amount: ${amount}`);
+  // The server's objections are shown at the field they concern.
+  await record.getByRole('button', { name: 'Record payout' }).click();
+  await expect(record.getByLabel('Reference')).toHaveAttribute('aria-invalid', 'true');
+  await expect(record.locator('#payout-reference-error')).toBeVisible();
   await record.getByLabel('Reference').fill('NW-E2E-001');
   await record.getByRole('button', { name: 'Record payout' }).click();
   await expect(record.getByRole('status')).toContainText(`Payout NW-E2E-001 of ${amount} recorded.`);
@@ -192,6 +196,12 @@ test('a commission goes from pending to earned to paid, and statements follow th
   await staff.getByLabel('Partner', { exact: true }).selectOption({ label: 'Northwind Partners' });
   await expect(staff.getByRole('region', { name: 'Plan and rates' })).toContainText('Influenced');
   await noAxeViolations(staff, 'console partner terms');
+  await shoot(staff, 'commissions-console-terms');
+  await staff.getByRole('button', { name: 'Commissions' }).click();
+  await staff.getByLabel('Status').selectOption('paid');
+  await expect(staff.getByRole('row', { name: new RegExp(DEAL) })).toContainText('Northwind Partners');
+  await noAxeViolations(staff, 'console commissions');
+  await shoot(staff, 'commissions-console-list');
   await staffContext.close();
 
   // The partner sees it paid.

@@ -284,7 +284,7 @@ fn AccountTerms() -> impl IntoView {
     view! {
         <Loaded label="Loading partners…">
         {move || Suspend::new(async move { names.await.map(|n| view! {
-            <div class="filters">{partner_select("terms-account", "Partner", "Choose a partner", n, account)}</div>
+            <div class="filters spaced">{partner_select("terms-account", "Partner", "Choose a partner", n, account)}</div>
         }) })}
         </Loaded>
         {move || {
@@ -389,7 +389,7 @@ fn Terms(account: String) -> impl IntoView {
                                 }).collect_view()}
                             </select>
                         </div>
-                        <div><button type="button" class="button" on:click=save_plan>"Save plan"</button></div>
+                        <div class="fit"><button type="button" class="button" on:click=save_plan>"Save plan"</button></div>
                     </div>
                     {rate_table(rates)}
                     <h3>"Own rates"</h3>
@@ -401,7 +401,7 @@ fn Terms(account: String) -> impl IntoView {
                 </section>
                 <section class="card" aria-labelledby="terms-tier-title">
                     <h2 id="terms-tier-title">"Tier"</h2>
-                    {standing(status)}
+                    {standing(status, false)}
                     <div class="row">
                         <div>
                             <label for="terms-tier">"Hold at tier"</label>
@@ -413,7 +413,7 @@ fn Terms(account: String) -> impl IntoView {
                                 }).collect_view()}
                             </select>
                         </div>
-                        <div class="actions">
+                        <div class="actions fit">
                             <button type="button" class="button" on:click=hold>"Hold at this tier"</button>
                             {manual.then(|| view! { <button type="button" class="button" on:click=release>"Let results decide"</button> })}
                         </div>
@@ -449,7 +449,7 @@ fn AllCommissions() -> impl IntoView {
             <h2 id="all-commissions-title">"Commissions"</h2>
             <Loaded label="Loading partners…">
             {move || Suspend::new(async move { names.await.map(|n| view! {
-                <div class="filters">
+                <div class="filters spaced">
                     {partner_select("commissions-account", "Partner", "Every partner", n, account)}
                     <div>
                         <label for="commissions-status">"Status"</label>
@@ -486,7 +486,7 @@ fn Payouts(admin: bool) -> impl IntoView {
             {admin.then(|| view! { <RecordPayout names=n.clone() recorded=version/> })}
             <section class="card" aria-labelledby="payouts-title">
                 <h2 id="payouts-title">"Payouts"</h2>
-                <div class="filters">{partner_select("payouts-account", "Partner", "Every partner", n.clone(), account)}</div>
+                <div class="filters spaced">{partner_select("payouts-account", "Partner", "Every partner", n.clone(), account)}</div>
                 <Loaded label="Loading payouts…">
                 {move || { let n = n.clone(); Suspend::new(async move { list.await.map(|l| payout_table(l, Some(n))) }) }}
                 </Loaded>
@@ -571,7 +571,7 @@ fn RecordPayout(names: Names, recorded: RwSignal<u32>) -> impl IntoView {
         <section class="card" aria-labelledby="record-payout-title">
             <h2 id="record-payout-title">"Record a payout"</h2>
             <form on:submit=on_submit novalidate>
-                <div class="filters">{partner_select("payout-account", "Partner", "Choose a partner", names, account)}</div>
+                <div class="filters spaced">{partner_select("payout-account", "Partner", "Choose a partner", names, account)}</div>
                 {error_for(errors, "payout-account-error", "account_id")}
                 <fieldset aria-describedby="payout-commissions-error">
                     <legend>"Earned commissions it settles"</legend>

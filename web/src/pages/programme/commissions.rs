@@ -133,7 +133,7 @@ fn CommissionList() -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="commission-list-title">
             <h2 id="commission-list-title">"Deal by deal"</h2>
-            <div class="filters">
+            <div class="filters spaced">
                 <div>
                     <label for="commission-status">"Status"</label>
                     <select id="commission-status" on:change=move |ev| { status.set(event_target_value(&ev)); cursor.set(String::new()); }>

@@ -28,7 +28,7 @@ pub fn TierPage() -> impl IntoView {
         <section class="card" aria-labelledby="tier-title">
             <h2 id="tier-title" tabindex="-1">"Your tier"</h2>
             <Loaded label="Loading your tier…">
-            {move || Suspend::new(async move { status.await.map(standing) })}
+            {move || Suspend::new(async move { status.await.map(|s| standing(s, true)) })}
             </Loaded>
         </section>
     }
@@ -39,19 +39,21 @@ fn amount(minor: i64, currency: Currency) -> String {
     money(&Money::new(minor, currency))
 }
 
-/// Where an account stands, and what the next tier takes.
-pub fn standing(s: TierStatus) -> impl IntoView {
+/// Where an account stands, and what the next tier takes; `own` speaks to the partner.
+pub fn standing(s: TierStatus, own: bool) -> impl IntoView {
     let name = s
         .tier
         .as_ref()
         .map(|t| t.name.clone())
         .unwrap_or_else(|| "Not ranked yet".into());
-    let how = if s.manual_override {
-        "Set by your programme manager, whatever the results.".to_owned()
-    } else if s.tier.is_some() {
-        "Earned by your results over the last 12 months; checked every day.".to_owned()
-    } else {
-        "Your tier is set at the next daily check.".to_owned()
+    let how = match (s.manual_override, s.tier.is_some(), own) {
+        (true, _, true) => "Set by your programme manager, whatever the results.",
+        (true, _, false) => "Held at this tier by hand, whatever the results.",
+        (false, true, true) => "Earned by your results over the last 12 months; checked every day.",
+        (false, true, false) => {
+            "Earned by the partner's results over the last 12 months; checked every day."
+        }
+        (false, false, _) => "The tier is set at the next daily check.",
     };
     let since = s
         .tier_changed_at
