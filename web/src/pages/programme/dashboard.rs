@@ -155,7 +155,7 @@ fn body(d: PartnerDashboard, home: String) -> impl IntoView {
                         }).collect_view()}
                     </ul> }.into_any()
                 }}
-                <h3>"Quick actions"</h3>
+                <h3>"Programme actions"</h3>
                 <ul class="quick-actions">
                     {actions.into_iter().map(|(label, href)| view! { <li><A href=href>{label}</A></li> }).collect_view()}
                 </ul>
