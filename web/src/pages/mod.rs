@@ -8,4 +8,5 @@ pub mod not_found;
 pub mod onboarding;
 pub mod partners;
 pub mod portal;
+pub mod programme;
 pub mod signin;

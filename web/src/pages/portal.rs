@@ -18,6 +18,8 @@ use crate::pages::partners::notifications::{Bell, Notifications, provide_inbox};
 use crate::pages::partners::portal::{
     MyRegistrations, Referrals, RegisterDeal, RegistrationDetail,
 };
+use crate::pages::programme::dashboard::Dashboard;
+use crate::pages::programme::{PartnerScreen, Screen as ProgrammeScreen};
 use crate::pages::signin::SignInForm;
 use crate::session::{Caller, can, restore, sign_out, use_session};
 
@@ -233,7 +235,7 @@ fn quick_actions(role: Role) -> Vec<(&'static str, &'static str)> {
 
 /// After following a link within the page, keyboard and screen reader users continue from
 /// the section it leads to (the router only scrolls there).
-fn focus_section(href: &str) {
+pub fn focus_section(href: &str) {
     let section = href
         .strip_prefix('#')
         .and_then(|id| web_sys::window()?.document()?.get_element_by_id(id))
@@ -296,8 +298,11 @@ fn SignedIn(portal: PortalPublic) -> impl IntoView {
                                     Screen::Registration(id) if partner => view! { <RegistrationDetail id=id base=home.clone()/> }.into_any(),
                                     Screen::Referrals if partner => view! { <Referrals/> }.into_any(),
                                     Screen::Notifications => view! { <Notifications base=home.clone() level=2/> }.into_any(),
+                                    Screen::Commissions if partner => view! { <PartnerScreen screen=ProgrammeScreen::Commissions home=home.clone()/> }.into_any(),
+                                    Screen::Tier if partner => view! { <PartnerScreen screen=ProgrammeScreen::Tier home=home.clone()/> }.into_any(),
                                     _ => view! {
                                         <Welcome me=m.clone() portal_name=portal_name.get_value()/>
+                                        {partner.then(|| view! { <Dashboard home=home.clone()/> })}
                                         {deals_home(m.user.role, format!("{home}/deals"))}
                                         <Profile me=m.clone() updated=updated/>
                                     }.into_any(),
@@ -333,6 +338,8 @@ enum Screen {
     Registration(String),
     Referrals,
     Notifications,
+    Commissions,
+    Tier,
 }
 
 impl Screen {
@@ -345,6 +352,8 @@ impl Screen {
             ["registrations", id] if !id.is_empty() => Screen::Registration(id.to_owned()),
             ["referrals"] => Screen::Referrals,
             ["notifications"] => Screen::Notifications,
+            ["commissions"] => Screen::Commissions,
+            ["tier"] => Screen::Tier,
             _ => Screen::Home,
         }
     }
@@ -360,6 +369,7 @@ fn PartnerNav(base: String) -> impl IntoView {
         to("/referrals"),
         to("/notifications"),
     );
+    let (commissions, tier) = (to("/commissions"), to("/tier"));
     view! {
         <nav class="portal-nav" aria-label="Partner portal">
             <ul>
@@ -370,6 +380,12 @@ fn PartnerNav(base: String) -> impl IntoView {
                 <li><A href=registrations>"My registrations"</A></li>
                 {move || can(Permission::RegisterDeals).then(|| view! {
                     <li><A href=referrals.clone()>"Referrals"</A></li>
+                })}
+                {move || can(Permission::ViewCommissions).then(|| view! {
+                    <li><A href=commissions.clone()>"Commissions"</A></li>
+                })}
+                {move || can(Permission::ViewPartnerTierStatus).then(|| view! {
+                    <li><A href=tier.clone()>"Tier"</A></li>
                 })}
                 <li><Bell href=notifications/></li>
             </ul>

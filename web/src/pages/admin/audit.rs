@@ -4,7 +4,6 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use portcullis_shared::admin::AuditVerification;
-use wasm_bindgen::JsCast;
 
 use super::{Loaded, Notice, NoticeView, Pager, failed, when};
 use crate::api;
@@ -17,12 +16,7 @@ fn download(name: &str, mime: &str, text: &str) -> Option<()> {
     options.set_type(mime);
     let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).ok()?;
     let url = web_sys::Url::create_object_url_with_blob(&blob).ok()?;
-    let document = web_sys::window()?.document()?;
-    let a: web_sys::HtmlAnchorElement = document.create_element("a").ok()?.dyn_into().ok()?;
-    a.set_href(&url);
-    a.set_download(name);
-    a.click();
-    web_sys::Url::revoke_object_url(&url).ok()
+    super::save_as(name, &url)
 }
 
 #[component]

@@ -11,6 +11,7 @@ mod jobs;
 mod outbox;
 mod permissions;
 mod portals;
+mod programme;
 mod users;
 
 use leptos::prelude::*;
@@ -40,6 +41,7 @@ pub enum Section {
     Registrations,
     Tasks,
     Notifications,
+    Programme,
     Approvals,
     Accounts,
     Portals,
@@ -50,7 +52,7 @@ pub enum Section {
 }
 
 impl Section {
-    const ALL: [Section; 14] = [
+    const ALL: [Section; 15] = [
         Section::Users,
         Section::Invite,
         Section::Deals,
@@ -58,6 +60,7 @@ impl Section {
         Section::Registrations,
         Section::Tasks,
         Section::Notifications,
+        Section::Programme,
         Section::Approvals,
         Section::Accounts,
         Section::Portals,
@@ -76,6 +79,7 @@ impl Section {
             Section::Registrations => "registrations",
             Section::Tasks => "tasks",
             Section::Notifications => "notifications",
+            Section::Programme => "programme",
             Section::Approvals => "approvals",
             Section::Accounts => "accounts",
             Section::Portals => "portals",
@@ -95,6 +99,7 @@ impl Section {
             Section::Registrations => "Registrations",
             Section::Tasks => "Tasks",
             Section::Notifications => "Notifications",
+            Section::Programme => "Programme",
             Section::Approvals => "Approvals",
             Section::Accounts => "Accounts",
             Section::Portals => "Portals",
@@ -116,6 +121,9 @@ impl Section {
             | Section::Accounts
             | Section::Portals => role.is_internal(),
             Section::Registrations => {
+                matches!(role, Role::Admin | Role::Manager | Role::ChannelManager)
+            }
+            Section::Programme => {
                 matches!(role, Role::Admin | Role::Manager | Role::ChannelManager)
             }
             Section::Approvals
@@ -175,6 +183,17 @@ pub fn Loaded(label: &'static str, children: Children) -> impl IntoView {
 /// Reports a failed action (an ended session has already gone back to sign-in).
 pub fn failed(notice: Notice, e: ApiError) {
     notice.set(Some(Err(e.message())));
+}
+
+/// Saves what an object URL holds as a file through the browser's download, and releases it.
+pub fn save_as(name: &str, url: &str) -> Option<()> {
+    use wasm_bindgen::JsCast;
+    let document = web_sys::window()?.document()?;
+    let a: web_sys::HtmlAnchorElement = document.create_element("a").ok()?.dyn_into().ok()?;
+    a.set_href(url);
+    a.set_download(name);
+    a.click();
+    web_sys::Url::revoke_object_url(url).ok()
 }
 
 /// `2026-11-25T13:02:11.123Z` as `2026-11-25 13:02` (UTC).
@@ -378,6 +397,7 @@ fn Shell(me: Me) -> impl IntoView {
                 },
                 Section::Tasks => view! { <Tasks/> }.into_any(),
                 Section::Notifications => view! { <Notifications base="/admin".to_owned() level=1/> }.into_any(),
+                Section::Programme => view! { <programme::Programme role=role/> }.into_any(),
                 Section::Approvals => view! { <approvals::Approvals/> }.into_any(),
                 Section::Accounts => view! { <accounts::Accounts role=role/> }.into_any(),
                 Section::Portals => view! { <portals::Portals role=role/> }.into_any(),

@@ -39,7 +39,7 @@ fn charts(s: PipelineSummary) -> impl IntoView {
             let n = t.deals;
             (
                 t.stage.name.clone(),
-                t.stage.category,
+                t.stage.category.as_str(),
                 n,
                 format!("{n} deal{}", if n == 1 { "" } else { "s" }),
             )
@@ -61,7 +61,7 @@ fn charts(s: PipelineSummary) -> impl IntoView {
             }
             (
                 t.stage.name.clone(),
-                t.stage.category,
+                t.stage.category.as_str(),
                 m.map_or(0, |m| m.minor),
                 label,
             )
@@ -79,12 +79,13 @@ fn charts(s: PipelineSummary) -> impl IntoView {
     }
 }
 
-/// A horizontal bar chart: a row per stage (name above its bar, the value beside it). The
-/// picture is one image to assistive technology, described in words by its `desc`.
-fn bars(
+/// A horizontal bar chart: a row per stage (name above its bar, the value beside it; the
+/// bar's class says its kind, `open`, `won` or `lost`). The picture is one image to assistive
+/// technology, described in words by its `desc`.
+pub fn bars(
     id: &'static str,
     title: String,
-    rows: Vec<(String, StageCategory, i64, String)>,
+    rows: Vec<(String, &'static str, i64, String)>,
 ) -> impl IntoView {
     const WIDTH: i64 = 400;
     const ROW: i64 = 46;
