@@ -234,5 +234,7 @@ test('a commission goes from pending to earned to paid, and statements follow th
   expect(csv.split('\n')[0].trim()).toBe('date,type,deal,role,rate_bps,currency,amount,amount_minor,reference');
   expect(csv).toContain('NW-E2E-001');
   await expect(page.getByRole('status').filter({ hasText: 'saved to your downloads' })).toBeVisible();
+  // The demo data is shared by every spec: Northwind goes back to the default.
+  await admin.put('/admin/permissions', { scope: 'account', scope_id: northwind, permission: 'export_reports', allowed: null });
   expect(errors).toEqual([]);
 });

@@ -90,4 +90,7 @@ test('a deactivated user is sent to sign-in on their next action', async ({ page
   await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
   await expect(page.getByRole('status')).toContainText('Your session has ended');
   await page.screenshot({ path: `${ARTIFACTS}/deactivated-next-action.png` });
+  // The demo data is shared by every spec: Connie comes back for the ones after this.
+  const again = { authorization: `Bearer ${await adminToken(request)}` };
+  expect((await request.post(`/api/v1/admin/users/${connie.id}/reactivate`, { headers: again })).status()).toBe(200);
 });
