@@ -627,6 +627,12 @@ pub async fn seed_bench(db: &Db, size: Size) -> anyhow::Result<SeedReport> {
         indexes.len()
     ));
     create_indexes(&mut conn, &indexes).await?;
+    // Partner organisations start at the entry tier, as the app creates them.
+    conn.execute(
+        "UPDATE accounts SET tier_id = (SELECT id FROM partner_tiers ORDER BY rank LIMIT 1) \
+         WHERE kind = 'partner' AND tier_id IS NULL",
+    )
+    .await?;
     progress.note("ANALYZE");
     conn.execute("ANALYZE").await?;
     if db.backend == Backend::Sqlite {

@@ -29,6 +29,8 @@ INSERT INTO partner_tiers (id, name, rank, min_won_minor, min_won_deals, currenc
 ALTER TABLE accounts ADD COLUMN tier_id TEXT REFERENCES partner_tiers (id);
 ALTER TABLE accounts ADD COLUMN tier_override_id TEXT REFERENCES partner_tiers (id);
 ALTER TABLE accounts ADD COLUMN tier_changed_at BIGINT;
+-- Every partner organisation starts at the entry tier; the tier job moves it from there.
+UPDATE accounts SET tier_id = '019a0000-0000-7000-8000-000000000101' WHERE kind = 'partner';
 -- The account's normalised name, filled by the server (also for accounts that predate it).
 ALTER TABLE accounts ADD COLUMN name_key TEXT;
 

@@ -35,8 +35,9 @@ pub async fn insert(conn: &mut AnyConnection, a: &NewAccount) -> Result<String, 
     let id = uuid::Uuid::now_v7().to_string();
     sqlx::query(
         "INSERT INTO accounts (id, kind, name, domain, region, parent_id, owner_user_id, \
-         created_at, updated_at, partner_deal_visibility) \
-         VALUES ($1, $2, $3, $4, $5, $7, $8, $6, $6, $9)",
+         created_at, updated_at, partner_deal_visibility, tier_id) \
+         VALUES ($1, $2, $3, $4, $5, $7, $8, $6, $6, $9, \
+         CASE WHEN $2 = 'partner' THEN (SELECT id FROM partner_tiers ORDER BY rank LIMIT 1) END)",
     )
     .bind(&id)
     .bind(a.kind.as_str())
