@@ -2,103 +2,15 @@
 // commission followed from pending to earned to paid as an administrator moves a Northwind
 // deal to its final open stage, wins it and records the payout in the console; the tier page;
 // and a CSV statement once "Export reports" is granted.
-import { test, expect, Page, APIRequestContext } from '@playwright/test';
-import AxeBuilder from '@axe-core/playwright';
+import { test, expect } from '@playwright/test';
+import { type Api, as, consoleSignIn, noAxeViolations, portalSignIn, shoot, watchErrors } from './support';
 import { readFileSync } from 'fs';
 
-const ARTIFACTS = 'tests/e2e/artifacts';
-const DEMO_PASSWORD = 'portcullis-demo-2026';
 const DEAL = 'Initech security review';
+/** The phone these screens are checked on. */
+const PHONE = { width: 390, height: 800 };
 
 type Stage = { id: string; name: string; position: number; category: string };
-
-/** The API as one user; access tokens live 5 seconds in these runs (see run.sh). */
-function as(request: APIRequestContext, email: string) {
-  let token = '';
-  let taken = 0;
-  const auth = async () => {
-    if (Date.now() - taken > 3500) {
-      const res = await request.post('/api/v1/auth/login', { data: { email, password: DEMO_PASSWORD } });
-      expect(res.status(), `sign-in of ${email}`).toBe(200);
-      token = (await res.json()).access_token;
-      taken = Date.now();
-    }
-    return { authorization: `Bearer ${token}` };
-  };
-  const call = async (method: string, path: string, data?: unknown, headers: Record<string, string> = {}) => {
-    const res = await request.fetch(`/api/v1${path}`, { method, data, headers: { ...(await auth()), ...headers } });
-    expect(res.status(), `${method} ${path}: ${await res.text()}`).toBeLessThan(300);
-    return res.status() === 204 ? null : res.json();
-  };
-  return {
-    get: (path: string) => call('GET', path),
-    put: (path: string, data?: unknown) => call('PUT', path, data),
-    patch: (path: string, data: unknown, version: number) => call('PATCH', path, data, { 'if-match': `"v${version}"` }),
-  };
-}
-
-type Api = ReturnType<typeof as>;
-
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => { if (m.type() === 'error' && !/status of 401/.test(m.text())) errors.push(m.text()); });
-  return errors;
-}
-
-async function portalSignIn(page: Page, slug: string, email: string, first: string) {
-  await page.goto(`/p/${slug}`);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(DEMO_PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  const welcome = page.getByRole('heading', { name: `Welcome, ${first}` });
-  const onboarding = page.getByRole('button', { name: 'Continue' });
-  await expect(welcome.or(onboarding)).toBeVisible();
-  if (await onboarding.isVisible()) {
-    await onboarding.click();
-    await page.getByRole('button', { name: 'Continue' }).click();
-    await page.getByRole('button', { name: 'Skip tour' }).click();
-  }
-  await expect(welcome).toBeVisible();
-}
-
-async function consoleSignIn(page: Page, email: string) {
-  await page.goto('/admin');
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(DEMO_PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByRole('navigation', { name: 'Administration' })).toBeVisible();
-}
-
-async function noAxeViolations(page: Page, where: string) {
-  await expect(page.locator('[aria-busy="true"]')).toHaveCount(0);
-  const results = await new AxeBuilder({ page }).analyze();
-  expect(results.violations.map((v) => `${where}: ${v.id}: ${v.help} (${v.nodes.map((n) => n.target).join(', ')})`)).toEqual([]);
-}
-
-/** Full-page screenshots at desktop and phone widths; on the phone nothing scrolls sideways. */
-async function shoot(page: Page, name: string) {
-  await page.setViewportSize({ width: 1280, height: 800 });
-  await page.screenshot({ path: `${ARTIFACTS}/${name}.png`, fullPage: true });
-  await page.setViewportSize({ width: 390, height: 800 });
-  const wide = await page.evaluate(() => {
-    const width = document.documentElement.clientWidth;
-    if (document.documentElement.scrollWidth <= width) return [];
-    return [...document.querySelectorAll('body *')]
-      .filter((e) => e.getBoundingClientRect().right > width + 1)
-      .filter((e) => {
-        for (let a = e.parentElement; a && a !== document.body; a = a.parentElement) {
-          if (getComputedStyle(a).overflowX !== 'visible') return false;
-        }
-        return true;
-      })
-      .map((e) => `${e.tagName.toLowerCase()}.${e.className}#${e.id}`)
-      .slice(0, 5);
-  });
-  expect(wide, `${name} fits a 390 px screen`).toEqual([]);
-  await page.screenshot({ path: `${ARTIFACTS}/${name}-mobile.png`, fullPage: true });
-  await page.setViewportSize({ width: 1280, height: 800 });
-}
 
 /** Moves a deal to a stage under If-Match with its current version. */
 async function moveDeal(api: Api, id: string, stage: Stage) {
@@ -123,7 +35,7 @@ test('a partner sees its programme at a glance on the portal home', async ({ pag
   await expect(dashboard.getByRole('link', { name: 'Your commissions' })).toBeVisible();
   await expect(dashboard.getByRole('link', { name: 'Your tier and progress' })).toBeVisible();
   await noAxeViolations(page, 'partner dashboard');
-  await shoot(page, 'commissions-dashboard');
+  await shoot(page, 'commissions-dashboard', PHONE);
   expect(errors).toEqual([]);
 });
 
@@ -168,7 +80,7 @@ test('a commission goes from pending to earned to paid, and statements follow th
   await expect(staff.getByRole('heading', { name: 'Partner programme' })).toBeVisible();
   await expect(staff.getByRole('heading', { name: 'Standard' })).toBeVisible();
   await noAxeViolations(staff, 'console plans');
-  await shoot(staff, 'commissions-console-plans');
+  await shoot(staff, 'commissions-console-plans', PHONE);
   await staff.getByRole('button', { name: 'Payouts' }).click();
   const record = staff.getByRole('region', { name: 'Record a payout' });
   await record.getByLabel('Partner', { exact: true }).selectOption({ label: 'Northwind Partners' });
@@ -185,23 +97,23 @@ test('a commission goes from pending to earned to paid, and statements follow th
   await expect(payouts).toContainText('NW-E2E-001');
   await expect(payouts).toContainText('Northwind Partners');
   await noAxeViolations(staff, 'console payouts');
-  await shoot(staff, 'commissions-console-payouts');
+  await shoot(staff, 'commissions-console-payouts', PHONE);
   await staff.getByRole('button', { name: 'Tiers' }).click();
   await expect(staff.getByRole('textbox', { name: 'Name of Gold' })).toBeVisible();
   await staff.getByRole('button', { name: 'Recompute now' }).click();
   await expect(staff.getByRole('status')).toContainText('Recomputed');
   await noAxeViolations(staff, 'console tiers');
-  await shoot(staff, 'commissions-console-tiers');
+  await shoot(staff, 'commissions-console-tiers', PHONE);
   await staff.getByRole('button', { name: "A partner's terms" }).click();
   await staff.getByLabel('Partner', { exact: true }).selectOption({ label: 'Northwind Partners' });
   await expect(staff.getByRole('region', { name: 'Plan and rates' })).toContainText('Influenced');
   await noAxeViolations(staff, 'console partner terms');
-  await shoot(staff, 'commissions-console-terms');
+  await shoot(staff, 'commissions-console-terms', PHONE);
   await staff.getByRole('button', { name: 'Commissions' }).click();
   await staff.getByLabel('Status').selectOption('paid');
   await expect(staff.getByRole('row', { name: new RegExp(DEAL) })).toContainText('Northwind Partners');
   await noAxeViolations(staff, 'console commissions');
-  await shoot(staff, 'commissions-console-list');
+  await shoot(staff, 'commissions-console-list', PHONE);
   await staffContext.close();
 
   // The partner sees it paid.
@@ -211,7 +123,7 @@ test('a commission goes from pending to earned to paid, and statements follow th
   await expect(history).toContainText('NW-E2E-001');
   await expect(history).toContainText(amount);
   await noAxeViolations(page, 'partner commissions');
-  await shoot(page, 'commissions-partner');
+  await shoot(page, 'commissions-partner', PHONE);
 
   // The tier page.
   await page.getByRole('link', { name: '← Home' }).click();
@@ -219,7 +131,7 @@ test('a commission goes from pending to earned to paid, and statements follow th
   const tier = page.getByRole('region', { name: 'Your tier' });
   await expect(tier).toContainText('Won revenue, last 12 months');
   await noAxeViolations(page, 'partner tier');
-  await shoot(page, 'commissions-tier');
+  await shoot(page, 'commissions-tier', PHONE);
 
   // With "Export reports" granted to Northwind, a CSV statement downloads.
   const accounts = await admin.get('/admin/accounts?type=partner&limit=200');
