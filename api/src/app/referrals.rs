@@ -12,7 +12,7 @@ use serde_json::json;
 
 use crate::app::notifications::{self, Notice, Topic};
 use crate::app::registrations::{assess, subject_of};
-use crate::app::scope::require;
+use crate::app::scope::{self, require};
 use crate::app::{Actor, App, Audit, Tx, page, page_limit};
 use crate::auth::Principal;
 use crate::domain::matching::{self, Subject};
@@ -182,10 +182,7 @@ pub async fn list(
     let scope = scope_of(p)?;
     let limit = page_limit(limit);
     let mut conn = app.read().await?;
-    let mut rows = store::referrals(&mut conn, &scope, status, cursor, limit + 1).await?;
-    if p.role == Role::SalesRep {
-        rows.retain(|r| r.assignee_id.as_deref() == Some(p.user_id.as_str()));
-    }
+    let rows = store::referrals(&mut conn, &scope, status, cursor, limit + 1).await?;
     let page = page(rows, limit, |r| r.id.clone());
     Ok(ReferralPage {
         items: page.items.into_iter().map(dto).collect(),
@@ -194,10 +191,10 @@ pub async fn list(
 }
 
 fn scope_of(p: &Principal) -> Result<ProgrammeScope, ApiError> {
-    if p.role == Role::SalesRep {
-        return Ok(ProgrammeScope::All);
+    match scope::referrals(p) {
+        ProgrammeScope::None => Err(ApiError::Forbidden),
+        scope => Ok(scope),
     }
-    require::view_programme(p)
 }
 
 async fn find(
@@ -206,13 +203,9 @@ async fn find(
     id: &str,
 ) -> Result<ReferralRow, ApiError> {
     let scope = scope_of(p)?;
-    let r = store::referral_in(conn, &scope, id)
+    store::referral_in(conn, &scope, id)
         .await?
-        .ok_or(ApiError::NotFound)?;
-    if p.role == Role::SalesRep && r.assignee_id.as_deref() != Some(p.user_id.as_str()) {
-        return Err(ApiError::NotFound);
-    }
-    Ok(r)
+        .ok_or(ApiError::NotFound)
 }
 
 /// One referral in the caller's scope.

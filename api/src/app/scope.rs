@@ -117,6 +117,14 @@ pub fn programme(p: &Principal) -> ProgrammeScope {
     }
 }
 
+/// The referrals a caller reaches: as `programme`, and a sales rep those assigned to them.
+pub fn referrals(p: &Principal) -> ProgrammeScope {
+    match p.role {
+        Role::SalesRep => ProgrammeScope::AssignedTo(p.user_id.clone()),
+        _ => programme(p),
+    }
+}
+
 /// Named permission checks: each use case starts with the one it needs.
 pub mod require {
     use super::*;

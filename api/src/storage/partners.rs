@@ -22,6 +22,9 @@ pub enum ProgrammeScope {
     Organisation(AccountId),
     /// One partner user's own, within their organisation.
     Submitter(AccountId, UserId),
+    /// The referrals assigned to one internal user (a sales rep); referrals only, as only
+    /// they are assigned.
+    AssignedTo(UserId),
     None,
 }
 
@@ -38,6 +41,9 @@ impl ProgrammeScope {
                     .bind(a.as_str())
                     .push(" AND r.submitted_by = ")
                     .bind(u.as_str());
+            }
+            ProgrammeScope::AssignedTo(u) => {
+                sql.push(" AND r.assignee_id = ").bind(u.as_str());
             }
             ProgrammeScope::None => {
                 sql.push(" AND 1 = 0");

@@ -759,6 +759,46 @@ async fn referrals_are_assigned_and_attributed(app: TestApp) {
     .await;
     let list = ok_json(app.get_as(&contoso, "/api/v1/referrals").await).await;
     assert_eq!(list["items"].as_array().expect("items").len(), 0);
+    // Nor does another sales rep: a rep reaches the referrals assigned to them.
+    let now = portcullis::time::now();
+    sqlx::query(
+        "INSERT INTO users (id, email, email_normalized, name, role, status, created_at, updated_at) \
+         VALUES ($1, 'rep2@portcullis.example', 'rep2@portcullis.example', 'Second Rep', 'sales_rep', 'active', $2, $2)",
+    )
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(now)
+    .execute(&app.db.pool)
+    .await
+    .expect("a second rep");
+    let other_rep = token(&app, "rep2@portcullis.example").await;
+    assert_problem(
+        app.get_as(&other_rep, &format!("/api/v1/referrals/{rid}"))
+            .await,
+        404,
+        "not_found",
+    )
+    .await;
+    assert_problem(
+        app.post_as(
+            &other_rep,
+            &format!("/api/v1/referrals/{rid}/status"),
+            &json!({"status": "won"}),
+        )
+        .await,
+        404,
+        "not_found",
+    )
+    .await;
+    let list = ok_json(app.get_as(&other_rep, "/api/v1/referrals").await).await;
+    assert_eq!(list["items"].as_array().expect("items").len(), 0);
+    let list = ok_json(app.get_as(&rep, "/api/v1/referrals").await).await;
+    assert!(
+        list["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .any(|r| r["id"] == rid.as_str())
+    );
 }
 
 /// The protection sweep: reminders 14 and 3 days before, expiry after; a second run (or a
