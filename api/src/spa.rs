@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::io::Write;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse};
@@ -28,6 +28,8 @@ struct Asset {
 /// The SPA's files and the script hashes its Content-Security-Policy must allow.
 pub struct Spa {
     cache: RwLock<HashMap<String, Arc<Asset>>>,
+    /// Held while compressing, so the warm-up and a first request never compress a file twice.
+    compressing: Mutex<()>,
     script_hashes: Vec<String>,
 }
 
@@ -39,6 +41,7 @@ impl Spa {
             .unwrap_or_default();
         Spa {
             cache: RwLock::new(HashMap::new()),
+            compressing: Mutex::new(()),
             script_hashes,
         }
     }
@@ -60,13 +63,34 @@ impl Spa {
         }
     }
 
+    /// Whether `path` is ready to serve without compressing (or is not a file at all).
+    pub fn is_ready(&self, path: &str) -> bool {
+        let path = path.trim_start_matches('/');
+        match Dist::get(path) {
+            Some(file) => self.cached(path, &etag_of(&file)).is_some(),
+            None => true,
+        }
+    }
+
+    /// Compresses `path` if needed; blocking, so callers on request threads use `web::block`.
+    pub fn prepare(&self, path: &str) {
+        let _ = self.asset(path.trim_start_matches('/'));
+    }
+
+    fn cached(&self, path: &str, etag: &str) -> Option<Arc<Asset>> {
+        let cache = self.cache.read().ok()?;
+        cache.get(path).filter(|a| a.etag == etag).cloned()
+    }
+
     fn asset(&self, path: &str) -> Option<Arc<Asset>> {
         let file = Dist::get(path)?;
-        let etag = format!("\"{}\"", hex(&file.metadata.sha256_hash()[..16]));
-        if let Ok(cache) = self.cache.read()
-            && let Some(a) = cache.get(path).filter(|a| a.etag == etag)
-        {
-            return Some(a.clone());
+        let etag = etag_of(&file);
+        if let Some(a) = self.cached(path, &etag) {
+            return Some(a);
+        }
+        let _compressing = self.compressing.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(a) = self.cached(path, &etag) {
+            return Some(a);
         }
         let content_type = mime_guess::from_path(path)
             .first_or_octet_stream()
@@ -181,6 +205,10 @@ fn brotli(data: &[u8]) -> Option<Vec<u8>> {
     };
     brotli::BrotliCompress(&mut &data[..], &mut out, &params).ok()?;
     Some(out)
+}
+
+fn etag_of(file: &rust_embed::EmbeddedFile) -> String {
+    format!("\"{}\"", hex(&file.metadata.sha256_hash()[..16]))
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -97,6 +97,12 @@ pub async fn default_service(
     }
     let frame_ancestors = portal_frame_ancestors(&app, path).await;
     let csp = security::content_security_policy(spa.script_hashes(), &frame_ancestors);
+    if !spa.is_ready(path) {
+        // The first request for a file before the warm-up reached it: compress off the
+        // request threads, which keep reading other connections meanwhile.
+        let (spa, path) = (spa.clone(), path.to_owned());
+        let _ = web::block(move || spa.prepare(&path)).await;
+    }
     match spa.respond(&req, &csp) {
         Some(res) => Ok(res),
         None if !Spa::is_built() => Ok(HttpResponse::ServiceUnavailable()

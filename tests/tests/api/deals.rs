@@ -773,7 +773,7 @@ async fn locked_fields_etags_and_stage_rules(app: TestApp) {
     let deal = json_of(app.get_as(&admin, &path).await).await;
     assert_eq!(deal["name"], "Globex platform rollout");
     assert_eq!(deal["amount"]["minor"], 12_000_000);
-    portcullis_tests::eventually(10, "the refused attempt is audited", || async {
+    portcullis_tests::eventually(60, "the refused attempt is audited", || async {
         app.audit_trail()
             .await
             .iter()

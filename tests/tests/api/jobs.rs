@@ -51,7 +51,7 @@ async fn an_invitation_arrives_by_smtp_with_the_portals_branding(backend: Backen
     let node = &app;
     let admin = node.login_demo(ADMIN).await;
     invite_one(node, &admin.token, "new.partner@northwind.example").await;
-    eventually(20, "the invitation is delivered", || async {
+    eventually(60, "the invitation is delivered", || async {
         smtp.messages().len() == 1
     })
     .await;
@@ -95,7 +95,7 @@ async fn a_refused_delivery_is_retried_until_the_server_accepts(backend: Backend
     let node = &app;
     let admin = node.login_demo(ADMIN).await;
     invite_one(node, &admin.token, "later@northwind.example").await;
-    eventually(20, "the first attempt fails", || async {
+    eventually(60, "the first attempt fails", || async {
         !jobs_of(node, &admin.token, "?kind=email.send&state=failed")
             .await
             .is_empty()
@@ -108,11 +108,11 @@ async fn a_refused_delivery_is_retried_until_the_server_accepts(backend: Backend
             .is_some_and(|e| !e.is_empty())
     );
     let smtp = SmtpServer::start(port).await;
-    eventually(30, "a retry delivers it", || async {
+    eventually(60, "a retry delivers it", || async {
         smtp.messages().len() == 1
     })
     .await;
-    eventually(10, "the job is done", || async {
+    eventually(60, "the job is done", || async {
         jobs_of(node, &admin.token, "?kind=email.send&state=done")
             .await
             .len()
@@ -140,7 +140,7 @@ async fn a_job_that_always_fails_ends_dead_and_an_admin_can_retry_it(app: TestAp
     .await
     .expect("enqueued");
     // Attempts at 0 s, 2 s and 6 s (2 s, then 4 s of backoff).
-    eventually(20, "the job is dead", || async {
+    eventually(60, "the job is dead", || async {
         !jobs_of(&app, &admin.token, "?state=dead").await.is_empty()
     })
     .await;
@@ -219,7 +219,7 @@ async fn a_job_whose_worker_died_runs_again_after_its_lease(backend: Backend) {
         .expect("the job");
     assert_eq!(claimed.attempts, 1);
     drop(conn);
-    eventually(15, "another worker finishes it", || async {
+    eventually(60, "another worker finishes it", || async {
         jobs_of(node, &admin.token, "?kind=access.review&state=done")
             .await
             .iter()

@@ -156,7 +156,7 @@ async fn a_node_killed_mid_burst_leaves_every_change_audited(backend: Backend) {
         "one entry per committed invitation"
     );
     // The surviving node seals what the killed one left pending; the chain verifies.
-    eventually(10, "pending entries are sealed", || async {
+    eventually(60, "pending entries are sealed", || async {
         count(&app, "SELECT COUNT(*) FROM audit_pending").await == 0
     })
     .await;
