@@ -4,6 +4,7 @@
 #[macro_use]
 pub mod admin;
 pub mod auth;
+pub mod collab;
 pub mod commissions;
 pub mod deals;
 pub mod error;

@@ -8,7 +8,7 @@ use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::storage::commissions::CommissionScope;
 use crate::storage::partners::ProgrammeScope;
-use crate::storage::{AccountScope, CompanyScope, DealScope, UserScope};
+use crate::storage::{AccountScope, CollabScope, CompanyScope, DealScope, UserScope};
 
 /// The users a caller may administer: administrators every user, partner administrators
 /// their own organisation's, everyone else no one.
@@ -125,9 +125,51 @@ pub fn referrals(p: &Principal) -> ProgrammeScope {
     }
 }
 
+/// The items on deals a caller may reach for a collaboration feature whose customer-side
+/// permission is `customer_needs` ("View shared documents", "Post messages", "Submit
+/// requests", "Schedule meetings"):
+/// - the company's people: every item of the deals their deal scope reaches;
+/// - customer users with "View deal status" and `customer_needs`: customer and both-sides
+///   items of their account's deals shared to the portal;
+/// - partner users and administrators with "Access co-sell workspace" (off by default):
+///   partner and both-sides items of the deals their organisation co-sells (only those they
+///   are responsible for when the organisation shows each user only their own deals);
+/// - no one else.
+pub fn collab(p: &Principal, customer_needs: Permission) -> CollabScope {
+    match (p.role, &p.account_id) {
+        (role, _) if role.is_internal() => CollabScope::company(deals(p)),
+        (Role::CustomerUser, Some(account))
+            if p.granted(Permission::ViewDealStatus) && p.granted(customer_needs) =>
+        {
+            CollabScope::customer(DealScope::SharedToAccount(account.clone()))
+        }
+        (Role::PartnerUser | Role::PartnerAdmin, Some(account))
+            if p.granted(Permission::AccessCoSellWorkspace) =>
+        {
+            let deals = if p.own_deals_only && p.role == Role::PartnerUser {
+                DealScope::ResponsiblePartnerUser(p.user_id.clone())
+            } else {
+                DealScope::PartnerOrganisation(account.clone())
+            };
+            CollabScope::co_seller(deals, account.clone())
+        }
+        _ => CollabScope::none(),
+    }
+}
+
 /// Named permission checks: each use case starts with the one it needs.
 pub mod require {
     use super::*;
+
+    /// Works on a deal's shared items (see [`collab`]): 403 for callers who reach none.
+    pub fn collaborate(p: &Principal, customer_needs: Permission) -> Result<CollabScope, ApiError> {
+        let scope = collab(p, customer_needs);
+        if *scope.deals() == DealScope::None {
+            Err(ApiError::Forbidden)
+        } else {
+            Ok(scope)
+        }
+    }
 
     /// Administers users: administrators, and partner administrators for their organisation.
     pub fn manage_users(p: &Principal) -> Result<UserScope, ApiError> {

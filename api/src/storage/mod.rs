@@ -20,7 +20,7 @@ pub mod tiers;
 pub mod users;
 
 pub use deals::DealScope;
-pub use scope::{AccountScope, CompanyScope, UserScope};
+pub use scope::{AccountScope, CollabScope, CompanyScope, UserScope};
 pub use sql::Sql;
 
 /// Reads a `BIGINT` 0/1 flag.
