@@ -15,7 +15,9 @@ pub mod partners;
 pub mod permission;
 pub mod portal;
 pub mod receipts;
+pub mod requests;
 pub mod role;
+pub mod threads;
 pub mod tiers;
 pub mod validate;
 
