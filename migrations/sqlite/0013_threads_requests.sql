@@ -23,7 +23,7 @@ CREATE TABLE thread_posts (
     internal     BIGINT NOT NULL DEFAULT 0 CHECK (internal IN (0, 1)),
     created_at   BIGINT NOT NULL
 );
-CREATE INDEX thread_posts_thread ON thread_posts (deal_id, audience, created_at DESC, id DESC);
+CREATE INDEX thread_posts_thread ON thread_posts (deal_id, audience, id);
 
 -- The internal people a post mentions (and notified).
 CREATE TABLE post_mentions (

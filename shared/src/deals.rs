@@ -84,6 +84,10 @@ named_enum!(
         TeamChanged = "team_changed",
         Renamed = "renamed",
         AccountChanged = "account_changed",
+        /// An external user posted in a deal thread (internal).
+        ThreadPosted = "thread.posted",
+        /// An external user submitted a request (internal).
+        RequestSubmitted = "request.submitted",
     }
 );
 
