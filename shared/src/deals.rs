@@ -85,8 +85,10 @@ named_enum!(
         Renamed = "renamed",
         AccountChanged = "account_changed",
         /// An external user posted in a deal thread (internal).
+        #[serde(rename = "thread.posted")]
         ThreadPosted = "thread.posted",
         /// An external user submitted a request (internal).
+        #[serde(rename = "request.submitted")]
         RequestSubmitted = "request.submitted",
     }
 );

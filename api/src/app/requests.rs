@@ -294,10 +294,6 @@ pub async fn update(
     patch: RequestPatch,
 ) -> Result<Request, ApiError> {
     let scope = require::collaborate(p, Permission::SubmitRequests)?;
-    let mut tx = app.begin().await?;
-    let mut r = store::find(&mut tx, &scope, id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
     if scope.side() != Side::Company {
         return Err(ApiError::Forbidden);
     }
@@ -315,6 +311,10 @@ pub async fn update(
             FieldError::new("answer", FieldCode::Required, "give a status or an answer"),
         ]));
     }
+    let mut tx = app.begin().await?;
+    let mut r = store::find(&mut tx, &scope, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     let before = (r.status, r.answer.clone());
     if let Some(s) = patch.status {
         r.status = s;
@@ -383,14 +383,14 @@ pub async fn set_slas(
     for (i, s) in input.items.iter().enumerate() {
         if !(1..=8760).contains(&s.hours) {
             errors.push(FieldError::new(
-                &format!("items[{i}].hours"),
+                format!("items[{i}].hours"),
                 FieldCode::OutOfRange,
                 "must be 1 to 8760 hours",
             ));
         }
         if input.items[..i].iter().any(|o| o.kind == s.kind) {
             errors.push(FieldError::new(
-                &format!("items[{i}].kind"),
+                format!("items[{i}].kind"),
                 FieldCode::InvalidValue,
                 "is listed twice",
             ));
@@ -420,31 +420,34 @@ pub async fn set_slas(
     })
 }
 
+/// What a task list asks for.
+#[derive(Debug, Clone, Copy)]
+pub struct TaskQuery<'a> {
+    pub view: TaskView,
+    /// Include finished tasks (`mine` only).
+    pub all: bool,
+    pub source: Option<&'a str>,
+    pub deal_id: Option<&'a str>,
+    pub cursor: Option<&'a str>,
+    pub limit: Option<i64>,
+}
+
 /// The caller's tasks (internal users): `mine` (unfinished unless `all`) or `overdue`,
 /// optionally from one source or on one deal.
-pub async fn my_tasks(
-    app: &App,
-    p: &Principal,
-    view: TaskView,
-    all: bool,
-    source: Option<&str>,
-    deal_id: Option<&str>,
-    cursor: Option<&str>,
-    limit: Option<i64>,
-) -> Result<TaskPage, ApiError> {
+pub async fn my_tasks(app: &App, p: &Principal, q: TaskQuery<'_>) -> Result<TaskPage, ApiError> {
     if !p.role.is_internal() {
         return Err(ApiError::Forbidden);
     }
-    let limit = page_limit(limit);
+    let limit = page_limit(q.limit);
     let now = time::now();
     let filter = TaskFilter {
-        all,
-        overdue_at: (view == TaskView::Overdue).then_some(now),
-        source,
-        deal_id,
+        all: q.all,
+        overdue_at: (q.view == TaskView::Overdue).then_some(now),
+        source: q.source,
+        deal_id: q.deal_id,
     };
     let mut conn = app.read().await?;
-    let rows = store::tasks_of(&mut conn, &p.user_id, &filter, cursor, limit + 1).await?;
+    let rows = store::tasks_of(&mut conn, &p.user_id, &filter, q.cursor, limit + 1).await?;
     let page = page(rows, limit, |t| t.id.clone());
     Ok(TaskPage {
         items: page.items.into_iter().map(|t| task_dto(t, now)).collect(),

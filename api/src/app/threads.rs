@@ -600,7 +600,7 @@ pub async fn workspace(app: &App, p: &Principal, deal_id: &str) -> Result<Worksp
             },
         ));
     }
-    timeline.sort_by(|a, b| b.0.cmp(&a.0));
+    timeline.sort_by_key(|item| std::cmp::Reverse(item.0));
     timeline.truncate(100);
     Ok(Workspace {
         deal_id: deal.id.into(),

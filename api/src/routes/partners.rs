@@ -371,12 +371,14 @@ pub async fn list_tasks(
         app::requests::my_tasks(
             &app,
             &p,
-            q.view.unwrap_or(TaskView::Mine),
-            q.all.unwrap_or(false),
-            q.source.as_deref(),
-            q.deal.as_deref(),
-            q.cursor.as_deref(),
-            q.limit,
+            app::requests::TaskQuery {
+                view: q.view.unwrap_or(TaskView::Mine),
+                all: q.all.unwrap_or(false),
+                source: q.source.as_deref(),
+                deal_id: q.deal.as_deref(),
+                cursor: q.cursor.as_deref(),
+                limit: q.limit,
+            },
         )
         .await?,
     ))
