@@ -24,6 +24,7 @@ use crate::routes;
         (name = "deals", description = "Deals, the pipeline, contacts and timelines, scoped to the caller"),
         (name = "partners", description = "The partner programme: deal registrations, conflict checks, approvals and referrals"),
         (name = "receipts", description = "Signed receipts of submissions and the public keys that verify them"),
+        (name = "collaboration", description = "Deal threads, requests and their tasks with SLAs, and the co-selling workspace"),
         (name = "commissions", description = "A partner's commissions, payouts, rates, projection, statements and tier status"),
         (name = "admin", description = "Administration of portals, accounts, users, permissions and the audit log"),
     )

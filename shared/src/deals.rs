@@ -84,6 +84,12 @@ named_enum!(
         TeamChanged = "team_changed",
         Renamed = "renamed",
         AccountChanged = "account_changed",
+        /// An external user posted in a deal thread (internal).
+        #[serde(rename = "thread.posted")]
+        ThreadPosted = "thread.posted",
+        /// An external user submitted a request (internal).
+        #[serde(rename = "request.submitted")]
+        RequestSubmitted = "request.submitted",
     }
 );
 

@@ -180,9 +180,9 @@ pub struct Workspace {
     pub company_team: Vec<String>,
     /// The co-selling organisations' people on the deal, by name.
     pub partner_participants: Vec<String>,
-    /// Newest first (up to 100 entries).
     /// The people of both organisations a joint task may be assigned to.
     #[serde(default)]
     pub people: Vec<crate::deals::Person>,
+    /// Newest first (up to 100 entries).
     pub timeline: Vec<WorkspaceItem>,
 }

@@ -141,7 +141,7 @@ fn contact_dto(c: ContactRow) -> Contact {
 }
 
 /// An event in words.
-fn summary(e: &EventRow) -> String {
+pub(crate) fn summary(e: &EventRow) -> String {
     let text = |k: &str| e.details.get(k).and_then(|v| v.as_str()).unwrap_or("");
     let or_none = |s: &str| {
         if s.is_empty() {
@@ -184,6 +184,12 @@ fn summary(e: &EventRow) -> String {
         DealEventKind::TeamChanged => text("summary").to_owned(),
         DealEventKind::Renamed => format!("Renamed from {} to {}", text("from"), text("to")),
         DealEventKind::AccountChanged => "Account changed".to_owned(),
+        DealEventKind::ThreadPosted => {
+            format!("{} posted in the {} thread", text("by"), text("thread"))
+        }
+        DealEventKind::RequestSubmitted => {
+            format!("{} submitted a {} request", text("by"), text("kind"))
+        }
     }
 }
 

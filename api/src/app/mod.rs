@@ -21,7 +21,9 @@ pub mod portals;
 pub mod receipts;
 pub mod referrals;
 pub mod registrations;
+pub mod requests;
 pub mod scope;
+pub mod threads;
 pub mod tiers;
 pub mod users;
 

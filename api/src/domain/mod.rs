@@ -5,4 +5,5 @@ pub mod matching;
 pub mod permissions;
 pub mod portal;
 pub mod receipts;
+pub mod threads;
 pub mod tiers;

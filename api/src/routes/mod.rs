@@ -13,6 +13,8 @@ pub mod me;
 pub mod partners;
 pub mod portals;
 pub mod receipts;
+pub mod requests;
+pub mod threads;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -102,5 +104,22 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(commissions::commission_statement_pdf)
         .service(commissions::get_commission)
         .service(commissions::tier_status)
+        .service(threads::list_threads)
+        .service(threads::list_posts)
+        .service(threads::create_post)
+        .service(threads::read_thread)
+        .service(threads::list_strategy_notes)
+        .service(threads::create_strategy_note)
+        .service(threads::list_joint_tasks)
+        .service(threads::create_joint_task)
+        .service(threads::workspace)
+        .service(requests::list_deal_requests)
+        .service(requests::create_request)
+        .service(requests::list_requests)
+        .service(requests::get_request)
+        .service(requests::update_request)
+        .service(requests::get_request_slas)
+        .service(requests::set_request_slas)
+        .service(requests::update_task)
         .configure(admin::routes);
 }

@@ -13,9 +13,11 @@ pub mod partners;
 pub mod permissions;
 pub mod portals;
 pub mod receipt_keys;
+pub mod requests;
 pub mod scope;
 pub mod sessions;
 pub mod sql;
+pub mod threads;
 pub mod tiers;
 pub mod users;
 
