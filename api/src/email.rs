@@ -49,6 +49,7 @@ pub fn invitation(to: &str, name: &str, portal: Option<&PortalRow>, link: &str) 
         text,
         html,
         portal_id: portal.map(|p| p.id.clone()),
+        ics: None,
     }
 }
 
@@ -132,5 +133,6 @@ pub fn notice(
         text,
         html,
         portal_id: portal.map(|p| p.id.clone()),
+        ics: None,
     }
 }

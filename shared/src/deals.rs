@@ -84,6 +84,12 @@ named_enum!(
         TeamChanged = "team_changed",
         Renamed = "renamed",
         AccountChanged = "account_changed",
+        /// A customer or partner booked a meeting (internal).
+        MeetingBooked = "meeting_booked",
+        /// A customer or partner moved a meeting (internal).
+        MeetingRescheduled = "meeting_rescheduled",
+        /// A customer or partner cancelled a meeting (internal).
+        MeetingCancelled = "meeting_cancelled",
     }
 );
 

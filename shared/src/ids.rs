@@ -127,6 +127,8 @@ id_type!(
     CommissionPlanId,
     /// A partner tier.
     TierId,
+    /// A meeting booked on a deal.
+    MeetingId,
 );
 
 #[cfg(test)]

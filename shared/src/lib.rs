@@ -9,6 +9,7 @@ pub mod commissions;
 pub mod deals;
 pub mod error;
 pub mod ids;
+pub mod meetings;
 pub mod money;
 pub mod notifications;
 pub mod partners;

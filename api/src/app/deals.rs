@@ -184,6 +184,9 @@ fn summary(e: &EventRow) -> String {
         DealEventKind::TeamChanged => text("summary").to_owned(),
         DealEventKind::Renamed => format!("Renamed from {} to {}", text("from"), text("to")),
         DealEventKind::AccountChanged => "Account changed".to_owned(),
+        DealEventKind::MeetingBooked => format!("Meeting booked: {}", text("subject")),
+        DealEventKind::MeetingRescheduled => format!("Meeting rescheduled: {}", text("subject")),
+        DealEventKind::MeetingCancelled => format!("Meeting cancelled: {}", text("subject")),
     }
 }
 
