@@ -520,7 +520,7 @@ pub async fn reschedule(
     let Some((start, end)) = check_time(&input.start, minutes, &mut errors) else {
         return Err(ApiError::Validation(errors));
     };
-    let hosts: Vec<String> = store::hosts(&mut tx, &[before.id.clone()])
+    let hosts: Vec<String> = store::hosts(&mut tx, std::slice::from_ref(&before.id))
         .await?
         .into_iter()
         .map(|(_, h)| h)
@@ -566,7 +566,7 @@ pub async fn cancel(app: &App, p: &Principal, id: &str) -> Result<Meeting, ApiEr
     let meeting = store::get(&mut tx, &scope, id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let hosts: Vec<String> = store::hosts(&mut tx, &[meeting.id.clone()])
+    let hosts: Vec<String> = store::hosts(&mut tx, std::slice::from_ref(&meeting.id))
         .await?
         .into_iter()
         .map(|(_, h)| h)

@@ -86,7 +86,7 @@ fn window(field: &str, start: &str, end: &str, errors: &mut Vec<FieldError>) -> 
 }
 
 /// Records an error at every window (named by `fields`) that overlaps an earlier one.
-fn overlaps(windows: &[(String, Window)], errors: &mut Vec<FieldError>) {
+fn overlaps(windows: &[NamedWindow], errors: &mut Vec<FieldError>) {
     for (i, (field, w)) in windows.iter().enumerate() {
         if let Some((other, _)) = windows[..i]
             .iter()
@@ -99,6 +99,16 @@ fn overlaps(windows: &[(String, Window)], errors: &mut Vec<FieldError>) {
             ));
         }
     }
+}
+
+/// A window as given, with the field that named it (for errors).
+type NamedWindow = (String, Window);
+
+/// The exceptions given for one date: windows, or the field that made it a day off.
+struct Dated {
+    date: NaiveDate,
+    windows: Vec<NamedWindow>,
+    day_off: Option<String>,
 }
 
 /// An IANA time zone by name.
@@ -132,7 +142,7 @@ impl Schedule {
                 format!("must have at most {MAX_EXCEPTIONS} entries"),
             ));
         }
-        let mut by_day: [Vec<(String, Window)>; 7] = Default::default();
+        let mut by_day: [Vec<NamedWindow>; 7] = Default::default();
         for (i, w) in a.weekly.iter().enumerate() {
             let field = format!("weekly[{i}]");
             if !(1..=7).contains(&w.weekday) {
@@ -150,7 +160,7 @@ impl Schedule {
         for day in &by_day {
             overlaps(day, &mut errors);
         }
-        let mut dated: Vec<(NaiveDate, Vec<(String, Window)>, Option<String>)> = Vec::new();
+        let mut dated: Vec<Dated> = Vec::new();
         for (i, x) in a.exceptions.iter().enumerate() {
             let field = format!("exceptions[{i}]");
             let date = NaiveDate::parse_from_str(&x.date, "%Y-%m-%d").ok();
@@ -181,43 +191,47 @@ impl Schedule {
                 }
             };
             let Some(date) = date else { continue };
-            let entry = match dated.iter_mut().position(|d| d.0 == date) {
+            let entry = match dated.iter_mut().position(|d| d.date == date) {
                 Some(at) => &mut dated[at],
                 None => {
-                    dated.push((date, Vec::new(), None));
+                    dated.push(Dated {
+                        date,
+                        windows: Vec::new(),
+                        day_off: None,
+                    });
                     let last = dated.len() - 1;
                     &mut dated[last]
                 }
             };
             match hours {
                 Some(w) => {
-                    if let Some(off) = &entry.2 {
+                    if let Some(off) = &entry.day_off {
                         errors.push(FieldError::new(
                             field.clone(),
                             FieldCode::InvalidValue,
                             format!("{off} already makes this day unavailable"),
                         ));
                     }
-                    entry.1.push((field, w));
+                    entry.windows.push((field, w));
                 }
                 None => {
-                    if entry.2.is_some() || !entry.1.is_empty() {
+                    if entry.day_off.is_some() || !entry.windows.is_empty() {
                         errors.push(FieldError::new(
                             field.clone(),
                             FieldCode::InvalidValue,
                             "the date is already listed",
                         ));
                     }
-                    entry.2 = Some(field);
+                    entry.day_off = Some(field);
                 }
             }
         }
-        for (_, windows, _) in &dated {
-            overlaps(windows, &mut errors);
+        for d in &dated {
+            overlaps(&d.windows, &mut errors);
         }
         match tz {
             Some(tz) if errors.is_empty() => {
-                let strip = |ws: &[(String, Window)]| {
+                let strip = |ws: &[NamedWindow]| {
                     let mut v: Vec<Window> = ws.iter().map(|(_, w)| *w).collect();
                     v.sort_by_key(|w| w.start);
                     v
@@ -227,7 +241,7 @@ impl Schedule {
                     weekly: by_day.map(|d| strip(&d)),
                     exceptions: dated
                         .into_iter()
-                        .map(|(d, ws, _)| (d, strip(&ws)))
+                        .map(|d| (d.date, strip(&d.windows)))
                         .collect(),
                 })
             }
