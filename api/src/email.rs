@@ -3,7 +3,10 @@
 
 use std::time::Duration;
 
-use lettre::message::{Mailbox, MultiPart};
+use chrono::{DateTime, Utc};
+use icalendar::{Calendar, Component, EventLike, EventStatus, Property};
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::storage::outbox::Email;
@@ -49,6 +52,7 @@ pub fn invitation(to: &str, name: &str, portal: Option<&PortalRow>, link: &str) 
         text,
         html,
         portal_id: portal.map(|p| p.id.clone()),
+        ics: None,
     }
 }
 
@@ -92,15 +96,114 @@ fn build(from: &Mailbox, e: &portcullis_shared::admin::OutboxEmail) -> Result<Me
     let to: Mailbox =
         e.to.parse()
             .map_err(|err| format!("bad recipient: {err}"))?;
+    let body = MultiPart::alternative_plain_html(e.body_text.clone(), e.body_html.clone());
+    let body = match (&e.ics_name, &e.ics) {
+        (Some(name), Some(ics)) => {
+            // Calendar clients act on the method of the part: an invitation or a cancellation.
+            let method = ics
+                .lines()
+                .find_map(|l| l.strip_prefix("METHOD:"))
+                .unwrap_or("PUBLISH")
+                .trim();
+            let kind =
+                ContentType::parse(&format!("text/calendar; method={method}; charset=UTF-8"))
+                    .map_err(|err| err.to_string())?;
+            MultiPart::mixed()
+                .multipart(body)
+                .singlepart(Attachment::new(name.clone()).body(ics.clone(), kind))
+        }
+        _ => body,
+    };
     Message::builder()
         .from(from.clone())
         .to(to)
         .subject(&e.subject)
-        .multipart(MultiPart::alternative_plain_html(
-            e.body_text.clone(),
-            e.body_html.clone(),
-        ))
+        .multipart(body)
         .map_err(|err| err.to_string())
+}
+
+/// Someone named in a calendar invitation.
+#[derive(Debug, Clone)]
+pub struct CalendarPerson {
+    pub name: String,
+    pub email: String,
+}
+
+/// A meeting as a calendar invitation carries it.
+#[derive(Debug, Clone)]
+pub struct CalendarEvent {
+    /// Stable for the meeting, so every revision updates the same calendar entry.
+    pub uid: String,
+    /// 0 when booked, one more for each reschedule or the cancellation.
+    pub sequence: u32,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub summary: String,
+    pub description: String,
+    pub organizer: CalendarPerson,
+    pub attendees: Vec<CalendarPerson>,
+    /// A cancellation (`METHOD:CANCEL`, `STATUS:CANCELLED`) rather than an invitation.
+    pub cancelled: bool,
+}
+
+/// The iCalendar text (RFC 5545, UTC times) of an invitation or a cancellation.
+pub fn ics(e: &CalendarEvent) -> String {
+    let mailto = |p: &CalendarPerson, role: &str| {
+        let mut prop = Property::new(role, format!("mailto:{}", p.email));
+        prop.add_parameter("CN", &p.name);
+        if role == "ATTENDEE" {
+            prop.add_parameter("ROLE", "REQ-PARTICIPANT");
+        }
+        prop.done()
+    };
+    let mut event = icalendar::Event::new();
+    event
+        .uid(&e.uid)
+        .sequence(e.sequence)
+        .timestamp(Utc::now())
+        .starts(e.start)
+        .ends(e.end)
+        .summary(&e.summary)
+        .description(&e.description)
+        .status(if e.cancelled {
+            EventStatus::Cancelled
+        } else {
+            EventStatus::Confirmed
+        })
+        .append_property(mailto(&e.organizer, "ORGANIZER"));
+    for a in &e.attendees {
+        event.append_multi_property(mailto(a, "ATTENDEE"));
+    }
+    let mut calendar = Calendar::new();
+    calendar
+        .append_property(Property::new("PRODID", "-//Portcullis//Meetings//EN"))
+        .append_property(Property::new(
+            "METHOD",
+            if e.cancelled { "CANCEL" } else { "REQUEST" },
+        ))
+        .push(event.done());
+    calendar.done().to_string()
+}
+
+/// A meeting email (booked, moved or cancelled) with its calendar invitation attached.
+pub fn meeting(
+    to: &str,
+    name: &str,
+    portal: Option<&PortalRow>,
+    title: &str,
+    body: &str,
+    link: &str,
+    event: &CalendarEvent,
+) -> Email {
+    let mut mail = notice(to, name, portal, title, body, link);
+    mail.kind = "meeting".into();
+    let file = if event.cancelled {
+        "cancel.ics"
+    } else {
+        "invite.ics"
+    };
+    mail.ics = Some((file.to_owned(), ics(event)));
+    mail
 }
 
 /// A notice about something that concerns the recipient (a registration decided, a tier
@@ -132,5 +235,87 @@ pub fn notice(
         text,
         html,
         portal_id: portal.map(|p| p.id.clone()),
+        ics: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(cancelled: bool) -> CalendarEvent {
+        let at = |s: &str| {
+            DateTime::parse_from_rfc3339(s)
+                .expect("time")
+                .with_timezone(&Utc)
+        };
+        CalendarEvent {
+            uid: "m1@portcullis".into(),
+            sequence: 2,
+            start: at("2027-03-29T07:00:00Z"),
+            end: at("2027-03-29T07:30:00Z"),
+            summary: "Walkthrough".into(),
+            description: "Deal: Rollout".into(),
+            organizer: CalendarPerson {
+                name: "Rep".into(),
+                email: "rep@example.com".into(),
+            },
+            attendees: vec![CalendarPerson {
+                name: "Customer".into(),
+                email: "c@example.com".into(),
+            }],
+            cancelled,
+        }
+    }
+
+    #[test]
+    fn an_invitation_carries_utc_times_its_revision_and_its_method() {
+        let text = ics(&event(false));
+        for line in [
+            "METHOD:REQUEST",
+            "UID:m1@portcullis",
+            "SEQUENCE:2",
+            "DTSTART:20270329T070000Z",
+            "DTEND:20270329T073000Z",
+            "STATUS:CONFIRMED",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} in {text}");
+        }
+        let cancel = ics(&event(true));
+        assert!(cancel.contains("METHOD:CANCEL\r\n"), "{cancel}");
+        assert!(cancel.contains("STATUS:CANCELLED\r\n"), "{cancel}");
+    }
+
+    #[test]
+    fn the_invitation_travels_as_a_text_calendar_part() {
+        let mail = meeting(
+            "c@example.com",
+            "C",
+            None,
+            "Booked",
+            "b",
+            "http://x",
+            &event(true),
+        );
+        let outbox = portcullis_shared::admin::OutboxEmail {
+            id: "e".into(),
+            kind: mail.kind,
+            to: mail.to,
+            subject: mail.subject,
+            body_text: mail.text,
+            body_html: mail.html,
+            portal_id: None,
+            created_at: String::new(),
+            sent_at: None,
+            attempts: 0,
+            last_error: None,
+            ics_name: mail.ics.as_ref().map(|i| i.0.clone()),
+            ics: mail.ics.map(|i| i.1),
+        };
+        let from: Mailbox = "Portcullis <noreply@example.com>".parse().expect("from");
+        let raw =
+            String::from_utf8(build(&from, &outbox).expect("built").formatted()).expect("text");
+        assert!(raw.contains("text/calendar; method=CANCEL"), "{raw}");
+        assert!(raw.contains("cancel.ics"), "{raw}");
     }
 }

@@ -26,6 +26,7 @@ use crate::routes;
         (name = "receipts", description = "Signed receipts of submissions and the public keys that verify them"),
         (name = "collaboration", description = "Deal threads, requests and their tasks with SLAs, and the co-selling workspace"),
         (name = "commissions", description = "A partner's commissions, payouts, rates, projection, statements and tier status"),
+        (name = "meetings", description = "Availability, free slots and meetings booked on deals"),
         (name = "admin", description = "Administration of portals, accounts, users, permissions and the audit log"),
     )
 )]

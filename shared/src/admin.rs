@@ -451,6 +451,12 @@ pub struct OutboxEmail {
     pub sent_at: Option<String>,
     pub attempts: i64,
     pub last_error: Option<String>,
+    /// The file name of an attached calendar invitation (`invite.ics`).
+    #[serde(default)]
+    pub ics_name: Option<String>,
+    /// The attached calendar invitation (iCalendar text), sent as a `text/calendar` part.
+    #[serde(default)]
+    pub ics: Option<String>,
 }
 
 /// A page of the outbox, newest first.

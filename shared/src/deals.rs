@@ -90,6 +90,12 @@ named_enum!(
         /// An external user submitted a request (internal).
         #[serde(rename = "request.submitted")]
         RequestSubmitted = "request.submitted",
+        /// A customer or partner booked a meeting (internal).
+        MeetingBooked = "meeting_booked",
+        /// A customer or partner moved a meeting (internal).
+        MeetingRescheduled = "meeting_rescheduled",
+        /// A customer or partner cancelled a meeting (internal).
+        MeetingCancelled = "meeting_cancelled",
     }
 );
 

@@ -190,6 +190,9 @@ pub(crate) fn summary(e: &EventRow) -> String {
         DealEventKind::RequestSubmitted => {
             format!("{} submitted a {} request", text("by"), text("kind"))
         }
+        DealEventKind::MeetingBooked => format!("Meeting booked: {}", text("subject")),
+        DealEventKind::MeetingRescheduled => format!("Meeting rescheduled: {}", text("subject")),
+        DealEventKind::MeetingCancelled => format!("Meeting cancelled: {}", text("subject")),
     }
 }
 

@@ -15,6 +15,7 @@ pub mod deals;
 pub mod invitations;
 pub mod jobs;
 pub mod me;
+pub mod meetings;
 pub mod notifications;
 pub mod permissions;
 pub mod portals;

@@ -2,6 +2,7 @@
 
 pub mod commissions;
 pub mod matching;
+pub mod meetings;
 pub mod permissions;
 pub mod portal;
 pub mod receipts;

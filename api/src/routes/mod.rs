@@ -10,6 +10,7 @@ pub mod fallback;
 pub mod health;
 pub mod invitations;
 pub mod me;
+pub mod meetings;
 pub mod partners;
 pub mod portals;
 pub mod receipts;
@@ -121,5 +122,14 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(requests::get_request_slas)
         .service(requests::set_request_slas)
         .service(requests::update_task)
+        .service(meetings::get_availability)
+        .service(meetings::set_availability)
+        .service(meetings::get_deal_slots)
+        .service(meetings::list_deal_meetings)
+        .service(meetings::book_meeting)
+        .service(meetings::list_meetings)
+        .service(meetings::get_meeting)
+        .service(meetings::reschedule_meeting)
+        .service(meetings::cancel_meeting)
         .configure(admin::routes);
 }

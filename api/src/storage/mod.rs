@@ -7,6 +7,7 @@ pub mod commissions;
 pub mod deals;
 pub mod invitations;
 pub mod jobs;
+pub mod meetings;
 pub mod notifications;
 pub mod outbox;
 pub mod partners;

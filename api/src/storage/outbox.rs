@@ -17,14 +17,16 @@ pub struct Email {
     pub text: String,
     pub html: String,
     pub portal_id: Option<String>,
+    /// A calendar invitation to attach: its file name and iCalendar text.
+    pub ics: Option<(String, String)>,
 }
 
 /// Queues an email; returns its id.
 pub async fn enqueue(conn: &mut AnyConnection, e: &Email) -> Result<String, sqlx::Error> {
     let id = uuid::Uuid::now_v7().to_string();
     sqlx::query(
-        "INSERT INTO outbox (id, kind, to_email, subject, body_text, body_html, portal_id, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO outbox (id, kind, to_email, subject, body_text, body_html, portal_id, created_at, \
+         ics_name, ics) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(&id)
     .bind(&e.kind)
@@ -34,6 +36,8 @@ pub async fn enqueue(conn: &mut AnyConnection, e: &Email) -> Result<String, sqlx
     .bind(&e.html)
     .bind(&e.portal_id)
     .bind(time::now())
+    .bind(e.ics.as_ref().map(|(name, _)| name.as_str()))
+    .bind(e.ics.as_ref().map(|(_, text)| text.as_str()))
     .execute(&mut *conn)
     .await?;
     Ok(id)
@@ -54,6 +58,8 @@ fn dto(r: &AnyRow) -> Result<portcullis_shared::admin::OutboxEmail, sqlx::Error>
             .map(time::to_rfc3339),
         attempts: r.try_get("attempts")?,
         last_error: r.try_get("last_error")?,
+        ics_name: r.try_get("ics_name")?,
+        ics: r.try_get("ics")?,
     })
 }
 
@@ -68,7 +74,7 @@ pub async fn list(
 ) -> Result<Vec<portcullis_shared::admin::OutboxEmail>, sqlx::Error> {
     let mut sql = Sql::new(
         "SELECT id, kind, to_email, subject, body_text, body_html, portal_id, created_at, \
-         sent_at, attempts, last_error FROM outbox WHERE 1 = 1",
+         sent_at, attempts, last_error, ics_name, ics FROM outbox WHERE 1 = 1",
     );
     scope.restrict(&mut sql);
     if let Some(to) = to {
@@ -93,7 +99,7 @@ pub async fn get(
 ) -> Result<Option<portcullis_shared::admin::OutboxEmail>, sqlx::Error> {
     sqlx::query(
         "SELECT id, kind, to_email, subject, body_text, body_html, portal_id, created_at, sent_at, \
-         attempts, last_error FROM outbox WHERE id = $1",
+         attempts, last_error, ics_name, ics FROM outbox WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(&mut *conn)

@@ -14,6 +14,7 @@ mod deals;
 mod foundation;
 mod invitations;
 mod jobs;
+mod meetings;
 mod nodes;
 mod partner_admin;
 mod portals;
