@@ -7,6 +7,7 @@ pub mod auth;
 pub mod collab;
 pub mod commissions;
 pub mod deals;
+pub mod documents;
 pub mod error;
 pub mod ids;
 pub mod money;
