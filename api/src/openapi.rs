@@ -25,6 +25,7 @@ use crate::routes;
         (name = "partners", description = "The partner programme: deal registrations, conflict checks, approvals and referrals"),
         (name = "receipts", description = "Signed receipts of submissions and the public keys that verify them"),
         (name = "commissions", description = "A partner's commissions, payouts, rates, projection, statements and tier status"),
+        (name = "documents", description = "Documents on deals: versioned files encrypted at rest, signing status, comments and revision requests"),
         (name = "admin", description = "Administration of portals, accounts, users, permissions and the audit log"),
     )
 )]

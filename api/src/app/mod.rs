@@ -12,6 +12,7 @@ pub mod auth;
 pub mod commissions;
 pub mod dashboard;
 pub mod deals;
+pub mod documents;
 pub mod invitations;
 pub mod jobs;
 pub mod me;
