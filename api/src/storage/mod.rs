@@ -8,6 +8,7 @@ pub mod deals;
 pub mod invitations;
 pub mod jobs;
 pub mod notifications;
+pub mod objects;
 pub mod outbox;
 pub mod partners;
 pub mod permissions;
