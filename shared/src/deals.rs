@@ -84,6 +84,12 @@ named_enum!(
         TeamChanged = "team_changed",
         Renamed = "renamed",
         AccountChanged = "account_changed",
+        /// A document was uploaded (internal timeline).
+        #[serde(rename = "document.uploaded")]
+        DocumentUploaded = "document.uploaded",
+        /// A customer or partner downloaded a document (internal timeline).
+        #[serde(rename = "document.downloaded")]
+        DocumentDownloaded = "document.downloaded",
     }
 );
 

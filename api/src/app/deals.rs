@@ -140,6 +140,10 @@ fn contact_dto(c: ContactRow) -> Contact {
     }
 }
 
+fn or_someone(name: Option<&str>) -> &str {
+    name.filter(|n| !n.is_empty()).unwrap_or("Someone")
+}
+
 /// An event in words.
 fn summary(e: &EventRow) -> String {
     let text = |k: &str| e.details.get(k).and_then(|v| v.as_str()).unwrap_or("");
@@ -184,6 +188,20 @@ fn summary(e: &EventRow) -> String {
         DealEventKind::TeamChanged => text("summary").to_owned(),
         DealEventKind::Renamed => format!("Renamed from {} to {}", text("from"), text("to")),
         DealEventKind::AccountChanged => "Account changed".to_owned(),
+        DealEventKind::DocumentUploaded => format!(
+            "{} uploaded {} (version {})",
+            or_someone(e.actor_name.as_deref()),
+            text("title"),
+            e.details
+                .get("version")
+                .and_then(|v| v.as_i64())
+                .unwrap_or(1)
+        ),
+        DealEventKind::DocumentDownloaded => format!(
+            "{} downloaded {}",
+            or_someone(e.actor_name.as_deref()),
+            text("title")
+        ),
     }
 }
 

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod audit;
 pub mod commissions;
 pub mod deals;
+pub mod documents;
 pub mod invitations;
 pub mod jobs;
 pub mod notifications;
