@@ -27,6 +27,7 @@ use crate::routes;
         (name = "collaboration", description = "Deal threads, requests and their tasks with SLAs, and the co-selling workspace"),
         (name = "commissions", description = "A partner's commissions, payouts, rates, projection, statements and tier status"),
         (name = "meetings", description = "Availability, free slots and meetings booked on deals"),
+        (name = "documents", description = "Documents on deals: versioned files encrypted at rest, signing status, comments and revision requests"),
         (name = "admin", description = "Administration of portals, accounts, users, permissions and the audit log"),
     )
 )]

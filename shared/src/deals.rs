@@ -96,6 +96,12 @@ named_enum!(
         MeetingRescheduled = "meeting_rescheduled",
         /// A customer or partner cancelled a meeting (internal).
         MeetingCancelled = "meeting_cancelled",
+        /// A document was uploaded (internal timeline).
+        #[serde(rename = "document.uploaded")]
+        DocumentUploaded = "document.uploaded",
+        /// A customer or partner downloaded a document (internal timeline).
+        #[serde(rename = "document.downloaded")]
+        DocumentDownloaded = "document.downloaded",
     }
 );
 

@@ -140,6 +140,10 @@ fn contact_dto(c: ContactRow) -> Contact {
     }
 }
 
+fn or_someone(name: Option<&str>) -> &str {
+    name.filter(|n| !n.is_empty()).unwrap_or("Someone")
+}
+
 /// An event in words.
 pub(crate) fn summary(e: &EventRow) -> String {
     let text = |k: &str| e.details.get(k).and_then(|v| v.as_str()).unwrap_or("");
@@ -193,6 +197,20 @@ pub(crate) fn summary(e: &EventRow) -> String {
         DealEventKind::MeetingBooked => format!("Meeting booked: {}", text("subject")),
         DealEventKind::MeetingRescheduled => format!("Meeting rescheduled: {}", text("subject")),
         DealEventKind::MeetingCancelled => format!("Meeting cancelled: {}", text("subject")),
+        DealEventKind::DocumentUploaded => format!(
+            "{} uploaded {} (version {})",
+            or_someone(e.actor_name.as_deref()),
+            text("title"),
+            e.details
+                .get("version")
+                .and_then(|v| v.as_i64())
+                .unwrap_or(1)
+        ),
+        DealEventKind::DocumentDownloaded => format!(
+            "{} downloaded {}",
+            or_someone(e.actor_name.as_deref()),
+            text("title")
+        ),
     }
 }
 

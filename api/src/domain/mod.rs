@@ -1,6 +1,7 @@
 //! Domain types: validated values and rules, no I/O.
 
 pub mod commissions;
+pub mod documents;
 pub mod matching;
 pub mod meetings;
 pub mod permissions;

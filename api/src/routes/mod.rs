@@ -6,6 +6,7 @@ pub mod admin;
 pub mod auth;
 pub mod commissions;
 pub mod deals;
+pub mod documents;
 pub mod fallback;
 pub mod health;
 pub mod invitations;
@@ -131,5 +132,17 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(meetings::get_meeting)
         .service(meetings::reschedule_meeting)
         .service(meetings::cancel_meeting)
+        .service(documents::list_deal_documents)
+        .service(documents::upload_document)
+        .service(documents::list_documents)
+        .service(documents::get_document)
+        .service(documents::update_document)
+        .service(documents::delete_document)
+        .service(documents::upload_document_version)
+        .service(documents::download_document)
+        .service(documents::download_document_version)
+        .service(documents::list_document_comments)
+        .service(documents::add_document_comment)
+        .service(documents::request_document_revision)
         .configure(admin::routes);
 }
