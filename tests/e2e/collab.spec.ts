@@ -8,6 +8,7 @@ import { test, expect, APIRequestContext } from '@playwright/test';
 import { as, consoleSignIn, noAxeViolations, portalSignIn, shoot, watchErrors } from './support';
 
 const RUN = Date.now().toString(36);
+test.setTimeout(120_000);
 
 async function dealId(request: APIRequestContext, name: string): Promise<string> {
   const rep = as(request, 'rep@portcullis.example');
@@ -56,7 +57,7 @@ test('a customer downloads a shared document, writes in the thread, asks for a q
 
     // Documents: the shared one, not the internal one; its download is the file.
     await work.getByRole('button', { name: 'Documents' }).click();
-    await expect(work.getByText(`Rollout proposal ${RUN}`)).toBeVisible();
+    await expect(work.locator("strong", { hasText: `Rollout proposal ${RUN}` })).toBeVisible();
     await expect(work.getByText(`Internal pricing floor ${RUN}`)).toHaveCount(0);
     const row = work.locator('tr', { hasText: `Rollout proposal ${RUN}` });
     const [download] = await Promise.all([

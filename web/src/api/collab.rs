@@ -80,12 +80,15 @@ pub fn upload_version(
 }
 
 /// A version's bytes (the latest when `version` is `None`) as an object URL to save.
-pub async fn download(id: String, version: Option<i64>) -> Result<String, ApiError> {
+pub fn download(
+    id: &str,
+    version: Option<i64>,
+) -> impl Future<Output = Result<String, ApiError>> + use<> {
     let path = match version {
         Some(v) => format!("/documents/{id}/versions/{v}/content"),
         None => format!("/documents/{id}/content"),
     };
-    signed(Method::GET, path).object_url().await
+    signed(Method::GET, path).object_url()
 }
 
 /// Changes a document's title, category, audience or signing status.

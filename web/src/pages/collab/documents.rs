@@ -10,7 +10,8 @@ use wasm_bindgen::JsCast;
 
 use super::{AUDIENCES, audience_label, words};
 use crate::api;
-use crate::pages::admin::{Notice, NoticeView, failed, save_as, when};
+use crate::pages::admin::{Notice, NoticeView, failed, when};
+use crate::pages::partners::save_file;
 
 fn category_label(c: DocumentCategory) -> &'static str {
     match c {
@@ -62,11 +63,11 @@ fn download(doc: &Document, version: Option<i64>, notice: Notice) {
         .and_then(|v| doc.versions.iter().find(|x| x.version == v))
         .map(|v| v.file_name.clone())
         .unwrap_or_else(|| doc.file_name.clone());
-    let call = api::collab::download(doc.id.to_string(), version);
+    let call = api::collab::download(doc.id.as_str(), version);
     spawn_local(async move {
         match call.await {
             Ok(url) => {
-                save_as(&name, &url);
+                save_file(&url, &name);
                 notice.set(Some(Ok(format!("{name} was saved to your downloads."))));
             }
             Err(e) => failed(notice, e),
