@@ -828,14 +828,17 @@ pub fn cases() -> Vec<Case> {
     ]
 }
 
-/// Method and path of each case (without its query).
+/// Method and path template of each case (without its query; a named thread stands for
+/// `{audience}`).
 pub fn operations_of(cases: Vec<Case>) -> Vec<(String, String)> {
     cases
         .into_iter()
         .map(|c| {
+            let path = c.path.split('?').next().unwrap_or(c.path);
             (
                 c.method.as_str().to_owned(),
-                c.path.split('?').next().unwrap_or(c.path).to_owned(),
+                path.replace("/threads/customer/", "/threads/{audience}/")
+                    .replace("/threads/partner/", "/threads/{audience}/"),
             )
         })
         .collect()
