@@ -448,17 +448,3 @@ pub async fn escalation_targets(
     .fetch_all(&mut *conn)
     .await
 }
-
-/// Sets a user's manager.
-pub async fn set_manager(
-    conn: &mut AnyConnection,
-    user_id: &str,
-    manager_id: Option<&str>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET manager_id = $1 WHERE id = $2")
-        .bind(manager_id)
-        .bind(user_id)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
-}

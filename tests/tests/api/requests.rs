@@ -97,6 +97,12 @@ pub fn cases() -> Vec<Case> {
                 }
             },
         ),
+        c(
+            Method::PUT,
+            "/api/v1/admin/users/{user}/manager",
+            || Some(json!({"manager_id": null})),
+            |r| if r == Role::Admin { 200 } else { 403 },
+        ),
     ]
 }
 
@@ -387,12 +393,36 @@ async fn overdue_tasks_escalate_once_to_the_managers(app: TestApp) {
         .execute(&app.db.pool)
         .await
         .expect("overdue");
-    sqlx::query("UPDATE users SET manager_id = $1 WHERE id = $2")
-        .bind(&manager_id)
-        .bind(&rep_id)
-        .execute(&app.db.pool)
-        .await
-        .expect("manager");
+    let admin = token(&app, ADMIN).await;
+    let manager_path = format!("/api/v1/admin/users/{rep_id}/manager");
+    let customer_id = app.user_id(CUSTOMER).await;
+    let res = send(
+        &app,
+        Method::PUT,
+        Some(&admin),
+        &manager_path,
+        Some(json!({"manager_id": customer_id})),
+    )
+    .await;
+    assert_problem(res, 422, "validation_failed").await;
+    let res = send(
+        &app,
+        Method::PUT,
+        Some(&admin),
+        &manager_path,
+        Some(json!({"manager_id": rep_id})),
+    )
+    .await;
+    assert_problem(res, 422, "validation_failed").await;
+    let res = send(
+        &app,
+        Method::PUT,
+        Some(&admin),
+        &manager_path,
+        Some(json!({"manager_id": manager_id})),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
     let overdue = json_of(app.get_as(&rep, "/api/v1/tasks?view=overdue").await).await;
     let items = overdue["items"].as_array().expect("items");
     assert_eq!(items.len(), 1);
@@ -444,11 +474,15 @@ async fn overdue_tasks_escalate_once_to_the_managers(app: TestApp) {
     assert!(overdue["items"][0]["escalated_at"].is_string());
 
     // Without a manager, the administrators and managers hear of it.
-    sqlx::query("UPDATE users SET manager_id = NULL WHERE id = $1")
-        .bind(&rep_id)
-        .execute(&app.db.pool)
-        .await
-        .expect("no manager");
+    let res = send(
+        &app,
+        Method::PUT,
+        Some(&admin),
+        &manager_path,
+        Some(json!({"manager_id": null})),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
     sqlx::query("UPDATE tasks SET due_at = $1 WHERE source_id = $2")
         .bind(portcullis::time::now() - HOUR)
         .bind(second["id"].as_str().expect("id"))

@@ -732,7 +732,8 @@ async fn no_response_carries_another_audiences_marker(app: TestApp) {
 /// What a role gets from an operation on a deal (or object) it may reach.
 pub struct Case {
     pub method: Method,
-    /// `{deal}`, `{owner}`, `{partner_user}`, `{request}`, `{task}`, `{portal}` are replaced.
+    /// `{deal}`, `{owner}`, `{user}` (the owner, or a missing user), `{request}`, `{task}`,
+    /// `{portal}` are replaced.
     pub path: &'static str,
     pub body: fn() -> Option<Value>,
     pub expect: fn(Role) -> u16,
@@ -931,6 +932,7 @@ async fn every_collaboration_operation_answers_every_role_and_object(app: TestAp
                         .replace("{request}", &other(&request))
                         .replace("{task}", &other(&task))
                         .replace("{portal}", &other(&portal))
+                        .replace("{user}", &other(&owner))
                 };
                 let body = (c.body)()
                     .map(|b| serde_json::from_str::<Value>(&fill(&b.to_string())).expect("json"));
