@@ -67,19 +67,38 @@ fn side_of(audience: Audience) -> Side {
     }
 }
 
-fn post_dto(
-    scope: &CollabScope,
-    me: &str,
-    p: PostRow,
-    mentions: &[(String, String, String)],
-) -> Post {
+/// What a page of posts carries beside the posts: mentions and attachments.
+struct Extras {
+    /// (post id, user id, name).
+    mentions: Vec<(String, String, String)>,
+    /// (post id, document id).
+    attachments: Vec<(String, String)>,
+}
+
+impl Extras {
+    async fn of(conn: &mut sqlx::AnyConnection, post_ids: &[String]) -> Result<Extras, ApiError> {
+        Ok(Extras {
+            mentions: store::mentions_of(conn, post_ids).await?,
+            attachments: store::attachments_of(conn, post_ids).await?,
+        })
+    }
+}
+
+fn post_dto(scope: &CollabScope, me: &str, p: PostRow, extras: &Extras) -> Post {
     let company = scope.side() == Side::Company;
+    let attachment_ids = extras
+        .attachments
+        .iter()
+        .filter(|(post, _)| *post == p.id)
+        .map(|(_, doc)| doc.clone())
+        .collect();
     Post {
         author: PostAuthor {
             id: (company || p.author_id == me).then(|| p.author_id.clone().into()),
             name: p.author_name,
         },
-        mentions: mentions
+        mentions: extras
+            .mentions
             .iter()
             .filter(|(post, _, _)| *post == p.id)
             .map(|(_, user, name)| Mention {
@@ -94,7 +113,7 @@ fn post_dto(
         author_side: p.author_side,
         body_html: p.body_html,
         internal: p.internal,
-        attachment_ids: Vec::new(),
+        attachment_ids,
         created_at: time::to_rfc3339(p.created_at),
     }
 }
@@ -141,12 +160,12 @@ pub async fn list_posts(
     let rows = store::posts(&mut conn, &scope, deal_id, audience, before, limit + 1).await?;
     let page = page(rows, limit, |r| r.id.clone());
     let ids: Vec<String> = page.items.iter().map(|r| r.id.clone()).collect();
-    let mentions = store::mentions_of(&mut conn, &ids).await?;
+    let extras = Extras::of(&mut conn, &ids).await?;
     Ok(PostPage {
         items: page
             .items
             .into_iter()
-            .map(|r| post_dto(&scope, &p.user_id, r, &mentions))
+            .map(|r| post_dto(&scope, &p.user_id, r, &extras))
             .collect(),
         next: page.next_cursor,
     })
@@ -247,9 +266,9 @@ pub async fn create_post(
             ),
     )
     .await?;
-    let mentions = store::mentions_of(&mut tx, std::slice::from_ref(&id)).await?;
+    let extras = Extras::of(&mut tx, std::slice::from_ref(&id)).await?;
     tx.commit().await?;
-    Ok(post_dto(&scope, &p.user_id, post, &mentions))
+    Ok(post_dto(&scope, &p.user_id, post, &extras))
 }
 
 /// Tells the mentioned people, and (unless the post is an internal note) the other side's

@@ -206,6 +206,22 @@ pub async fn mentions_of(
         .collect()
 }
 
+/// The documents attached to each of `post_ids`: (post id, document id).
+pub async fn attachments_of(
+    conn: &mut AnyConnection,
+    post_ids: &[String],
+) -> Result<Vec<(String, String)>, sqlx::Error> {
+    if post_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new("SELECT post_id, document_id FROM post_attachments WHERE post_id IN ");
+    sql.bind_list(post_ids).push(" ORDER BY document_id");
+    let rows = sql.query().fetch_all(&mut *conn).await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("post_id")?, r.try_get("document_id")?)))
+        .collect()
+}
+
 /// Per thread of the deal the caller reads: posts, unread posts by others, last post time.
 pub async fn summaries(
     conn: &mut AnyConnection,

@@ -518,7 +518,43 @@ async fn overdue_tasks_escalate_once_to_the_managers(app: TestApp) {
     );
 }
 
+async fn without_an_active_deal_owner_the_account_owner_gets_the_task(app: TestApp) {
+    seeded(&app).await;
+    let deal = deal_id(&app, "demo-globex-rollout").await;
+    let rep_id = app.user_id(REP).await;
+    let manager_id = app.user_id("manager@portcullis.example").await;
+    let globex = app.account_id("Globex Corporation").await;
+    let customer = token(&app, CUSTOMER).await;
+    sqlx::query("UPDATE users SET status = 'deactivated' WHERE id = $1")
+        .bind(&rep_id)
+        .execute(&app.db.pool)
+        .await
+        .expect("deactivate");
+    sqlx::query("UPDATE accounts SET owner_user_id = $1 WHERE id = $2")
+        .bind(&manager_id)
+        .bind(&globex)
+        .execute(&app.db.pool)
+        .await
+        .expect("account owner");
+    let request = json_of(
+        app.post_as(
+            &customer,
+            &format!("/api/v1/deals/{deal}/requests"),
+            &json!({"kind": "change_order", "title": "Add 10 seats"}),
+        )
+        .await,
+    )
+    .await;
+    let assignee: String = sqlx::query_scalar("SELECT assignee_id FROM tasks WHERE source_id = $1")
+        .bind(request["id"].as_str().expect("id"))
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("the task");
+    assert_eq!(assignee, manager_id);
+}
+
 on_both_backends!(
     a_request_becomes_the_owners_task_due_within_its_sla,
+    without_an_active_deal_owner_the_account_owner_gets_the_task,
     overdue_tasks_escalate_once_to_the_managers,
 );
