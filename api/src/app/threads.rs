@@ -25,12 +25,13 @@ use crate::app::notifications::{self, Notice, Topic};
 use crate::app::scope::require;
 use crate::app::{Actor, App, Audit, Tx, page, page_limit};
 use crate::auth::Principal;
+use crate::domain::permissions::{Override, is_granted};
 use crate::domain::threads as text;
 use crate::error::ApiError;
-use crate::storage::CollabScope;
 use crate::storage::deals::{self as deal_store, NewEvent};
 use crate::storage::requests::{self as req_store, NewTask};
 use crate::storage::threads::{self as store, DealHead, PostRow};
+use crate::storage::{CollabScope, permissions};
 use crate::time;
 
 const MAX_BODY: usize = 20_000;
@@ -273,7 +274,7 @@ pub async fn create_post(
 
 /// Tells the mentioned people, and (unless the post is an internal note) the other side's
 /// participants: the deal's company people for an external post, the thread's external
-/// side for the company's.
+/// side (those allowed to read the thread) for the company's.
 async fn notify_post(
     app: &App,
     tx: &mut Tx,
@@ -301,11 +302,6 @@ async fn notify_post(
     if post.internal {
         return Ok(());
     }
-    let other = if post.author_side == Side::Company {
-        side_of(post.audience)
-    } else {
-        Side::Company
-    };
     let notice = Notice {
         kind: "thread.post",
         topic: Topic::NewMessages,
@@ -313,13 +309,43 @@ async fn notify_post(
         body: excerpt(&post.body_public),
         link,
     };
-    for (user, _) in store::side_people(tx, &deal.id, other).await? {
+    let recipients: Vec<String> = if post.author_side == Side::Company {
+        let side = side_of(post.audience);
+        let mut readers = Vec::new();
+        for person in store::side_people(tx, &deal.id, side).await? {
+            let overrides =
+                permissions::for_user(tx, &person.portal_id, &person.account_id, &person.id)
+                    .await?;
+            if reads_thread(side, &overrides) {
+                readers.push(person.id);
+            }
+        }
+        readers
+    } else {
+        store::company_people(tx, &deal.id)
+            .await?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect()
+    };
+    for user in recipients {
         if !told.contains(&user) {
             notifications::to_user(app, tx, &user, &notice).await?;
             told.push(user);
         }
     }
     Ok(())
+}
+
+/// Whether an external user of `side` may read that side's thread: customers with "View
+/// deal status" and "Post messages", partners with "Access co-sell workspace".
+fn reads_thread(side: Side, overrides: &[Override]) -> bool {
+    let has = |perm| is_granted(perm, overrides);
+    match side {
+        Side::Customer => has(Permission::ViewDealStatus) && has(Permission::PostMessages),
+        Side::Partner => has(Permission::AccessCoSellWorkspace),
+        Side::Company => true,
+    }
 }
 
 fn excerpt(s: &str) -> String {
@@ -627,7 +653,7 @@ pub async fn workspace(app: &App, p: &Principal, deal_id: &str) -> Result<Worksp
         stage: deal.stage_name,
         expected_close_date: deal.expected_close_date,
         company_team: company.into_iter().map(|(_, n)| n).collect(),
-        partner_participants: partners.into_iter().map(|(_, n)| n).collect(),
+        partner_participants: partners.into_iter().map(|person| person.name).collect(),
         timeline: timeline.into_iter().map(|(_, i)| i).collect(),
     })
 }

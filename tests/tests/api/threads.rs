@@ -527,6 +527,33 @@ async fn the_co_selling_workspace_is_shared_with_the_partner_only(app: TestApp) 
     assert_eq!(threads.as_array().expect("threads").len(), 1);
     assert_eq!(thread(&threads, "partner")["post_count"], 1);
 
+    // The company's answer reaches the partner users who may read the thread only.
+    let partner_admin_id = app.user_id(PARTNER_ADMIN).await;
+    sqlx::query(
+        "INSERT INTO permission_overrides (scope_kind, scope_id, permission, allowed, updated_at) \
+         VALUES ('user', $1, 'access_co_sell_workspace', 0, 0)",
+    )
+    .bind(&partner_admin_id)
+    .execute(&app.db.pool)
+    .await
+    .expect("revoke");
+    let res = app
+        .post_as(
+            &rep,
+            &partner_posts,
+            &json!({ "body": "Great, Thursday then" }),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let told = "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND kind = 'thread.post'";
+    assert_eq!(count(&app, told, &partner_id).await, 1);
+    assert_eq!(count(&app, told, &partner_admin_id).await, 0);
+    assert_eq!(
+        count(&app, told, &app.user_id(CUSTOMER).await).await,
+        0,
+        "the customer hears nothing of the partner thread"
+    );
+
     // The assignee moves the joint task; another partner user may not.
     let task_path = format!("/api/v1/tasks/{}", task["id"].as_str().expect("id"));
     let res = send(
