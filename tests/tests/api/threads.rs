@@ -753,6 +753,61 @@ async fn no_response_carries_another_audiences_marker(app: TestApp) {
     eprintln!("planted markers: {searched} responses searched, no hit");
 }
 
+/// Row counts of everything a post or a request writes.
+async fn collaboration_rows(app: &TestApp) -> Vec<i64> {
+    let mut counts = Vec::new();
+    for table in [
+        "thread_posts",
+        "post_mentions",
+        "requests",
+        "tasks",
+        "deal_events",
+        "notifications",
+        "outbox",
+        "jobs",
+    ] {
+        let n: i64 =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+                .fetch_one(&app.db.pool)
+                .await
+                .expect("a count");
+        counts.push(n);
+    }
+    counts
+}
+
+async fn a_post_or_request_whose_audit_entry_fails_leaves_nothing(app: TestApp) {
+    seeded(&app).await;
+    let deal = deal_id(&app, "demo-globex-rollout").await;
+    let rep_id = app.user_id(REP).await;
+    let customer = token(&app, CUSTOMER).await;
+    for (action, path, body) in [
+        (
+            "thread.post",
+            format!("/api/v1/deals/{deal}/threads/customer/posts"),
+            json!({"body": format!("Ping @[Rep](user:{rep_id})")}),
+        ),
+        (
+            "request.submit",
+            format!("/api/v1/deals/{deal}/requests"),
+            json!({"kind": "quote", "title": "Quote please"}),
+        ),
+    ] {
+        let before = collaboration_rows(&app).await;
+        app.fail_audit_of(action).await;
+        let res = app.post_as(&customer, &path, &body).await;
+        assert_eq!(res.status(), 500, "{action} with its audit entry failing");
+        assert_eq!(
+            collaboration_rows(&app).await,
+            before,
+            "{action} left a partial write"
+        );
+        app.heal().await;
+        let res = app.post_as(&customer, &path, &body).await;
+        assert_eq!(res.status(), 201, "{action} once healed");
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // The authorization matrix of every collaboration operation
 
@@ -1001,6 +1056,7 @@ async fn every_collaboration_operation_answers_every_role_and_object(app: TestAp
 
 on_both_backends!(
     customers_and_the_company_talk_in_the_customer_thread,
+    a_post_or_request_whose_audit_entry_fails_leaves_nothing,
     another_accounts_customer_reaches_nothing_of_the_deal,
     the_co_selling_workspace_is_shared_with_the_partner_only,
     no_response_carries_another_audiences_marker,
