@@ -9,6 +9,7 @@
 //! - `GET /requests/{id}` → [`Request`]
 //! - `PATCH /requests/{id}` [`RequestPatch`] → [`Request`] (the company)
 //! - `GET/PUT /portals/{id}/request-slas` → [`RequestSlas`] (administrators and managers)
+//! - `PUT /admin/users/{id}/manager` [`UserManagerRequest`] → the user (administrators)
 //! - `GET /tasks?view=mine|overdue&source=&deal=` → [`crate::partners::TaskPage`]
 //! - `PATCH /tasks/{id}` [`crate::partners::TaskStatusInput`] → [`crate::partners::Task`]
 //!
@@ -131,4 +132,12 @@ pub struct RequestSlas {
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct RequestSlasInput {
     pub items: Vec<RequestSla>,
+}
+
+/// Whom an internal user's overdue tasks escalate to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct UserManagerRequest {
+    /// Another active internal user; `null`: the administrators and managers.
+    pub manager_id: Option<String>,
 }

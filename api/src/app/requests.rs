@@ -114,7 +114,7 @@ async fn sla_table(
 }
 
 /// Submits a request on a deal (customers and co-selling partners with "Submit requests"):
-/// the request, the owner's task with its due time, the internal timeline event, the
+/// the request, the task of the deal's owner (else the account's owner) with its due time, the internal timeline event, the
 /// owner's notice and the audit entry, in one transaction.
 pub async fn create(
     app: &App,
@@ -157,6 +157,7 @@ pub async fn create(
         .iter()
         .find(|s| s.kind == input.kind)
         .map_or(input.kind.default_sla_hours(), |s| s.hours);
+    let assignee = store::request_assignee(&mut tx, deal_id).await?;
     let now = time::now();
     let due_at = now + hours * HOUR;
     let id = uuid::Uuid::now_v7().to_string();
@@ -166,7 +167,7 @@ pub async fn create(
         &mut tx,
         &NewTask {
             id: &task_id,
-            assignee_id: &deal.owner_id,
+            assignee_id: &assignee,
             title: &task_title,
             body: Some(body).filter(|b| !b.is_empty()),
             source: "request",
@@ -223,7 +224,7 @@ pub async fn create(
         ),
         link: "/tasks".to_owned(),
     };
-    notifications::to_user(app, &mut tx, &deal.owner_id, &notice).await?;
+    notifications::to_user(app, &mut tx, &assignee, &notice).await?;
     tx.audit(
         Audit::new(Actor::User(p), "request.submit")
             .object("request", id.clone())

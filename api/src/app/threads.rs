@@ -25,12 +25,13 @@ use crate::app::notifications::{self, Notice, Topic};
 use crate::app::scope::require;
 use crate::app::{Actor, App, Audit, Tx, page, page_limit};
 use crate::auth::Principal;
+use crate::domain::permissions::{Override, is_granted};
 use crate::domain::threads as text;
 use crate::error::ApiError;
-use crate::storage::CollabScope;
 use crate::storage::deals::{self as deal_store, NewEvent};
 use crate::storage::requests::{self as req_store, NewTask};
 use crate::storage::threads::{self as store, DealHead, PostRow};
+use crate::storage::{CollabScope, permissions};
 use crate::time;
 
 const MAX_BODY: usize = 20_000;
@@ -67,19 +68,38 @@ fn side_of(audience: Audience) -> Side {
     }
 }
 
-fn post_dto(
-    scope: &CollabScope,
-    me: &str,
-    p: PostRow,
-    mentions: &[(String, String, String)],
-) -> Post {
+/// What a page of posts carries beside the posts: mentions and attachments.
+struct Extras {
+    /// (post id, user id, name).
+    mentions: Vec<(String, String, String)>,
+    /// (post id, document id).
+    attachments: Vec<(String, String)>,
+}
+
+impl Extras {
+    async fn of(conn: &mut sqlx::AnyConnection, post_ids: &[String]) -> Result<Extras, ApiError> {
+        Ok(Extras {
+            mentions: store::mentions_of(conn, post_ids).await?,
+            attachments: store::attachments_of(conn, post_ids).await?,
+        })
+    }
+}
+
+fn post_dto(scope: &CollabScope, me: &str, p: PostRow, extras: &Extras) -> Post {
     let company = scope.side() == Side::Company;
+    let attachment_ids = extras
+        .attachments
+        .iter()
+        .filter(|(post, _)| *post == p.id)
+        .map(|(_, doc)| doc.clone())
+        .collect();
     Post {
         author: PostAuthor {
             id: (company || p.author_id == me).then(|| p.author_id.clone().into()),
             name: p.author_name,
         },
-        mentions: mentions
+        mentions: extras
+            .mentions
             .iter()
             .filter(|(post, _, _)| *post == p.id)
             .map(|(_, user, name)| Mention {
@@ -94,7 +114,7 @@ fn post_dto(
         author_side: p.author_side,
         body_html: p.body_html,
         internal: p.internal,
-        attachment_ids: Vec::new(),
+        attachment_ids,
         created_at: time::to_rfc3339(p.created_at),
     }
 }
@@ -141,12 +161,12 @@ pub async fn list_posts(
     let rows = store::posts(&mut conn, &scope, deal_id, audience, before, limit + 1).await?;
     let page = page(rows, limit, |r| r.id.clone());
     let ids: Vec<String> = page.items.iter().map(|r| r.id.clone()).collect();
-    let mentions = store::mentions_of(&mut conn, &ids).await?;
+    let extras = Extras::of(&mut conn, &ids).await?;
     Ok(PostPage {
         items: page
             .items
             .into_iter()
-            .map(|r| post_dto(&scope, &p.user_id, r, &mentions))
+            .map(|r| post_dto(&scope, &p.user_id, r, &extras))
             .collect(),
         next: page.next_cursor,
     })
@@ -247,14 +267,14 @@ pub async fn create_post(
             ),
     )
     .await?;
-    let mentions = store::mentions_of(&mut tx, std::slice::from_ref(&id)).await?;
+    let extras = Extras::of(&mut tx, std::slice::from_ref(&id)).await?;
     tx.commit().await?;
-    Ok(post_dto(&scope, &p.user_id, post, &mentions))
+    Ok(post_dto(&scope, &p.user_id, post, &extras))
 }
 
 /// Tells the mentioned people, and (unless the post is an internal note) the other side's
 /// participants: the deal's company people for an external post, the thread's external
-/// side for the company's.
+/// side (those allowed to read the thread) for the company's.
 async fn notify_post(
     app: &App,
     tx: &mut Tx,
@@ -282,11 +302,6 @@ async fn notify_post(
     if post.internal {
         return Ok(());
     }
-    let other = if post.author_side == Side::Company {
-        side_of(post.audience)
-    } else {
-        Side::Company
-    };
     let notice = Notice {
         kind: "thread.post",
         topic: Topic::NewMessages,
@@ -294,13 +309,43 @@ async fn notify_post(
         body: excerpt(&post.body_public),
         link,
     };
-    for (user, _) in store::side_people(tx, &deal.id, other).await? {
+    let recipients: Vec<String> = if post.author_side == Side::Company {
+        let side = side_of(post.audience);
+        let mut readers = Vec::new();
+        for person in store::side_people(tx, &deal.id, side).await? {
+            let overrides =
+                permissions::for_user(tx, &person.portal_id, &person.account_id, &person.id)
+                    .await?;
+            if reads_thread(side, &overrides) {
+                readers.push(person.id);
+            }
+        }
+        readers
+    } else {
+        store::company_people(tx, &deal.id)
+            .await?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect()
+    };
+    for user in recipients {
         if !told.contains(&user) {
             notifications::to_user(app, tx, &user, &notice).await?;
             told.push(user);
         }
     }
     Ok(())
+}
+
+/// Whether an external user of `side` may read that side's thread: customers with "View
+/// deal status" and "Post messages", partners with "Access co-sell workspace".
+fn reads_thread(side: Side, overrides: &[Override]) -> bool {
+    let has = |perm| is_granted(perm, overrides);
+    match side {
+        Side::Customer => has(Permission::ViewDealStatus) && has(Permission::PostMessages),
+        Side::Partner => has(Permission::AccessCoSellWorkspace),
+        Side::Company => true,
+    }
 }
 
 fn excerpt(s: &str) -> String {
@@ -617,7 +662,7 @@ pub async fn workspace(app: &App, p: &Principal, deal_id: &str) -> Result<Worksp
             })
             .collect(),
         company_team: company.into_iter().map(|(_, n)| n).collect(),
-        partner_participants: partners.into_iter().map(|(_, n)| n).collect(),
+        partner_participants: partners.into_iter().map(|person| person.name).collect(),
         timeline: timeline.into_iter().map(|(_, i)| i).collect(),
     })
 }

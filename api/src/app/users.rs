@@ -255,6 +255,52 @@ pub async fn set_regions(
     answer(tx, &scope, id).await
 }
 
+/// Sets an internal user's manager, to whom their overdue tasks escalate (`None`: the
+/// administrators and managers). The manager must be another active internal user.
+pub async fn set_manager(
+    app: &App,
+    p: &Principal,
+    id: &str,
+    manager_id: Option<String>,
+) -> Result<User, ApiError> {
+    require::administer(p)?;
+    let scope = scope::users(p);
+    let mut tx = app.begin().await?;
+    let user = target(&mut tx, &scope, id).await?;
+    let mut errors = Vec::new();
+    if !user.role.is_internal() {
+        errors.push(portcullis_shared::FieldError::new(
+            "manager_id",
+            portcullis_shared::FieldCode::NotApplicable,
+            "applies to internal users only",
+        ));
+    }
+    if let Some(m) = &manager_id {
+        let manager = users::find_in_scope(&mut tx, &scope, m).await?;
+        let fits = manager.is_some_and(|m| {
+            m.role.is_internal() && m.status == portcullis_shared::admin::UserStatus::Active
+        });
+        if !fits || m == id {
+            errors.push(portcullis_shared::FieldError::new(
+                "manager_id",
+                portcullis_shared::FieldCode::NotAllowed,
+                "must be another active internal user",
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    users::set_manager(&mut tx, id, manager_id.as_deref()).await?;
+    tx.audit(
+        Audit::new(Actor::User(p), "user.manager")
+            .object("user", id)
+            .details(serde_json::json!({ "manager_id": manager_id })),
+    )
+    .await?;
+    answer(tx, &scope, id).await
+}
+
 /// A user's sessions: when, from where, with what, and whether still live.
 pub async fn sessions(app: &App, p: &Principal, id: &str) -> Result<Vec<SessionInfo>, ApiError> {
     let scope = require::manage_users(p)?;

@@ -449,16 +449,20 @@ pub async fn escalation_targets(
     .await
 }
 
-/// Sets a user's manager.
-pub async fn set_manager(
+/// Who answers a request on a deal: its owner while active, else the account's owner while
+/// an active internal user, else the owner still.
+pub async fn request_assignee(
     conn: &mut AnyConnection,
-    user_id: &str,
-    manager_id: Option<&str>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET manager_id = $1 WHERE id = $2")
-        .bind(manager_id)
-        .bind(user_id)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
+    deal_id: &str,
+) -> Result<String, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT COALESCE( \
+           (SELECT u.id FROM users u WHERE u.id = d.owner_id AND u.status = 'active'), \
+           (SELECT u.id FROM accounts a JOIN users u ON u.id = a.owner_user_id WHERE a.id = d.account_id \
+              AND u.status = 'active' AND u.role IN ('admin', 'manager', 'channel_manager', 'sales_rep')), \
+           d.owner_id) FROM deals d WHERE d.id = $1",
+    )
+    .bind(deal_id)
+    .fetch_one(&mut *conn)
+    .await
 }

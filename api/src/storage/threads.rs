@@ -206,6 +206,22 @@ pub async fn mentions_of(
         .collect()
 }
 
+/// The documents attached to each of `post_ids`: (post id, document id).
+pub async fn attachments_of(
+    conn: &mut AnyConnection,
+    post_ids: &[String],
+) -> Result<Vec<(String, String)>, sqlx::Error> {
+    if post_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new("SELECT post_id, document_id FROM post_attachments WHERE post_id IN ");
+    sql.bind_list(post_ids).push(" ORDER BY document_id");
+    let rows = sql.query().fetch_all(&mut *conn).await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("post_id")?, r.try_get("document_id")?)))
+        .collect()
+}
+
 /// Per thread of the deal the caller reads: posts, unread posts by others, last post time.
 pub async fn summaries(
     conn: &mut AnyConnection,
@@ -301,28 +317,44 @@ pub async fn company_people(
     Ok(out)
 }
 
+/// An external participant of a deal, with what their permissions are resolved from.
+#[derive(Debug, Clone)]
+pub struct ExternalPerson {
+    pub id: String,
+    pub name: String,
+    pub portal_id: String,
+    pub account_id: String,
+}
+
 /// The external people of one side of a deal: the customer account's active users (when
 /// the deal is shared), or the active users of its co-selling organisations.
 pub async fn side_people(
     conn: &mut AnyConnection,
     deal_id: &str,
     side: Side,
-) -> Result<Vec<(String, String)>, sqlx::Error> {
+) -> Result<Vec<ExternalPerson>, sqlx::Error> {
     let q = match side {
         Side::Customer => {
-            "SELECT u.id, u.name FROM deals d JOIN users u ON u.account_id = d.account_id \
+            "SELECT u.id, u.name, u.portal_id, u.account_id FROM deals d JOIN users u ON u.account_id = d.account_id \
              WHERE d.id = $1 AND d.shared = 1 AND u.role = 'customer_user' AND u.status = 'active' ORDER BY u.name"
         }
         Side::Partner => {
-            "SELECT u.id, u.name FROM deal_partners dp JOIN users u ON u.account_id = dp.account_id \
+            "SELECT u.id, u.name, u.portal_id, u.account_id FROM deal_partners dp JOIN users u ON u.account_id = dp.account_id \
              WHERE dp.deal_id = $1 AND dp.role = 'co_sell' AND u.status = 'active' \
              AND u.role IN ('partner_user', 'partner_admin') ORDER BY u.name"
         }
-        Side::Company => return company_people(conn, deal_id).await,
+        Side::Company => return Ok(Vec::new()),
     };
     let rows = sqlx::query(q).bind(deal_id).fetch_all(&mut *conn).await?;
     rows.iter()
-        .map(|r| Ok((r.try_get("id")?, r.try_get("name")?)))
+        .map(|r| {
+            Ok(ExternalPerson {
+                id: r.try_get("id")?,
+                name: r.try_get("name")?,
+                portal_id: r.try_get("portal_id")?,
+                account_id: r.try_get("account_id")?,
+            })
+        })
         .collect()
 }
 

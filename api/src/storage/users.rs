@@ -572,3 +572,17 @@ pub async fn customer_portal_for(
     .fetch_optional(&mut *conn)
     .await
 }
+
+/// Sets whom a user's overdue work escalates to (`None`: the administrators and managers).
+pub async fn set_manager(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    manager_id: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET manager_id = $1 WHERE id = $2")
+        .bind(manager_id)
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}

@@ -97,6 +97,12 @@ pub fn cases() -> Vec<Case> {
                 }
             },
         ),
+        c(
+            Method::PUT,
+            "/api/v1/admin/users/{user}/manager",
+            || Some(json!({"manager_id": null})),
+            |r| if r == Role::Admin { 200 } else { 403 },
+        ),
     ]
 }
 
@@ -387,12 +393,36 @@ async fn overdue_tasks_escalate_once_to_the_managers(app: TestApp) {
         .execute(&app.db.pool)
         .await
         .expect("overdue");
-    sqlx::query("UPDATE users SET manager_id = $1 WHERE id = $2")
-        .bind(&manager_id)
-        .bind(&rep_id)
-        .execute(&app.db.pool)
-        .await
-        .expect("manager");
+    let admin = token(&app, ADMIN).await;
+    let manager_path = format!("/api/v1/admin/users/{rep_id}/manager");
+    let customer_id = app.user_id(CUSTOMER).await;
+    let res = send(
+        &app,
+        Method::PUT,
+        Some(&admin),
+        &manager_path,
+        Some(json!({"manager_id": customer_id})),
+    )
+    .await;
+    assert_problem(res, 422, "validation_failed").await;
+    let res = send(
+        &app,
+        Method::PUT,
+        Some(&admin),
+        &manager_path,
+        Some(json!({"manager_id": rep_id})),
+    )
+    .await;
+    assert_problem(res, 422, "validation_failed").await;
+    let res = send(
+        &app,
+        Method::PUT,
+        Some(&admin),
+        &manager_path,
+        Some(json!({"manager_id": manager_id})),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
     let overdue = json_of(app.get_as(&rep, "/api/v1/tasks?view=overdue").await).await;
     let items = overdue["items"].as_array().expect("items");
     assert_eq!(items.len(), 1);
@@ -444,11 +474,15 @@ async fn overdue_tasks_escalate_once_to_the_managers(app: TestApp) {
     assert!(overdue["items"][0]["escalated_at"].is_string());
 
     // Without a manager, the administrators and managers hear of it.
-    sqlx::query("UPDATE users SET manager_id = NULL WHERE id = $1")
-        .bind(&rep_id)
-        .execute(&app.db.pool)
-        .await
-        .expect("no manager");
+    let res = send(
+        &app,
+        Method::PUT,
+        Some(&admin),
+        &manager_path,
+        Some(json!({"manager_id": null})),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
     sqlx::query("UPDATE tasks SET due_at = $1 WHERE source_id = $2")
         .bind(portcullis::time::now() - HOUR)
         .bind(second["id"].as_str().expect("id"))
@@ -484,7 +518,43 @@ async fn overdue_tasks_escalate_once_to_the_managers(app: TestApp) {
     );
 }
 
+async fn without_an_active_deal_owner_the_account_owner_gets_the_task(app: TestApp) {
+    seeded(&app).await;
+    let deal = deal_id(&app, "demo-globex-rollout").await;
+    let rep_id = app.user_id(REP).await;
+    let manager_id = app.user_id("manager@portcullis.example").await;
+    let globex = app.account_id("Globex Corporation").await;
+    let customer = token(&app, CUSTOMER).await;
+    sqlx::query("UPDATE users SET status = 'deactivated' WHERE id = $1")
+        .bind(&rep_id)
+        .execute(&app.db.pool)
+        .await
+        .expect("deactivate");
+    sqlx::query("UPDATE accounts SET owner_user_id = $1 WHERE id = $2")
+        .bind(&manager_id)
+        .bind(&globex)
+        .execute(&app.db.pool)
+        .await
+        .expect("account owner");
+    let request = json_of(
+        app.post_as(
+            &customer,
+            &format!("/api/v1/deals/{deal}/requests"),
+            &json!({"kind": "change_order", "title": "Add 10 seats"}),
+        )
+        .await,
+    )
+    .await;
+    let assignee: String = sqlx::query_scalar("SELECT assignee_id FROM tasks WHERE source_id = $1")
+        .bind(request["id"].as_str().expect("id"))
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("the task");
+    assert_eq!(assignee, manager_id);
+}
+
 on_both_backends!(
     a_request_becomes_the_owners_task_due_within_its_sla,
+    without_an_active_deal_owner_the_account_owner_gets_the_task,
     overdue_tasks_escalate_once_to_the_managers,
 );

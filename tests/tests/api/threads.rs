@@ -527,6 +527,33 @@ async fn the_co_selling_workspace_is_shared_with_the_partner_only(app: TestApp) 
     assert_eq!(threads.as_array().expect("threads").len(), 1);
     assert_eq!(thread(&threads, "partner")["post_count"], 1);
 
+    // The company's answer reaches the partner users who may read the thread only.
+    let partner_admin_id = app.user_id(PARTNER_ADMIN).await;
+    sqlx::query(
+        "INSERT INTO permission_overrides (scope_kind, scope_id, permission, allowed, updated_at) \
+         VALUES ('user', $1, 'access_co_sell_workspace', 0, 0)",
+    )
+    .bind(&partner_admin_id)
+    .execute(&app.db.pool)
+    .await
+    .expect("revoke");
+    let res = app
+        .post_as(
+            &rep,
+            &partner_posts,
+            &json!({ "body": "Great, Thursday then" }),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let told = "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND kind = 'thread.post'";
+    assert_eq!(count(&app, told, &partner_id).await, 1);
+    assert_eq!(count(&app, told, &partner_admin_id).await, 0);
+    assert_eq!(
+        count(&app, told, &app.user_id(CUSTOMER).await).await,
+        0,
+        "the customer hears nothing of the partner thread"
+    );
+
     // The assignee moves the joint task; another partner user may not.
     let task_path = format!("/api/v1/tasks/{}", task["id"].as_str().expect("id"));
     let res = send(
@@ -726,13 +753,69 @@ async fn no_response_carries_another_audiences_marker(app: TestApp) {
     eprintln!("planted markers: {searched} responses searched, no hit");
 }
 
+/// Row counts of everything a post or a request writes.
+async fn collaboration_rows(app: &TestApp) -> Vec<i64> {
+    let mut counts = Vec::new();
+    for table in [
+        "thread_posts",
+        "post_mentions",
+        "requests",
+        "tasks",
+        "deal_events",
+        "notifications",
+        "outbox",
+        "jobs",
+    ] {
+        let n: i64 =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+                .fetch_one(&app.db.pool)
+                .await
+                .expect("a count");
+        counts.push(n);
+    }
+    counts
+}
+
+async fn a_post_or_request_whose_audit_entry_fails_leaves_nothing(app: TestApp) {
+    seeded(&app).await;
+    let deal = deal_id(&app, "demo-globex-rollout").await;
+    let rep_id = app.user_id(REP).await;
+    let customer = token(&app, CUSTOMER).await;
+    for (action, path, body) in [
+        (
+            "thread.post",
+            format!("/api/v1/deals/{deal}/threads/customer/posts"),
+            json!({"body": format!("Ping @[Rep](user:{rep_id})")}),
+        ),
+        (
+            "request.submit",
+            format!("/api/v1/deals/{deal}/requests"),
+            json!({"kind": "quote", "title": "Quote please"}),
+        ),
+    ] {
+        let before = collaboration_rows(&app).await;
+        app.fail_audit_of(action).await;
+        let res = app.post_as(&customer, &path, &body).await;
+        assert_eq!(res.status(), 500, "{action} with its audit entry failing");
+        assert_eq!(
+            collaboration_rows(&app).await,
+            before,
+            "{action} left a partial write"
+        );
+        app.heal().await;
+        let res = app.post_as(&customer, &path, &body).await;
+        assert_eq!(res.status(), 201, "{action} once healed");
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // The authorization matrix of every collaboration operation
 
 /// What a role gets from an operation on a deal (or object) it may reach.
 pub struct Case {
     pub method: Method,
-    /// `{deal}`, `{owner}`, `{partner_user}`, `{request}`, `{task}`, `{portal}` are replaced.
+    /// `{deal}`, `{owner}`, `{user}` (the owner, or a missing user), `{request}`, `{task}`,
+    /// `{portal}` are replaced.
     pub path: &'static str,
     pub body: fn() -> Option<Value>,
     pub expect: fn(Role) -> u16,
@@ -828,14 +911,17 @@ pub fn cases() -> Vec<Case> {
     ]
 }
 
-/// Method and path of each case (without its query).
+/// Method and path template of each case (without its query; a named thread stands for
+/// `{audience}`).
 pub fn operations_of(cases: Vec<Case>) -> Vec<(String, String)> {
     cases
         .into_iter()
         .map(|c| {
+            let path = c.path.split('?').next().unwrap_or(c.path);
             (
                 c.method.as_str().to_owned(),
-                c.path.split('?').next().unwrap_or(c.path).to_owned(),
+                path.replace("/threads/customer/", "/threads/{audience}/")
+                    .replace("/threads/partner/", "/threads/{audience}/"),
             )
         })
         .collect()
@@ -928,6 +1014,7 @@ async fn every_collaboration_operation_answers_every_role_and_object(app: TestAp
                         .replace("{request}", &other(&request))
                         .replace("{task}", &other(&task))
                         .replace("{portal}", &other(&portal))
+                        .replace("{user}", &other(&owner))
                 };
                 let body = (c.body)()
                     .map(|b| serde_json::from_str::<Value>(&fill(&b.to_string())).expect("json"));
@@ -969,6 +1056,7 @@ async fn every_collaboration_operation_answers_every_role_and_object(app: TestAp
 
 on_both_backends!(
     customers_and_the_company_talk_in_the_customer_thread,
+    a_post_or_request_whose_audit_entry_fails_leaves_nothing,
     another_accounts_customer_reaches_nothing_of_the_deal,
     the_co_selling_workspace_is_shared_with_the_partner_only,
     no_response_carries_another_audiences_marker,

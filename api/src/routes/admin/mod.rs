@@ -29,6 +29,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(users::transfer_user)
         .service(users::set_access_expiry)
         .service(users::set_user_regions)
+        .service(users::set_user_manager)
         .service(users::list_user_sessions)
         .service(users::end_user_session)
         .service(users::view_as_user)

@@ -157,6 +157,25 @@ pub async fn set_user_regions(
     ))
 }
 
+/// Sets an internal user's manager, to whom their overdue tasks escalate; `null` sends
+/// them to the administrators and managers.
+#[utoipa::path(tag = "admin", security(("bearer" = [])), params(("id" = String, Path)), request_body = portcullis_shared::requests::UserManagerRequest, responses(
+    (status = 200, body = User),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+#[put("/admin/users/{id}/manager")]
+pub async fn set_user_manager(
+    admin: AdminUser,
+    app: web::Data<App>,
+    id: web::Path<String>,
+    body: web::Json<portcullis_shared::requests::UserManagerRequest>,
+) -> Result<web::Json<User>, ApiError> {
+    Ok(web::Json(
+        app::users::set_manager(&app, &admin.0, &id, body.into_inner().manager_id).await?,
+    ))
+}
+
 /// Sets or clears the date after which a user can no longer sign in. A date already past
 /// ends the user's sessions at once.
 #[utoipa::path(tag = "admin", security(("bearer" = [])), params(("id" = String, Path)), request_body = AccessExpiryRequest, responses(
