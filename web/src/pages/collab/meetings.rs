@@ -104,6 +104,7 @@ fn Booking(
     let duration = RwSignal::new(30u32);
     let subject = RwSignal::new(String::new());
     let chosen = RwSignal::new(None::<Slot>);
+    let day = RwSignal::new(String::new());
     let slots = LocalResource::new(move || {
         reload.track();
         api::collab::slots(
@@ -195,21 +196,31 @@ fn Booking(
                             _ => days.push((day, vec![s])),
                         }
                     }
+                    let hosts = l.hosts.iter().map(|h| h.name.clone()).collect::<Vec<_>>().join(", ");
+                    let first = days.first().map(|(d, _)| d.clone()).unwrap_or_default();
+                    if !days.iter().any(|(d, _)| *d == day.get_untracked()) {
+                        day.set(first);
+                    }
+                    let days = StoredValue::new(days);
                     view! {
                         <fieldset class="slots">
-                            <legend>{format!("Free times with {}", l.hosts.iter().map(|h| h.name.clone()).collect::<Vec<_>>().join(", "))}</legend>
-                            {days.into_iter().map(|(day, slots)| view! {
-                                <div class="slot-day"><p class="slot-date">{crate::pages::deals::day(&day)}</p>
-                                <div class="slot-times">
-                                {slots.into_iter().map(|s| {
-                                    let s2 = s.clone();
-                                    let start = s.start.clone();
-                                    view! { <label class="slot"><input type="radio" name="slot" value=s.start.clone()
-                                        prop:checked=move || chosen.get().is_some_and(|c| c.start == start)
-                                        on:change=move |_| chosen.set(Some(s2.clone()))/>{clock(&s.local_start)}</label> }
+                            <legend>{format!("Free times with {hosts}")}</legend>
+                            <label for="slot-day">"Day"</label>
+                            <select id="slot-day" on:change=move |ev| day.set(event_target_value(&ev))>
+                                {days.get_value().into_iter().map(|(d, v)| {
+                                    let selected = d == day.get_untracked();
+                                    view! { <option value=d.clone() selected=selected>{format!("{} ({} free)", crate::pages::deals::day(&d), v.len())}</option> }
                                 }).collect_view()}
-                                </div></div>
-                            }).collect_view()}
+                            </select>
+                            <div class="slot-times" role="radiogroup" aria-label="Start time">
+                            {move || days.get_value().into_iter().find(|(d, _)| *d == day.get()).map(|(_, slots)| slots.into_iter().map(|s| {
+                                let s2 = s.clone();
+                                let start = s.start.clone();
+                                view! { <label class="slot"><input type="radio" name="slot" value=s.start.clone()
+                                    prop:checked=move || chosen.get().is_some_and(|c| c.start == start)
+                                    on:change=move |_| chosen.set(Some(s2.clone()))/>{clock(&s.local_start)}</label> }
+                            }).collect_view())}
+                            </div>
                         </fieldset>
                     }.into_any()
                 }

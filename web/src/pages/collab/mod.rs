@@ -149,7 +149,7 @@ pub fn Collaboration(deal: Deal) -> impl IntoView {
             <h2 id="collab-title">{if side == Side::Company { "Working with the customer and partners" } else { "Working together" }}</h2>
             <nav class="tabs" aria-label="Deal sections">
                 {tabs.iter().map(|&t| view! {
-                    <button type="button" class="tab" aria-pressed=move || (current.get() == t).to_string()
+                    <button type="button" class="button small tab" aria-pressed=move || (current.get() == t).to_string()
                         on:click=move |_| current.set(t)>{t.label(side)}
                         {move || match t {
                             Tab::Customer => unread(Audience::Customer),

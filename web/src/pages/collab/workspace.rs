@@ -105,16 +105,6 @@ pub fn CoSelling(deal: String, side: Side) -> impl IntoView {
                             <input id="joint-due" type="date" prop:value=move || due.get() on:change=move |ev| due.set(event_target_value(&ev))/>
                             <div class="actions"><button type="submit" class="button">"Add task"</button></div>
                         </form>
-                        <h3>"Shared timeline"</h3>
-                        {if w.timeline.is_empty() {
-                            view! { <p class="muted">"Nothing shared yet."</p> }.into_any()
-                        } else {
-                            view! { <ol class="timeline">{w.timeline.into_iter().map(|i| view! {
-                                <li><p class="event-title">{i.summary}</p>
-                                    {i.body.map(|b| view! { <p class="note-body">{b}</p> })}
-                                    <p class="muted small">{i.actor.map(|a| format!("{a} · "))}{when(&i.at)}" UTC"</p></li>
-                            }).collect_view()}</ol> }.into_any()
-                        }}
                     }.into_any()
                 }
             } })}
@@ -144,6 +134,20 @@ pub fn CoSelling(deal: String, side: Side) -> impl IntoView {
                 <textarea id="strategy-note" rows="3" required prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))></textarea>
                 <div class="actions"><button type="submit" class="button primary">"Add note"</button></div>
             </form>
+            <Transition fallback=|| ()>
+            {move || Suspend::new(async move { ws.await.map(|w| view! {
+                <h3>"Shared timeline"</h3>
+                        {if w.timeline.is_empty() {
+                            view! { <p class="muted">"Nothing shared yet."</p> }.into_any()
+                        } else {
+                            view! { <ol class="timeline">{w.timeline.into_iter().map(|i| view! {
+                                <li><p class="event-title">{i.summary}</p>
+                                    {i.body.map(|b| view! { <p class="note-body">{b}</p> })}
+                                    <p class="muted small">{i.actor.map(|a| format!("{a} · "))}{when(&i.at)}" UTC"</p></li>
+                            }).collect_view()}</ol> }.into_any()
+                        }}
+            }) })}
+            </Transition>
         </div>
     }
 }
