@@ -1146,3 +1146,40 @@ pub fn operations() -> Vec<(String, String)> {
     .map(|(m, p)| (m.to_owned(), p.to_owned()))
     .collect()
 }
+
+/// Delivery by SMTP: the calendar entry travels as a `text/calendar` part.
+mod delivered {
+    use super::*;
+    use portcullis_tests::{Backend, SmtpServer, eventually, free_port, on_both_backends_starting};
+
+    async fn a_booking_arrives_by_smtp_with_its_calendar_invitation(backend: Backend) {
+        let port = free_port();
+        let smtp = SmtpServer::start(port).await;
+        let url = format!("smtp://127.0.0.1:{port}");
+        let app = TestApp::spawn_with(backend, &[("PORTCULLIS_SMTP_URL", &url)])
+            .await
+            .expect("an app");
+        let w = world(&app).await;
+        let res = book(
+            &app,
+            &w.customer,
+            &w.deal,
+            json!({"start": at(next_monday(), "09:00"), "duration_minutes": 30, "subject": "Demo"}),
+        )
+        .await;
+        assert_eq!(res.status(), 201);
+        eventually(60, "both invitations are delivered", || async {
+            smtp.messages().len() == 2
+        })
+        .await;
+        for message in smtp.messages() {
+            assert!(
+                message.contains("text/calendar; method=REQUEST"),
+                "{message}"
+            );
+            assert!(message.contains("invite.ics"), "{message}");
+        }
+    }
+
+    on_both_backends_starting!(a_booking_arrives_by_smtp_with_its_calendar_invitation);
+}
