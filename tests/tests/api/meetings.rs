@@ -393,6 +393,24 @@ async fn slots_show_the_reps_hours_in_the_customers_zone_across_a_clock_change(a
         .collect();
     fields.sort_unstable();
     assert_eq!(fields, ["days", "duration", "from", "tz"]);
+    // Dates beyond the horizon are refused, not overflowed.
+    for query in ["from=9999-12-31&days=31", "from=-0001-01-01"] {
+        let res = app
+            .get_as(
+                &w.customer,
+                &format!("/api/v1/deals/{}/slots?{query}", w.deal),
+            )
+            .await;
+        assert_problem(res, 422, "validation_failed").await;
+    }
+    let res = book(
+        &app,
+        &w.customer,
+        &w.deal,
+        json!({"start": "9999-12-31T23:30:00Z", "duration_minutes": 480, "subject": "Far"}),
+    )
+    .await;
+    assert_problem(res, 422, "validation_failed").await;
 }
 
 async fn a_customer_books_a_slot_and_every_attendee_gets_a_calendar_invitation(app: TestApp) {
