@@ -60,6 +60,12 @@ pub enum Command {
         #[command(subcommand)]
         command: ReceiptCommand,
     },
+    /// Re-wrap every document file's key with a new master key, without re-encrypting the
+    /// files. The current key (PORTCULLIS_MASTER_KEY or the key file) must still be the
+    /// old one; the new one comes from PORTCULLIS_NEW_MASTER_KEY, or is generated into
+    /// `master.key.new` in the data directory. Resumable: a rerun continues with the keys
+    /// left. Start the server with the new key afterwards.
+    RotateMasterKey,
     /// Create an administrator (the first one, typically). Reads the password from standard
     /// input when --password is not given.
     CreateAdmin {
@@ -262,6 +268,10 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             }
             writeln!(out, "Receipt key {} signs from now on.", r.current.id)?;
         }
+        Command::RotateMasterKey => {
+            telemetry::init(settings.log_format);
+            rotate_master_key(settings).await?;
+        }
         Command::CreateAdmin {
             email,
             password,
@@ -319,6 +329,75 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             );
             app.run_until_stopped().await?;
         }
+    }
+    Ok(())
+}
+
+/// `portcullis rotate-master-key`: see the command's help.
+async fn rotate_master_key(settings: Settings) -> anyhow::Result<()> {
+    use crate::storage::objects::{
+        MASTER_KEY_FILE, MasterKey, SecretKey, read_key_file, write_key_file,
+    };
+    let old = MasterKey::load(&settings)?;
+    let pending = settings.data_dir.join(format!("{MASTER_KEY_FILE}.new"));
+    let (new, from_file) = match std::env::var("PORTCULLIS_NEW_MASTER_KEY")
+        .ok()
+        .filter(|k| !k.trim().is_empty())
+    {
+        Some(text) => (
+            MasterKey::new(SecretKey::parse(&text).context("PORTCULLIS_NEW_MASTER_KEY")?),
+            false,
+        ),
+        None if pending.exists() => (read_key_file(&pending)?, true),
+        None => {
+            write_key_file(&pending, &SecretKey::generate())?;
+            (read_key_file(&pending)?, true)
+        }
+    };
+    let db = Db::connect(&settings).await?;
+    db.migrate().await?;
+    let app = App::new(db, settings.clone());
+    let done = crate::app::documents::rewrap_keys(&app, &Operator::new("cli"), &old, &new).await?;
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "Re-wrapped {} file keys from master key {} to {}.",
+        done.rewrapped,
+        old.id(),
+        new.id()
+    )?;
+    if done.unknown > 0 {
+        anyhow::bail!(
+            "{} file keys are wrapped by neither key; run again with the key that wraps them as the current one",
+            done.unknown
+        );
+    }
+    match (from_file, settings.master_key.is_some()) {
+        (true, false) => {
+            let current = settings.data_dir.join(MASTER_KEY_FILE);
+            let retired = settings
+                .data_dir
+                .join(format!("{MASTER_KEY_FILE}.{}.retired", old.id()));
+            std::fs::rename(&current, &retired)
+                .with_context(|| format!("Failed to retire {}", current.display()))?;
+            std::fs::rename(&pending, &current)
+                .with_context(|| format!("Failed to install {}", current.display()))?;
+            writeln!(
+                out,
+                "The new key is now {}; the old one is kept as {} for backups made before today.",
+                current.display(),
+                retired.display()
+            )?;
+        }
+        (true, true) => writeln!(
+            out,
+            "The new key is in {}: start the server with PORTCULLIS_MASTER_KEY set to it.",
+            pending.display()
+        )?,
+        (false, _) => writeln!(
+            out,
+            "Start the server with PORTCULLIS_MASTER_KEY set to the new key."
+        )?,
     }
     Ok(())
 }

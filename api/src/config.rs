@@ -39,6 +39,38 @@ pub struct Settings {
     pub access_token_ttl_secs: i64,
     /// How long a worker holds a claimed job before another node may take it over.
     pub job_lease_secs: i64,
+    /// Where document files are kept (encrypted).
+    pub object_store: ObjectStoreSettings,
+    /// Largest accepted document upload, in bytes.
+    pub max_upload_bytes: u64,
+    /// The master key wrapping every file's data key, as configured (base64 or hex of 32
+    /// bytes); when unset, a key file generated in `data_dir` on first start is used.
+    pub master_key: Option<Secret>,
+}
+
+/// Where document files are kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ObjectStoreSettings {
+    /// Files under `<data_dir>/objects` (the default).
+    Local,
+    /// An S3-compatible bucket; credentials come from `AWS_ACCESS_KEY_ID` and
+    /// `AWS_SECRET_ACCESS_KEY`.
+    S3 {
+        bucket: String,
+        /// A custom endpoint (MinIO, moto, R2, …); AWS itself when absent.
+        endpoint: Option<String>,
+        region: String,
+    },
+}
+
+/// A configured secret: kept out of `Debug` output and logs.
+#[derive(Clone)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
 }
 
 /// A configuration value that cannot be used, named after its variable.
@@ -167,7 +199,56 @@ impl Settings {
         let smtp_from =
             get("PORTCULLIS_SMTP_FROM").unwrap_or_else(|| "Portcullis <no-reply@localhost>".into());
 
+        let object_store = match get("PORTCULLIS_OBJECT_STORE").as_deref().map(str::trim) {
+            None | Some("local") => ObjectStoreSettings::Local,
+            Some("s3") => ObjectStoreSettings::S3 {
+                bucket: get("PORTCULLIS_S3_BUCKET")
+                    .map(|b| b.trim().to_owned())
+                    .ok_or_else(|| ConfigError {
+                        var: "PORTCULLIS_S3_BUCKET",
+                        value: String::new(),
+                        reason: "required when PORTCULLIS_OBJECT_STORE=s3".into(),
+                    })?,
+                endpoint: match get("PORTCULLIS_S3_ENDPOINT") {
+                    None => None,
+                    Some(v) => match url::Url::parse(v.trim()) {
+                        Ok(u) if matches!(u.scheme(), "http" | "https") => {
+                            Some(v.trim().trim_end_matches('/').to_owned())
+                        }
+                        _ => {
+                            return Err(ConfigError {
+                                var: "PORTCULLIS_S3_ENDPOINT",
+                                value: v,
+                                reason: "expected an http(s) URL such as http://127.0.0.1:9000"
+                                    .into(),
+                            });
+                        }
+                    },
+                },
+                region: get("PORTCULLIS_S3_REGION")
+                    .map(|r| r.trim().to_owned())
+                    .unwrap_or_else(|| "us-east-1".into()),
+            },
+            Some(other) => {
+                return Err(ConfigError {
+                    var: "PORTCULLIS_OBJECT_STORE",
+                    value: other.into(),
+                    reason: "expected local or s3".into(),
+                });
+            }
+        };
+        let max_upload_bytes = parse_number(
+            get("PORTCULLIS_MAX_UPLOAD_BYTES"),
+            "PORTCULLIS_MAX_UPLOAD_BYTES",
+            50 * 1024 * 1024,
+            1..=1024 * 1024 * 1024 * 1024,
+        )?;
+        let master_key = get("PORTCULLIS_MASTER_KEY").map(|k| Secret(k.trim().to_owned()));
+
         Ok(Settings {
+            object_store,
+            max_upload_bytes,
+            master_key,
             addr,
             database_url,
             data_dir,

@@ -24,8 +24,10 @@ use crate::routes;
         (name = "deals", description = "Deals, the pipeline, contacts and timelines, scoped to the caller"),
         (name = "partners", description = "The partner programme: deal registrations, conflict checks, approvals and referrals"),
         (name = "receipts", description = "Signed receipts of submissions and the public keys that verify them"),
+        (name = "collaboration", description = "Deal threads, requests and their tasks with SLAs, and the co-selling workspace"),
         (name = "commissions", description = "A partner's commissions, payouts, rates, projection, statements and tier status"),
         (name = "meetings", description = "Availability, free slots and meetings booked on deals"),
+        (name = "documents", description = "Documents on deals: versioned files encrypted at rest, signing status, comments and revision requests"),
         (name = "admin", description = "Administration of portals, accounts, users, permissions and the audit log"),
     )
 )]

@@ -89,7 +89,8 @@ fn run(listener: TcpListener, settings: Settings, db: Db, keys: Keys) -> anyhow:
     let spec = Arc::new(spec);
     let json_limit = settings.max_json_bytes;
     let mailer = email::Mailer::from_settings(&settings)?;
-    let use_cases = crate::app::App::new(db.clone(), settings.clone());
+    let objects = crate::storage::objects::Objects::open(&settings)?;
+    let use_cases = crate::app::App::new(db.clone(), settings.clone()).with_objects(objects);
     crate::jobs::spawn(use_cases.clone(), mailer);
     let use_cases = web::Data::new(use_cases);
     let db = web::Data::new(db);

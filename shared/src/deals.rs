@@ -84,12 +84,24 @@ named_enum!(
         TeamChanged = "team_changed",
         Renamed = "renamed",
         AccountChanged = "account_changed",
+        /// An external user posted in a deal thread (internal).
+        #[serde(rename = "thread.posted")]
+        ThreadPosted = "thread.posted",
+        /// An external user submitted a request (internal).
+        #[serde(rename = "request.submitted")]
+        RequestSubmitted = "request.submitted",
         /// A customer or partner booked a meeting (internal).
         MeetingBooked = "meeting_booked",
         /// A customer or partner moved a meeting (internal).
         MeetingRescheduled = "meeting_rescheduled",
         /// A customer or partner cancelled a meeting (internal).
         MeetingCancelled = "meeting_cancelled",
+        /// A document was uploaded (internal timeline).
+        #[serde(rename = "document.uploaded")]
+        DocumentUploaded = "document.uploaded",
+        /// A customer or partner downloaded a document (internal timeline).
+        #[serde(rename = "document.downloaded")]
+        DocumentDownloaded = "document.downloaded",
     }
 );
 

@@ -119,6 +119,8 @@ id_type!(
     ReferralId,
     /// A document on a deal.
     DocumentId,
+    /// A comment on a document.
+    DocumentCommentId,
     /// A partner's commission on one deal.
     CommissionId,
     /// A payment of commissions to a partner account.

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod collab;
 pub mod commissions;
 pub mod deals;
+pub mod documents;
 pub mod error;
 pub mod ids;
 pub mod meetings;
@@ -16,7 +17,9 @@ pub mod partners;
 pub mod permission;
 pub mod portal;
 pub mod receipts;
+pub mod requests;
 pub mod role;
+pub mod threads;
 pub mod tiers;
 pub mod validate;
 

@@ -482,23 +482,48 @@ named_enum!(
     }
 );
 
-/// A task for an internal user.
+named_enum!(
+    /// Which of the caller's tasks a task list shows.
+    TaskView {
+        /// Assigned to the caller (the default).
+        Mine = "mine",
+        /// Assigned to the caller, unfinished and past due.
+        Overdue = "overdue",
+    }
+);
+
+/// A task: an internal user's work item, or a joint task on a co-sold deal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct Task {
     pub id: String,
     pub assignee_id: UserId,
+    /// The assignee, by name.
+    pub assignee_name: String,
     pub title: String,
     pub body: Option<String>,
     /// What created it: `referral`, `registration`, …
     pub source: String,
     pub source_id: Option<String>,
     pub deal_id: Option<DealId>,
+    /// The deal's name, when the task is on a deal.
+    pub deal_name: Option<String>,
     pub account_id: Option<AccountId>,
+    /// Who besides the company sees it: `partner` for joint tasks.
+    pub audience: crate::collab::Audience,
     pub status: TaskStatus,
     pub due_at: Option<String>,
     pub overdue: bool,
+    /// When it was escalated for being overdue.
+    pub escalated_at: Option<String>,
     pub created_at: String,
+}
+
+/// Moves a task along.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct TaskStatusInput {
+    pub status: TaskStatus,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

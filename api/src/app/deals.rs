@@ -140,8 +140,12 @@ fn contact_dto(c: ContactRow) -> Contact {
     }
 }
 
+fn or_someone(name: Option<&str>) -> &str {
+    name.filter(|n| !n.is_empty()).unwrap_or("Someone")
+}
+
 /// An event in words.
-fn summary(e: &EventRow) -> String {
+pub(crate) fn summary(e: &EventRow) -> String {
     let text = |k: &str| e.details.get(k).and_then(|v| v.as_str()).unwrap_or("");
     let or_none = |s: &str| {
         if s.is_empty() {
@@ -184,9 +188,29 @@ fn summary(e: &EventRow) -> String {
         DealEventKind::TeamChanged => text("summary").to_owned(),
         DealEventKind::Renamed => format!("Renamed from {} to {}", text("from"), text("to")),
         DealEventKind::AccountChanged => "Account changed".to_owned(),
+        DealEventKind::ThreadPosted => {
+            format!("{} posted in the {} thread", text("by"), text("thread"))
+        }
+        DealEventKind::RequestSubmitted => {
+            format!("{} submitted a {} request", text("by"), text("kind"))
+        }
         DealEventKind::MeetingBooked => format!("Meeting booked: {}", text("subject")),
         DealEventKind::MeetingRescheduled => format!("Meeting rescheduled: {}", text("subject")),
         DealEventKind::MeetingCancelled => format!("Meeting cancelled: {}", text("subject")),
+        DealEventKind::DocumentUploaded => format!(
+            "{} uploaded {} (version {})",
+            or_someone(e.actor_name.as_deref()),
+            text("title"),
+            e.details
+                .get("version")
+                .and_then(|v| v.as_i64())
+                .unwrap_or(1)
+        ),
+        DealEventKind::DocumentDownloaded => format!(
+            "{} downloaded {}",
+            or_someone(e.actor_name.as_deref()),
+            text("title")
+        ),
     }
 }
 

@@ -12,6 +12,7 @@ pub mod auth;
 pub mod commissions;
 pub mod dashboard;
 pub mod deals;
+pub mod documents;
 pub mod invitations;
 pub mod jobs;
 pub mod me;
@@ -22,7 +23,9 @@ pub mod portals;
 pub mod receipts;
 pub mod referrals;
 pub mod registrations;
+pub mod requests;
 pub mod scope;
+pub mod threads;
 pub mod tiers;
 pub mod users;
 
@@ -38,6 +41,7 @@ use crate::db::Db;
 use crate::error::ApiError;
 use crate::storage::audit::{NewEntry, Outcome};
 use crate::storage::jobs::NewJob;
+use crate::storage::objects::Objects;
 
 /// What every use case runs against: the database, the settings, and the wake-ups of the
 /// background workers that follow a commit.
@@ -46,6 +50,8 @@ pub struct App {
     pub db: Db,
     pub settings: Arc<Settings>,
     wake: Arc<Wake>,
+    /// The encrypted file store; absent where no files are served (most commands, jobs).
+    objects: Option<Arc<Objects>>,
 }
 
 /// Wake-ups for the background workers, so committed work starts at once rather than at
@@ -62,7 +68,21 @@ impl App {
             db,
             settings: Arc::new(settings),
             wake: Arc::new(Wake::default()),
+            objects: None,
         }
+    }
+
+    /// The same, serving files from `objects`.
+    pub fn with_objects(mut self, objects: Objects) -> App {
+        self.objects = Some(Arc::new(objects));
+        self
+    }
+
+    /// The file store.
+    pub fn objects(&self) -> Result<&Objects, ApiError> {
+        self.objects
+            .as_deref()
+            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no object store configured")))
     }
 
     /// The workers' wake-ups.

@@ -5,8 +5,8 @@
 use portcullis_shared::Role;
 use portcullis_shared::deals::{PartnerRole, StageCategory};
 use portcullis_shared::partners::{
-    Referral, ReferralInput, ReferralPage, ReferralStatus, ReferralStatusInput, Task, TaskPage,
-    TaskStatus, check_referral,
+    Referral, ReferralInput, ReferralPage, ReferralStatus, ReferralStatusInput, TaskStatus,
+    check_referral,
 };
 use serde_json::json;
 
@@ -442,43 +442,4 @@ pub async fn deal_closed(
         notify_partner(app, tx, &r).await?;
     }
     Ok(())
-}
-
-fn task_dto(t: TaskRow, now: Micros) -> Task {
-    Task {
-        overdue: t.status != TaskStatus::Done && t.due_at.is_some_and(|d| d < now),
-        id: t.id,
-        assignee_id: t.assignee_id.into(),
-        title: t.title,
-        body: t.body,
-        source: t.source,
-        source_id: t.source_id,
-        deal_id: t.deal_id.map(Into::into),
-        account_id: t.account_id.map(Into::into),
-        status: t.status,
-        due_at: t.due_at.map(time::to_rfc3339),
-        created_at: time::to_rfc3339(t.created_at),
-    }
-}
-
-/// The caller's tasks (internal users), unfinished ones unless `all`.
-pub async fn my_tasks(
-    app: &App,
-    p: &Principal,
-    all: bool,
-    cursor: Option<&str>,
-    limit: Option<i64>,
-) -> Result<TaskPage, ApiError> {
-    if !p.role.is_internal() {
-        return Err(ApiError::Forbidden);
-    }
-    let limit = page_limit(limit);
-    let mut conn = app.read().await?;
-    let rows = store::tasks_of(&mut conn, &p.user_id, all, cursor, limit + 1).await?;
-    let now = time::now();
-    let page = page(rows, limit, |t| t.id.clone());
-    Ok(TaskPage {
-        items: page.items.into_iter().map(|t| task_dto(t, now)).collect(),
-        next_cursor: page.next_cursor,
-    })
 }

@@ -23,6 +23,9 @@ pub mod kind {
     pub const PROTECTION: &str = "registrations.protection";
     /// Recomputes every partner account's tier (recurring, daily).
     pub const TIERS_RECOMPUTE: &str = "tiers.recompute";
+    /// Escalates overdue tasks to their assignees' managers, once each (recurring, every
+    /// five minutes).
+    pub const TASKS_ESCALATE: &str = "tasks.escalate";
 }
 
 /// A recurring job: one occurrence per period, agreed on by every node through the
@@ -47,6 +50,11 @@ const RECURRING: &[Recurring] = &[
     Recurring {
         kind: kind::PRUNE,
         every: Duration::from_secs(24 * 3600),
+        max_attempts: 3,
+    },
+    Recurring {
+        kind: kind::TASKS_ESCALATE,
+        every: Duration::from_secs(300),
         max_attempts: 3,
     },
     Recurring {
@@ -173,6 +181,10 @@ async fn run(app: &App, mailer: Option<&Mailer>, job: &JobRow) -> Result<(), Str
                     "tiers recomputed"
                 )
             })
+            .map_err(|e| e.to_string()),
+        kind::TASKS_ESCALATE => app::requests::escalate_overdue(app, &operator, time::now())
+            .await
+            .map(|n| tracing::debug!(escalated = n, "overdue tasks escalated"))
             .map_err(|e| e.to_string()),
         other => Err(format!("no handler for job kind {other:?}")),
     }

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod auth;
 pub mod commissions;
 pub mod deals;
+pub mod documents;
 pub mod fallback;
 pub mod health;
 pub mod invitations;
@@ -14,6 +15,8 @@ pub mod meetings;
 pub mod partners;
 pub mod portals;
 pub mod receipts;
+pub mod requests;
+pub mod threads;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -103,6 +106,23 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(commissions::commission_statement_pdf)
         .service(commissions::get_commission)
         .service(commissions::tier_status)
+        .service(threads::list_threads)
+        .service(threads::list_posts)
+        .service(threads::create_post)
+        .service(threads::read_thread)
+        .service(threads::list_strategy_notes)
+        .service(threads::create_strategy_note)
+        .service(threads::list_joint_tasks)
+        .service(threads::create_joint_task)
+        .service(threads::workspace)
+        .service(requests::list_deal_requests)
+        .service(requests::create_request)
+        .service(requests::list_requests)
+        .service(requests::get_request)
+        .service(requests::update_request)
+        .service(requests::get_request_slas)
+        .service(requests::set_request_slas)
+        .service(requests::update_task)
         .service(meetings::get_availability)
         .service(meetings::set_availability)
         .service(meetings::get_deal_slots)
@@ -112,5 +132,17 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(meetings::get_meeting)
         .service(meetings::reschedule_meeting)
         .service(meetings::cancel_meeting)
+        .service(documents::list_deal_documents)
+        .service(documents::upload_document)
+        .service(documents::list_documents)
+        .service(documents::get_document)
+        .service(documents::update_document)
+        .service(documents::delete_document)
+        .service(documents::upload_document_version)
+        .service(documents::download_document)
+        .service(documents::download_document_version)
+        .service(documents::list_document_comments)
+        .service(documents::add_document_comment)
+        .service(documents::request_document_revision)
         .configure(admin::routes);
 }

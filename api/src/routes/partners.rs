@@ -9,7 +9,7 @@ use portcullis_shared::partners::{
     AppealInput, BulkApproveInput, BulkApproveResult, ConflictQuery, ConflictVerdict,
     PartnerDashboard, ProgrammeSettings, Referral, ReferralInput, ReferralPage, ReferralStatus,
     ReferralStatusInput, Registration, RegistrationInput, RegistrationPage, RegistrationReview,
-    RegistrationSubmitted, RejectInput, TaskPage,
+    RegistrationSubmitted, RejectInput, TaskPage, TaskView,
 };
 use serde::Deserialize;
 
@@ -343,13 +343,20 @@ pub async fn set_referral_status(
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct TaskListQuery {
-    /// Include finished tasks.
+    /// `mine` (the default) or `overdue` (unfinished and past due).
+    pub view: Option<TaskView>,
+    /// Include finished tasks (`mine` only).
     pub all: Option<bool>,
+    /// Only tasks from this source: `request`, `referral`, `registration`, `joint`, …
+    pub source: Option<String>,
+    /// Only tasks on this deal.
+    pub deal: Option<String>,
     pub cursor: Option<String>,
     pub limit: Option<i64>,
 }
 
-/// The caller's tasks (internal users), unfinished ones unless `all`.
+/// The caller's tasks (internal users), unfinished ones unless `all`, with each one's deal,
+/// source, due time and whether it is overdue.
 #[utoipa::path(tag = "partners", security(("bearer" = [])), params(TaskListQuery), responses(
     (status = 200, body = TaskPage),
     (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -361,12 +368,17 @@ pub async fn list_tasks(
     q: web::Query<TaskListQuery>,
 ) -> Result<web::Json<TaskPage>, ApiError> {
     Ok(web::Json(
-        app::referrals::my_tasks(
+        app::requests::my_tasks(
             &app,
             &p,
-            q.all.unwrap_or(false),
-            q.cursor.as_deref(),
-            q.limit,
+            app::requests::TaskQuery {
+                view: q.view.unwrap_or(TaskView::Mine),
+                all: q.all.unwrap_or(false),
+                source: q.source.as_deref(),
+                deal_id: q.deal.as_deref(),
+                cursor: q.cursor.as_deref(),
+                limit: q.limit,
+            },
         )
         .await?,
     ))

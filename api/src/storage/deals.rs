@@ -1144,7 +1144,7 @@ pub async fn record_at(
     Ok(())
 }
 
-fn event_row(r: &AnyRow) -> Result<EventRow, sqlx::Error> {
+pub fn event_row(r: &AnyRow) -> Result<EventRow, sqlx::Error> {
     Ok(EventRow {
         id: r.try_get("id")?,
         deal_id: r.try_get("deal_id")?,

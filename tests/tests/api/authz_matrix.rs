@@ -428,6 +428,8 @@ fn every_operation_of_the_api_has_a_case() {
                 .into_iter()
                 .chain(crate::registrations::operations())
                 .chain(crate::commissions::operations())
+                .chain(crate::threads::operations())
+                .chain(crate::requests::operations())
                 .chain(crate::meetings::operations())
                 .map(|(m, p)| (m, spec_path(&p))),
         )

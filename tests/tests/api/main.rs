@@ -20,5 +20,7 @@ mod partner_admin;
 mod portals;
 mod receipts;
 mod registrations;
+mod requests;
+mod threads;
 mod throttle;
 mod tiers;

@@ -7,6 +7,7 @@ pub mod access_requests;
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod collab;
 pub mod commissions;
 pub mod contacts;
 pub mod deals;

@@ -5,7 +5,7 @@ use gloo_net::http::Method;
 use portcullis_shared::partners::{
     AppealInput, BulkApproveInput, BulkApproveResult, ConflictVerdict, Referral, ReferralInput,
     ReferralPage, Registration, RegistrationInput, RegistrationPage, RegistrationReview,
-    RejectInput, TaskPage,
+    RejectInput,
 };
 use serde::Deserialize;
 
@@ -123,13 +123,6 @@ pub fn refer(body: &ReferralInput) -> impl Future<Output = Result<Referral, ApiE
 
 pub fn referrals() -> impl Future<Output = Result<ReferralPage, ApiError>> + use<> {
     signed(Method::GET, "/referrals")
-        .query([("limit", "100".to_owned())])
-        .fetch()
-}
-
-/// The caller's unfinished tasks.
-pub fn tasks() -> impl Future<Output = Result<TaskPage, ApiError>> + use<> {
-    signed(Method::GET, "/tasks")
         .query([("limit", "100".to_owned())])
         .fetch()
 }

@@ -1,6 +1,7 @@
 //! One module per screen.
 
 pub mod admin;
+pub mod collab;
 pub mod deals;
 pub mod home;
 pub mod invite;

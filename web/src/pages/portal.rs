@@ -5,11 +5,13 @@ use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use portcullis_shared::auth::{AccessRequestInput, ProfilePatch};
+use portcullis_shared::collab::Side;
 use portcullis_shared::{Me, Permission, PortalKind, PortalPublic, Role};
 use wasm_bindgen::JsCast;
 
 use crate::api;
 use crate::pages::admin::Section;
+use crate::pages::collab::documents::AllDocuments;
 use crate::pages::deals::cards::CustomerDeals;
 use crate::pages::deals::list::DealList;
 use crate::pages::deals::page::DealPage;
@@ -291,12 +293,14 @@ fn SignedIn(portal: PortalPublic) -> impl IntoView {
                             let partner = matches!(m.user.role, Role::PartnerUser | Role::PartnerAdmin);
                             view! {
                                 {partner.then(|| view! { <PartnerNav base=home.clone()/> })}
+                                {(!partner).then(|| view! { <CustomerNav base=home.clone()/> })}
                                 {move || match screen.get() {
                                     Screen::Deal(id) => view! { <DealPage id=id back=home.clone() internal=false level=2/> }.into_any(),
                                     Screen::Register if partner => view! { <RegisterDeal base=home.clone()/> }.into_any(),
                                     Screen::Registrations if partner => view! { <MyRegistrations base=home.clone()/> }.into_any(),
                                     Screen::Registration(id) if partner => view! { <RegistrationDetail id=id base=home.clone()/> }.into_any(),
                                     Screen::Referrals if partner => view! { <Referrals/> }.into_any(),
+                                    Screen::Documents => view! { <AllDocuments side=if partner { Side::Partner } else { Side::Customer }/> }.into_any(),
                                     Screen::Notifications => view! { <Notifications base=home.clone() level=2/> }.into_any(),
                                     Screen::Commissions if partner => view! { <PartnerScreen screen=ProgrammeScreen::Commissions home=home.clone()/> }.into_any(),
                                     Screen::Tier if partner => view! { <PartnerScreen screen=ProgrammeScreen::Tier home=home.clone()/> }.into_any(),
@@ -333,6 +337,7 @@ fn SignedIn(portal: PortalPublic) -> impl IntoView {
 enum Screen {
     Home,
     Deal(String),
+    Documents,
     Register,
     Registrations,
     Registration(String),
@@ -347,6 +352,7 @@ impl Screen {
         let parts: Vec<&str> = rest.trim_matches('/').split('/').collect();
         match parts[..] {
             ["deals", id] if !id.is_empty() => Screen::Deal(id.to_owned()),
+            ["documents"] => Screen::Documents,
             ["register"] => Screen::Register,
             ["registrations"] => Screen::Registrations,
             ["registrations", id] if !id.is_empty() => Screen::Registration(id.to_owned()),
@@ -356,6 +362,24 @@ impl Screen {
             ["tier"] => Screen::Tier,
             _ => Screen::Home,
         }
+    }
+}
+
+/// A customer's way around their portal: their home and their deals' shared documents.
+#[component]
+fn CustomerNav(base: String) -> impl IntoView {
+    let documents = format!("{base}/documents");
+    let notifications = format!("{base}/notifications");
+    view! {
+        <nav class="portal-nav" aria-label="Customer portal">
+            <ul>
+                <li><A href=base.clone() exact=true>"Home"</A></li>
+                {move || can(Permission::ViewSharedDocuments).then(|| view! {
+                    <li><A href=documents.clone()>"Documents"</A></li>
+                })}
+                <li><Bell href=notifications/></li>
+            </ul>
+        </nav>
     }
 }
 

@@ -40,6 +40,7 @@ pub enum Section {
     Pipeline,
     Registrations,
     Tasks,
+    Availability,
     Notifications,
     Programme,
     Approvals,
@@ -52,13 +53,14 @@ pub enum Section {
 }
 
 impl Section {
-    const ALL: [Section; 15] = [
+    const ALL: [Section; 16] = [
         Section::Users,
         Section::Invite,
         Section::Deals,
         Section::Pipeline,
         Section::Registrations,
         Section::Tasks,
+        Section::Availability,
         Section::Notifications,
         Section::Programme,
         Section::Approvals,
@@ -78,6 +80,7 @@ impl Section {
             Section::Pipeline => "pipeline",
             Section::Registrations => "registrations",
             Section::Tasks => "tasks",
+            Section::Availability => "availability",
             Section::Notifications => "notifications",
             Section::Programme => "programme",
             Section::Approvals => "approvals",
@@ -98,6 +101,7 @@ impl Section {
             Section::Pipeline => "Pipeline",
             Section::Registrations => "Registrations",
             Section::Tasks => "Tasks",
+            Section::Availability => "Availability",
             Section::Notifications => "Notifications",
             Section::Programme => "Programme",
             Section::Approvals => "Approvals",
@@ -117,6 +121,7 @@ impl Section {
             Section::Deals
             | Section::Pipeline
             | Section::Tasks
+            | Section::Availability
             | Section::Notifications
             | Section::Accounts
             | Section::Portals => role.is_internal(),
@@ -396,6 +401,7 @@ fn Shell(me: Me) -> impl IntoView {
                     None => view! { <Queue/> }.into_any(),
                 },
                 Section::Tasks => view! { <Tasks/> }.into_any(),
+                Section::Availability => view! { <crate::pages::collab::availability::AvailabilityEditor/> }.into_any(),
                 Section::Notifications => view! { <Notifications base="/admin".to_owned() level=1/> }.into_any(),
                 Section::Programme => view! { <programme::Programme role=role/> }.into_any(),
                 Section::Approvals => view! { <approvals::Approvals/> }.into_any(),

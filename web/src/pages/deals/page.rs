@@ -56,6 +56,7 @@ fn Opened(deal: Deal, stages: Vec<Stage>, internal: bool, level: u8) -> impl Int
     });
     view! {
         {move || view! { <Summary deal=live.deal.get() stages=track.get_value() internal=internal level=level/> }}
+        <crate::pages::collab::Collaboration deal=live.deal.get_untracked()/>
         {internal.then(|| view! { <edit::Editor live=live stages=stages/> })}
         <Timeline id=id internal=internal reload=live.events/>
     }

@@ -6,7 +6,7 @@ use leptos::task::spawn_local;
 use leptos_router::components::A;
 use portcullis_shared::PortalKind;
 use portcullis_shared::partners::{
-    ConflictKind, Registration, RegistrationMatch, RegistrationStatus,
+    ConflictKind, Registration, RegistrationMatch, RegistrationStatus, TaskStatus,
 };
 
 use super::{age_days, conflict_class, status_badge};
@@ -337,11 +337,50 @@ fn reason_label(r: portcullis_shared::partners::MatchReason) -> &'static str {
 /// The signed-in user's open tasks, overdue ones marked.
 #[component]
 pub fn Tasks() -> impl IntoView {
-    let page = LocalResource::new(api::partners::tasks);
+    let view_kind = RwSignal::new("mine".to_owned());
+    let source = RwSignal::new(String::new());
+    let reload = RwSignal::new(0u32);
+    let notice: Notice = RwSignal::new(None);
+    let page = LocalResource::new(move || {
+        reload.track();
+        api::collab::tasks(view_kind.get(), source.get(), String::new())
+    });
+    let set_status = move |id: String, status: TaskStatus| {
+        let call = api::collab::set_task_status(&id, status);
+        spawn_local(async move {
+            match call.await {
+                Ok(t) => {
+                    notice.set(Some(Ok(format!(
+                        "“{}” is {}.",
+                        t.title,
+                        words(t.status.as_str()).to_lowercase()
+                    ))));
+                    reload.update(|n| *n += 1);
+                }
+                Err(e) => failed(notice, e),
+            }
+        });
+    };
     view! {
         <section aria-labelledby="tasks-title">
             <h1 id="tasks-title">"Tasks"</h1>
-            <p class="muted">"Your open tasks, such as referrals to follow up."</p>
+            <p class="muted">"Your open tasks: customers' requests, revision requests, referrals to follow up, joint tasks."</p>
+            <div class="filters">
+                <label for="tasks-view">"Show"</label>
+                <select id="tasks-view" on:change=move |ev| view_kind.set(event_target_value(&ev))>
+                    <option value="mine">"All my open tasks"</option>
+                    <option value="overdue">"Overdue"</option>
+                </select>
+                <label for="tasks-source">"From"</label>
+                <select id="tasks-source" on:change=move |ev| source.set(event_target_value(&ev))>
+                    <option value="">"Any source"</option>
+                    <option value="request">"Requests"</option>
+                    <option value="document_revision">"Revision requests"</option>
+                    <option value="referral">"Referrals"</option>
+                    <option value="joint">"Joint tasks"</option>
+                </select>
+            </div>
+            <NoticeView notice=notice/>
             <Loaded label="Loading tasks…">
             {move || Suspend::new(async move { page.await.map(|p| {
                 if p.items.is_empty() {
@@ -351,22 +390,37 @@ pub fn Tasks() -> impl IntoView {
                     <div class="table-wrap"><table class="stack deal-table">
                         <caption class="sr-only">"Your open tasks"</caption>
                         <thead><tr>
-                            <th scope="col">"Task"</th><th scope="col">"Due"</th><th scope="col">"Status"</th><th scope="col">"Created"</th>
+                            <th scope="col">"Task"</th><th scope="col">"Deal"</th><th scope="col">"Due"</th><th scope="col">"Status"</th><th scope="col">"Actions"</th>
                         </tr></thead>
                         <tbody>
-                        {p.items.into_iter().map(|t| view! { <tr class:overdue=t.overdue>
+                        {p.items.into_iter().map(|t| {
+                            let (id, id2) = (t.id.clone(), t.id.clone());
+                            view! { <tr class:overdue=t.overdue>
                             <td data-label="Task">
-                                <strong>{t.title}</strong>
+                                <strong>{t.title.clone()}</strong>
+                                <br/><span class="muted small">{words(&t.source)}</span>
                                 {t.body.map(|b| view! { <br/><span class="muted small">{b}</span> })}
-                                {t.deal_id.map(|d| view! { <br/><A href=format!("/admin/deals/{d}")>"Open the deal"</A> })}
                             </td>
+                            <td data-label="Deal">{match (t.deal_id, t.deal_name) {
+                                (Some(d), name) => view! { <A href=format!("/admin/deals/{d}")>{name.unwrap_or_else(|| "Open the deal".into())}</A> }.into_any(),
+                                _ => view! { "—" }.into_any(),
+                            }}</td>
                             <td data-label="Due">
                                 {t.due_at.as_deref().map(|d| format!("{} UTC", when(d))).unwrap_or_else(|| "—".into())}
                                 {t.overdue.then(|| view! { " " <span class="badge rejected">"Overdue"</span> })}
+                                {t.escalated_at.map(|_| view! { " " <span class="badge stale">"Escalated"</span> })}
                             </td>
                             <td data-label="Status">{words(t.status.as_str())}</td>
-                            <td data-label="Created">{day(&t.created_at)}</td>
-                        </tr> }).collect_view()}
+                            <td data-label="Actions" class="actions">
+                                {(t.status == TaskStatus::Open).then(|| view! {
+                                    <button type="button" class="button small" on:click=move |_| set_status(id.clone(), TaskStatus::InProgress)>"Start"<span class="sr-only">" "{t.title.clone()}</span></button>
+                                })}
+                                {(t.status != TaskStatus::Done).then(|| view! {
+                                    <button type="button" class="button small" on:click=move |_| set_status(id2.clone(), TaskStatus::Done)>"Done"<span class="sr-only">" "{t.title.clone()}</span></button>
+                                })}
+                            </td>
+                        </tr> }
+                        }).collect_view()}
                         </tbody>
                     </table></div>
                 }.into_any()
