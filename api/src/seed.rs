@@ -267,11 +267,47 @@ pub async fn seed_demo(db: &Db) -> anyhow::Result<SeedReport> {
         }
     }
     report.deals_created = seed_deals(&mut tx, &account_ids).await?;
+    seed_availability(&mut tx).await?;
     tx.commit().await?;
     crate::app::registrations::index_unindexed_accounts(db)
         .await
         .map_err(|e| anyhow::anyhow!("indexing accounts: {e}"))?;
     Ok(report)
+}
+
+/// The demo rep works 09:00-17:00 London time on weekdays, so the demo deals have slots to
+/// book; availability published since is kept.
+async fn seed_availability(conn: &mut sqlx::AnyConnection) -> anyhow::Result<()> {
+    use crate::storage::meetings::{self, AvailabilityRow};
+    use portcullis_shared::meetings::WeeklyWindow;
+    let Some(rep) = users::find_by_email(conn, "rep@portcullis.example").await? else {
+        return Ok(());
+    };
+    let id = rep.id.to_string();
+    if !meetings::availabilities(conn, std::slice::from_ref(&id))
+        .await?
+        .is_empty()
+    {
+        return Ok(());
+    }
+    let weekly: Vec<WeeklyWindow> = (1..=5)
+        .map(|weekday| WeeklyWindow {
+            weekday,
+            start: "09:00".into(),
+            end: "17:00".into(),
+        })
+        .collect();
+    meetings::put_availability(
+        conn,
+        &AvailabilityRow {
+            user_id: id,
+            time_zone: "Europe/London".into(),
+            weekly: serde_json::to_string(&weekly)?,
+            exceptions: "[]".into(),
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 /// A demo deal: account, name, stage, amount (major units, currency), close in days, shared,

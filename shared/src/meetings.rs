@@ -22,6 +22,8 @@ pub const DURATION_STEP_MINUTES: i64 = 15;
 pub const SLOT_GRID_MINUTES: i64 = 30;
 /// The most days one slot search covers.
 pub const MAX_SLOT_DAYS: i64 = 31;
+/// How far ahead meetings are booked and slots searched, in days.
+pub const HORIZON_DAYS: i64 = 5 * 366;
 
 /// Hours someone is available every week on one weekday, in their own time zone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -16,8 +16,8 @@ use chrono_tz::Tz;
 use portcullis_shared::collab::{Audience, Side};
 use portcullis_shared::deals::{DealEventKind, Person};
 use portcullis_shared::meetings::{
-    Availability, AvailabilityException, MAX_SLOT_DAYS, Meeting, MeetingInput, MeetingList,
-    MeetingReschedule, MeetingStatus, Slot, SlotList, WeeklyWindow,
+    Availability, AvailabilityException, HORIZON_DAYS, MAX_SLOT_DAYS, Meeting, MeetingInput,
+    MeetingList, MeetingReschedule, MeetingStatus, Slot, SlotList, WeeklyWindow,
 };
 use portcullis_shared::{FieldCode, FieldError, Permission, Role};
 use serde_json::json;
@@ -266,16 +266,27 @@ pub async fn slots(
     let duration = rules::check_duration(minutes)
         .map_err(|m| errors.push(FieldError::new("duration", FieldCode::OutOfRange, m)))
         .ok();
+    let today = Utc::now().date_naive();
     let from = match &q.from {
-        Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
-            .map_err(|_| {
+        Some(d) => match NaiveDate::parse_from_str(d, "%Y-%m-%d") {
+            Err(_) => {
                 errors.push(FieldError::new(
                     "from",
                     FieldCode::InvalidFormat,
                     "must be a date YYYY-MM-DD",
-                ))
-            })
-            .ok(),
+                ));
+                None
+            }
+            Ok(d) if (d - today).num_days().abs() > HORIZON_DAYS => {
+                errors.push(FieldError::new(
+                    "from",
+                    FieldCode::OutOfRange,
+                    format!("must be within {HORIZON_DAYS} days of today"),
+                ));
+                None
+            }
+            Ok(d) => Some(d),
+        },
         None => tz.map(|tz| Utc::now().with_timezone(&tz).date_naive()),
     };
     let audience = audience_of(&scope, q.audience, "audience", &mut errors);
@@ -378,6 +389,14 @@ fn check_time(start: &str, minutes: i64, errors: &mut Vec<FieldError>) -> Option
                 "start",
                 FieldCode::OutOfRange,
                 "must be in the future",
+            ));
+            None
+        }
+        Some(t) if t > time::now() + HORIZON_DAYS * 24 * 60 * MINUTE => {
+            errors.push(FieldError::new(
+                "start",
+                FieldCode::OutOfRange,
+                format!("must be within {HORIZON_DAYS} days"),
             ));
             None
         }

@@ -393,6 +393,24 @@ async fn slots_show_the_reps_hours_in_the_customers_zone_across_a_clock_change(a
         .collect();
     fields.sort_unstable();
     assert_eq!(fields, ["days", "duration", "from", "tz"]);
+    // Dates beyond the horizon are refused, not overflowed.
+    for query in ["from=9999-12-31&days=31", "from=-0001-01-01"] {
+        let res = app
+            .get_as(
+                &w.customer,
+                &format!("/api/v1/deals/{}/slots?{query}", w.deal),
+            )
+            .await;
+        assert_problem(res, 422, "validation_failed").await;
+    }
+    let res = book(
+        &app,
+        &w.customer,
+        &w.deal,
+        json!({"start": "9999-12-31T23:30:00Z", "duration_minutes": 480, "subject": "Far"}),
+    )
+    .await;
+    assert_problem(res, 422, "validation_failed").await;
 }
 
 async fn a_customer_books_a_slot_and_every_attendee_gets_a_calendar_invitation(app: TestApp) {
@@ -1031,7 +1049,94 @@ async fn who_may_schedule_and_what_others_get(app: TestApp) {
     assert_eq!(res.status(), 401);
 }
 
+/// Markers planted in the meetings one side may not read.
+const INTERNAL_MARKER: &str = "ZZQX-MEET-INTERNAL-3318";
+const PARTNER_MARKER: &str = "ZZQX-MEET-PARTNER-5521";
+const CUSTOMER_MARKER: &str = "ZZQX-MEET-CUSTOMER-9902";
+
+async fn no_meeting_reaches_a_side_it_is_not_for(app: TestApp) {
+    let w = world(&app).await;
+    let monday = next_monday();
+    publish(
+        &app,
+        &w.partner,
+        json!({"time_zone": "UTC", "weekly": weekdays("09:00", "17:00"), "exceptions": []}),
+    )
+    .await;
+    let mut ids = Vec::new();
+    for (t, hh, marker, audience) in [
+        (&w.rep, "09:00", INTERNAL_MARKER, Some("internal")),
+        (&w.partner, "10:00", PARTNER_MARKER, None),
+        (&w.customer, "11:00", CUSTOMER_MARKER, None),
+    ] {
+        let mut body = json!({"start": at(monday, hh), "duration_minutes": 30,
+                              "subject": format!("Plan {marker}"), "notes": format!("Notes {marker}")});
+        if let Some(a) = audience {
+            body["audience"] = json!(a);
+        }
+        let m = ok_json(book(&app, t, &w.deal, body).await).await;
+        ids.push(m["id"].as_str().expect("id").to_owned());
+    }
+    // The internal meeting moved and the partner's cancelled: their events carry the marker.
+    ok_json(
+        send(
+            &app,
+            Method::PATCH,
+            &w.rep,
+            &format!("/api/v1/meetings/{}", ids[0]),
+            Some(&json!({"start": at(monday, "12:00")})),
+        )
+        .await,
+    )
+    .await;
+    ok_json(
+        send(
+            &app,
+            Method::POST,
+            &w.partner,
+            &format!("/api/v1/meetings/{}/cancel", ids[1]),
+            None,
+        )
+        .await,
+    )
+    .await;
+    let mut paths = vec![
+        "/api/v1/meetings".to_owned(),
+        "/api/v1/meetings?upcoming=true".to_owned(),
+        format!("/api/v1/deals/{}/meetings", w.deal),
+        format!("/api/v1/deals/{}/slots?from={monday}&days=2", w.deal),
+        format!("/api/v1/deals/{}/timeline?limit=200", w.deal),
+        format!("/api/v1/deals/{}", w.deal),
+    ];
+    paths.extend(ids.iter().map(|id| format!("/api/v1/meetings/{id}")));
+    let mut searched = 0;
+    for (t, forbidden) in [
+        (&w.customer, [INTERNAL_MARKER, PARTNER_MARKER]),
+        (&w.partner, [INTERNAL_MARKER, CUSTOMER_MARKER]),
+    ] {
+        for path in &paths {
+            let body = app.get_as(t, path).await.text().await.expect("body");
+            searched += 1;
+            for marker in forbidden {
+                assert!(!body.contains(marker), "{path} leaked {marker}: {body}");
+            }
+        }
+    }
+    // Staff read every one of them.
+    let staff = app
+        .get_as(&w.rep, &format!("/api/v1/deals/{}/meetings", w.deal))
+        .await
+        .text()
+        .await
+        .expect("body");
+    for marker in [INTERNAL_MARKER, PARTNER_MARKER, CUSTOMER_MARKER] {
+        assert!(staff.contains(marker), "{marker}");
+    }
+    eprintln!("planted meeting markers: {searched} responses searched, no hit");
+}
+
 on_both_backends!(
+    no_meeting_reaches_a_side_it_is_not_for,
     availability_names_every_bad_field_and_is_read_back_as_published,
     slots_show_the_reps_hours_in_the_customers_zone_across_a_clock_change,
     a_customer_books_a_slot_and_every_attendee_gets_a_calendar_invitation,
@@ -1058,4 +1163,41 @@ pub fn operations() -> Vec<(String, String)> {
     .into_iter()
     .map(|(m, p)| (m.to_owned(), p.to_owned()))
     .collect()
+}
+
+/// Delivery by SMTP: the calendar entry travels as a `text/calendar` part.
+mod delivered {
+    use super::*;
+    use portcullis_tests::{Backend, SmtpServer, eventually, free_port, on_both_backends_starting};
+
+    async fn a_booking_arrives_by_smtp_with_its_calendar_invitation(backend: Backend) {
+        let port = free_port();
+        let smtp = SmtpServer::start(port).await;
+        let url = format!("smtp://127.0.0.1:{port}");
+        let app = TestApp::spawn_with(backend, &[("PORTCULLIS_SMTP_URL", &url)])
+            .await
+            .expect("an app");
+        let w = world(&app).await;
+        let res = book(
+            &app,
+            &w.customer,
+            &w.deal,
+            json!({"start": at(next_monday(), "09:00"), "duration_minutes": 30, "subject": "Demo"}),
+        )
+        .await;
+        assert_eq!(res.status(), 201);
+        eventually(60, "both invitations are delivered", || async {
+            smtp.messages().len() == 2
+        })
+        .await;
+        for message in smtp.messages() {
+            assert!(
+                message.contains("text/calendar; method=REQUEST"),
+                "{message}"
+            );
+            assert!(message.contains("invite.ics"), "{message}");
+        }
+    }
+
+    on_both_backends_starting!(a_booking_arrives_by_smtp_with_its_calendar_invitation);
 }
