@@ -45,6 +45,7 @@ test('a customer downloads a shared document, writes in the thread, asks for a q
   const deal = await dealId(request, 'Globex platform rollout');
   await admin.put('/admin/permissions', { scope: 'account', scope_id: account, permission: 'schedule_meetings', allowed: true });
   // The rep is free every day, all day, in UTC: any slot the customer is offered is theirs.
+  const published = await rep.get('/me/availability');
   const weekly = [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: '00:00', end: '23:30' }));
   await rep.put('/me/availability', { time_zone: 'UTC', weekly, exceptions: [] });
   await upload(request, deal, `proposal-${RUN}.txt`, `Rollout proposal ${RUN}`, 'customer', 'The proposal for Globex.');
@@ -111,6 +112,7 @@ test('a customer downloads a shared document, writes in the thread, asks for a q
     await shoot(page, 'collab-rep-tasks');
   } finally {
     await admin.put('/admin/permissions', { scope: 'account', scope_id: account, permission: 'schedule_meetings', allowed: null });
+    await rep.put('/me/availability', published);
   }
 });
 

@@ -654,7 +654,8 @@ pub async fn workspace(app: &App, p: &Principal, deal_id: &str) -> Result<Worksp
         expected_close_date: deal.expected_close_date,
         people: company
             .iter()
-            .chain(partners.iter())
+            .map(|(id, name)| (id, name))
+            .chain(partners.iter().map(|p| (&p.id, &p.name)))
             .map(|(id, name)| portcullis_shared::deals::Person {
                 id: id.clone().into(),
                 name: name.clone(),
