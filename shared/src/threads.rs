@@ -96,6 +96,11 @@ pub struct PostInput {
     /// An internal note (the company's people only).
     #[serde(default)]
     pub internal: bool,
+    /// Documents of the same deal to attach (at most 10), uploaded first: each must be for
+    /// the thread's side (its audience that side, or both), unless the post is an internal
+    /// note.
+    #[serde(default)]
+    pub attachment_ids: Vec<String>,
 }
 
 /// A note on a co-sold deal, for the company and the co-selling partner only.

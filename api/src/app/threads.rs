@@ -35,6 +35,8 @@ use crate::storage::{CollabScope, permissions};
 use crate::time;
 
 const MAX_BODY: usize = 20_000;
+/// Documents one post may carry.
+const MAX_ATTACHMENTS: usize = 10;
 const MAX_TITLE: usize = 200;
 const MAX_TASK_BODY: usize = 4000;
 
@@ -77,10 +79,14 @@ struct Extras {
 }
 
 impl Extras {
-    async fn of(conn: &mut sqlx::AnyConnection, post_ids: &[String]) -> Result<Extras, ApiError> {
+    async fn of(
+        conn: &mut sqlx::AnyConnection,
+        scope: &CollabScope,
+        post_ids: &[String],
+    ) -> Result<Extras, ApiError> {
         Ok(Extras {
             mentions: store::mentions_of(conn, post_ids).await?,
-            attachments: store::attachments_of(conn, post_ids).await?,
+            attachments: store::attachments_of(conn, post_ids, scope.audiences()).await?,
         })
     }
 }
@@ -161,7 +167,7 @@ pub async fn list_posts(
     let rows = store::posts(&mut conn, &scope, deal_id, audience, before, limit + 1).await?;
     let page = page(rows, limit, |r| r.id.clone());
     let ids: Vec<String> = page.items.iter().map(|r| r.id.clone()).collect();
-    let extras = Extras::of(&mut conn, &ids).await?;
+    let extras = Extras::of(&mut conn, &scope, &ids).await?;
     Ok(PostPage {
         items: page
             .items
@@ -213,6 +219,35 @@ pub async fn create_post(
             "mentions someone who is not one of the company's people",
         ));
     }
+    let mut attachments = input.attachment_ids.clone();
+    attachments.sort();
+    attachments.dedup();
+    if attachments.len() > MAX_ATTACHMENTS {
+        errors.push(FieldError::new(
+            "attachment_ids",
+            FieldCode::InvalidLength,
+            format!("at most {MAX_ATTACHMENTS} documents"),
+        ));
+    } else {
+        let found = store::deal_documents(&mut tx, deal_id, &attachments).await?;
+        for (i, doc) in attachments.iter().enumerate() {
+            let fits = found.iter().find(|(id, _)| id == doc).is_some_and(|(_, a)| {
+                // An internal note may carry anything of the deal; a post only what its
+                // readers may open (and what the caller may read).
+                Audience::parse(a).is_some_and(|a| {
+                    scope.reads(a)
+                        && (input.internal || a == audience || a == Audience::Both)
+                })
+            });
+            if !fits {
+                errors.push(FieldError::new(
+                    format!("attachment_ids[{i}]"),
+                    FieldCode::NotFound,
+                    "is not a document of this deal that this thread's readers may open",
+                ));
+            }
+        }
+    }
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
@@ -239,6 +274,9 @@ pub async fn create_post(
     .await?;
     for (user, name) in &people {
         store::insert_mention(&mut tx, &id, user, name).await?;
+    }
+    for doc in &attachments {
+        store::insert_attachment(&mut tx, &id, doc).await?;
     }
     let post = store::post_by_id(&mut tx, &id)
         .await?
@@ -267,7 +305,7 @@ pub async fn create_post(
             ),
     )
     .await?;
-    let extras = Extras::of(&mut tx, std::slice::from_ref(&id)).await?;
+    let extras = Extras::of(&mut tx, &scope, std::slice::from_ref(&id)).await?;
     tx.commit().await?;
     Ok(post_dto(&scope, &p.user_id, post, &extras))
 }

@@ -206,20 +206,60 @@ pub async fn mentions_of(
         .collect()
 }
 
-/// The documents attached to each of `post_ids`: (post id, document id).
+/// The documents attached to each of `post_ids` that the caller may still read (a document
+/// made internal since drops out of external readers' posts): (post id, document id).
 pub async fn attachments_of(
     conn: &mut AnyConnection,
     post_ids: &[String],
+    audiences: &[Audience],
 ) -> Result<Vec<(String, String)>, sqlx::Error> {
     if post_ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut sql = Sql::new("SELECT post_id, document_id FROM post_attachments WHERE post_id IN ");
-    sql.bind_list(post_ids).push(" ORDER BY document_id");
+    let audiences: Vec<String> = audiences.iter().map(|a| a.as_str().to_owned()).collect();
+    let mut sql = Sql::new(
+        "SELECT pa.post_id, pa.document_id FROM post_attachments pa \
+         JOIN documents dc ON dc.id = pa.document_id WHERE pa.post_id IN ",
+    );
+    sql.bind_list(post_ids)
+        .push(" AND dc.audience IN ")
+        .bind_list(&audiences)
+        .push(" ORDER BY pa.document_id");
     let rows = sql.query().fetch_all(&mut *conn).await?;
     rows.iter()
         .map(|r| Ok((r.try_get("post_id")?, r.try_get("document_id")?)))
         .collect()
+}
+
+/// The audiences of those of `ids` that are documents of `deal_id`: (document id, audience).
+pub async fn deal_documents(
+    conn: &mut AnyConnection,
+    deal_id: &str,
+    ids: &[String],
+) -> Result<Vec<(String, String)>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new("SELECT id, audience FROM documents WHERE deal_id = ");
+    sql.bind(deal_id).push(" AND id IN ").bind_list(ids);
+    let rows = sql.query().fetch_all(&mut *conn).await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("audience")?)))
+        .collect()
+}
+
+/// Attaches a document to a post.
+pub async fn insert_attachment(
+    conn: &mut AnyConnection,
+    post_id: &str,
+    document_id: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO post_attachments (post_id, document_id) VALUES ($1, $2)")
+        .bind(post_id)
+        .bind(document_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 /// Per thread of the deal the caller reads: posts, unread posts by others, last post time.

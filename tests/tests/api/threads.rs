@@ -1054,7 +1054,123 @@ async fn every_collaboration_operation_answers_every_role_and_object(app: TestAp
     eprintln!("collaboration authorization matrix: {operations} operations, {checked} cases");
 }
 
+/// Uploads `text` to a deal as a document for `audience` (the caller's side when `None`).
+async fn upload(app: &TestApp, token: &str, deal: &str, audience: Option<&str>, text: &str) -> String {
+    let mut url = format!("/api/v1/deals/{deal}/documents?name=note.txt&category=other");
+    if let Some(a) = audience {
+        url.push_str(&format!("&audience={a}"));
+    }
+    let res = app
+        .client
+        .post(app.url(&url))
+        .bearer_auth(token)
+        .header("content-type", "application/octet-stream")
+        .body(text.to_owned())
+        .send()
+        .await
+        .expect("sent");
+    json_of(res).await["id"].as_str().expect("id").to_owned()
+}
+
+async fn a_post_carries_only_documents_its_readers_may_open(app: TestApp) {
+    seeded(&app).await;
+    let rep = token(&app, REP).await;
+    let customer = token(&app, CUSTOMER).await;
+    let deal = deal_id(&app, "demo-globex-rollout").await;
+    let shared = upload(&app, &rep, &deal, Some("customer"), "for the customer").await;
+    let internal = upload(&app, &rep, &deal, Some("internal"), "for us").await;
+    let partners = upload(&app, &rep, &deal, Some("partner"), "for the partner").await;
+    let posts = format!("/api/v1/deals/{deal}/threads/customer/posts");
+    let before = count(&app, "SELECT COUNT(*) FROM thread_posts WHERE deal_id = $1", &deal).await;
+    for (bad, why) in [
+        (internal.as_str(), "an internal document"),
+        (partners.as_str(), "the partner's document"),
+        ("01a00000-0000-7000-8000-000000000000", "no document at all"),
+    ] {
+        let res = send(
+            &app,
+            Method::POST,
+            Some(&rep),
+            &posts,
+            Some(json!({ "body": "See attached", "attachment_ids": [shared, bad] })),
+        )
+        .await;
+        assert_eq!(res.status(), 422, "{why}");
+        let problem: Value = res.json().await.expect("problem");
+        let fields: Vec<&str> = problem["errors"]
+            .as_array()
+            .expect("errors")
+            .iter()
+            .filter_map(|e| e["field"].as_str())
+            .collect();
+        assert_eq!(fields.len(), 1, "{why}: {problem}");
+        assert!(fields[0].starts_with("attachment_ids["), "{why}: {problem}");
+    }
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM thread_posts WHERE deal_id = $1", &deal).await,
+        before,
+        "refused posts write nothing"
+    );
+    let post = json_of(
+        send(
+            &app,
+            Method::POST,
+            Some(&rep),
+            &posts,
+            Some(json!({ "body": "The proposal, attached", "attachment_ids": [shared] })),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(post["attachment_ids"], json!([shared]));
+    // An internal note may carry an internal document; the customer never sees either.
+    json_of(
+        send(
+            &app,
+            Method::POST,
+            Some(&rep),
+            &posts,
+            Some(json!({ "body": "Our floor", "internal": true, "attachment_ids": [internal] })),
+        )
+        .await,
+    )
+    .await;
+    // A customer attaches what they uploaded themselves (their side's document).
+    let own = upload(&app, &customer, &deal, None, "signed page").await;
+    let mine = json_of(
+        send(
+            &app,
+            Method::POST,
+            Some(&customer),
+            &posts,
+            Some(json!({ "body": "Signed page attached", "attachment_ids": [own] })),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(mine["attachment_ids"], json!([own]));
+    let seen = json_of(send(&app, Method::GET, Some(&customer), &posts, None).await).await;
+    let text = seen.to_string();
+    assert!(text.contains(&shared) && text.contains(&own), "{text}");
+    assert!(!text.contains(&internal) && !text.contains("Our floor"), "{text}");
+    // A document made internal later drops out of the customer's posts.
+    json_of(
+        send(
+            &app,
+            Method::PATCH,
+            Some(&rep),
+            &format!("/api/v1/documents/{shared}"),
+            Some(json!({ "audience": "internal" })),
+        )
+        .await,
+    )
+    .await;
+    let seen = json_of(send(&app, Method::GET, Some(&customer), &posts, None).await).await;
+    assert!(!seen.to_string().contains(&shared), "{seen}");
+}
+
 on_both_backends!(
+    a_post_carries_only_documents_its_readers_may_open,
     customers_and_the_company_talk_in_the_customer_thread,
     a_post_or_request_whose_audit_entry_fails_leaves_nothing,
     another_accounts_customer_reaches_nothing_of_the_deal,

@@ -153,12 +153,17 @@ pub fn post(
     audience: Audience,
     body: String,
     internal: bool,
+    attachment_ids: Vec<String>,
 ) -> impl Future<Output = Result<Post, ApiError>> + use<> {
     signed(
         Method::POST,
         format!("/deals/{deal}/threads/{}/posts", audience.as_str()),
     )
-    .json(&PostInput { body, internal })
+    .json(&PostInput {
+        body,
+        internal,
+        attachment_ids,
+    })
     .fetch()
 }
 

@@ -37,7 +37,7 @@ pub fn size(bytes: i64) -> String {
     }
 }
 
-fn picked_file(id: &str) -> Option<web_sys::File> {
+pub fn picked_file(id: &str) -> Option<web_sys::File> {
     web_sys::window()?
         .document()?
         .get_element_by_id(id)?
@@ -47,7 +47,7 @@ fn picked_file(id: &str) -> Option<web_sys::File> {
         .get(0)
 }
 
-fn clear_file(id: &str) {
+pub fn clear_file(id: &str) {
     if let Some(input) = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.get_element_by_id(id))
@@ -58,7 +58,7 @@ fn clear_file(id: &str) {
 }
 
 /// Downloads a version (the latest when `None`) and saves it under its file name.
-fn download(doc: &Document, version: Option<i64>, notice: Notice) {
+pub fn download(doc: &Document, version: Option<i64>, notice: Notice) {
     let name = version
         .and_then(|v| doc.versions.iter().find(|x| x.version == v))
         .map(|v| v.file_name.clone())

@@ -8,8 +8,29 @@ use portcullis_shared::collab::{Audience, Side};
 use portcullis_shared::deals::Person;
 use portcullis_shared::threads::Post;
 
+use super::documents::{clear_file, download, picked_file, size};
 use crate::api;
 use crate::pages::admin::{Notice, NoticeView, failed, when};
+
+/// An attached document: its name, and a button that downloads it.
+#[component]
+fn Attachment(id: String, notice: Notice) -> impl IntoView {
+    let doc = LocalResource::new(move || api::collab::document(&id));
+    view! {
+        <Transition fallback=|| ()>
+        {move || Suspend::new(async move { match doc.await {
+            Ok(d) => {
+                let label = format!("{} ({})", d.file_name, size(d.size));
+                let d = StoredValue::new(d);
+                view! { <li><button type="button" class="button small" on:click=move |_| download(&d.get_value(), None, notice)>
+                    "📎 "{label}</button></li> }.into_any()
+            }
+            // Gone from reach since (made internal, say): nothing to show.
+            Err(_) => ().into_any(),
+        } })}
+        </Transition>
+    }
+}
 
 /// The thread of `deal` with the `audience` side.
 #[component]
@@ -47,19 +68,48 @@ pub fn Thread(deal: String, audience: Audience, side: Side, people: Vec<Person>)
         });
     };
     load(None);
+    let file_id = format!("thread-{}-file", audience.as_str());
+    let file_input = file_id.clone();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         busy.set(true);
-        let call = api::collab::post(
-            &deal.get_value(),
-            audience,
-            body.get_untracked(),
-            internal.get_untracked(),
-        );
+        let internal_note = internal.get_untracked();
+        // An attachment is a document of the deal for this thread's readers (the company's
+        // alone for an internal note), uploaded first.
+        let upload = picked_file(&file_input).map(|f| {
+            let doc_audience = match (side, internal_note) {
+                (Side::Company, true) => Audience::Internal,
+                (Side::Company, false) => audience,
+                _ => Audience::of_side(side),
+            };
+            api::collab::upload(
+                &deal.get_value(),
+                f,
+                String::new(),
+                "other".into(),
+                (side == Side::Company).then_some(doc_audience),
+            )
+        });
+        let deal_id = deal.get_value();
+        let text = body.get_untracked();
+        let input = file_input.clone();
         spawn_local(async move {
+            let mut attachments = Vec::new();
+            if let Some(upload) = upload {
+                match upload.await {
+                    Ok(d) => attachments.push(d.id.to_string()),
+                    Err(e) => {
+                        failed(notice, e);
+                        busy.set(false);
+                        return;
+                    }
+                }
+            }
+            let call = api::collab::post(&deal_id, audience, text, internal_note, attachments);
             match call.await {
                 Ok(p) => {
                     body.set(String::new());
+                    clear_file(&input);
                     posts.update(|l| l.get_or_insert_default().push(p));
                     notice.set(Some(Ok("Posted.".into())));
                 }
@@ -104,6 +154,9 @@ pub fn Thread(deal: String, audience: Audience, side: Side, people: Vec<Person>)
                                     {p.internal.then(|| view! { " " <span class="badge stale">"Internal note"</span> })}
                                     <span class="muted small">{format!(" · {} UTC", when(&p.created_at))}</span></p>
                                 <div class="post-body" inner_html=p.body_html.clone()></div>
+                                {(!p.attachment_ids.is_empty()).then(|| view! {
+                                    <ul class="attachments">{p.attachment_ids.iter().map(|id| view! { <Attachment id=id.clone() notice=notice/> }).collect_view()}</ul>
+                                })}
                             </li>
                         }).collect_view()}
                     </ol>
@@ -120,6 +173,8 @@ pub fn Thread(deal: String, audience: Audience, side: Side, people: Vec<Person>)
                         {people.get_value().into_iter().map(|p| view! { <option value=p.id.to_string()>{p.name}</option> }).collect_view()}
                     </select>
                 })}
+                <label for=file_id.clone()>"Attach a file " <span class="muted small">"(optional; it is added to the deal's documents)"</span></label>
+                <input type="file" id=file_id.clone()/>
                 {(side == Side::Company).then(|| view! {
                     <label class="check"><input type="checkbox" role="switch" prop:checked=move || internal.get()
                         on:change=move |ev| internal.set(event_target_checked(&ev))/>"Internal note (only your company sees it)"</label>
