@@ -55,6 +55,9 @@ test-tools:
 	@if ! $(TOOLS_PY) -c 'import aiosmtpd' 2>/dev/null; then \
 		echo "Creating the test tools' Python environment in $(TOOLS_VENV)"; \
 		python3 -m venv $(TOOLS_VENV) && $(TOOLS_VENV)/bin/pip install -q 'aiosmtpd==1.4.6'; fi
+	@if ! $(TOOLS_PY) -c 'import moto.server' 2>/dev/null; then \
+		echo "Installing moto (an S3 stand-in for the document store tests)"; \
+		$(TOOLS_VENV)/bin/pip install -q 'moto[server]==5.2.5'; fi
 
 node-modules:
 	@if [ ! -x node_modules/.bin/wasm-opt ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \

@@ -428,6 +428,7 @@ fn every_operation_of_the_api_has_a_case() {
                 .into_iter()
                 .chain(crate::registrations::operations())
                 .chain(crate::commissions::operations())
+                .chain(crate::documents::operations())
                 .map(|(m, p)| (m, spec_path(&p))),
         )
         .collect();
