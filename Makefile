@@ -29,7 +29,8 @@ help:
 	@echo "make fmt      format the code"
 	@echo "make bench    benchmarks (speed and memory targets); the deals benchmark seeds 1M deals once"
 	@echo "              (kept in ~/.cache/portcullis/bench and, with PORTCULLIS_TEST_PG_URL set, in the"
-	@echo "              PostgreSQL database portcullis_bench); BENCH=deals runs only it, BENCH=quick the rest"
+	@echo "              PostgreSQL database portcullis_bench); BENCH=deals runs only it, BENCH=documents the 40 MiB"
+	@echo "              document upload/download (local store and moto S3), BENCH=quick all but the deals"
 
 ## ---- tools (each installed only when missing or at the wrong version) ----
 
