@@ -796,7 +796,8 @@ pub fn operations() -> Vec<(String, String)> {
                     .next()
                     .unwrap_or("")
                     .replace("{deal}", "{id}")
-                    .replace("{doc}", "{id}"),
+                    .replace("{doc}", "{id}")
+                    .replace("/versions/1/", "/versions/{version}/"),
             )
         })
         .collect()
