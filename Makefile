@@ -29,7 +29,8 @@ help:
 	@echo "make fmt      format the code"
 	@echo "make bench    benchmarks (speed and memory targets); the deals benchmark seeds 1M deals once"
 	@echo "              (kept in ~/.cache/portcullis/bench and, with PORTCULLIS_TEST_PG_URL set, in the"
-	@echo "              PostgreSQL database portcullis_bench); BENCH=deals runs only it, BENCH=quick the rest"
+	@echo "              PostgreSQL database portcullis_bench); BENCH=deals runs only it, BENCH=documents the 40 MiB"
+	@echo "              document upload/download (local store and moto S3), BENCH=quick all but the deals"
 
 ## ---- tools (each installed only when missing or at the wrong version) ----
 
@@ -55,6 +56,9 @@ test-tools:
 	@if ! $(TOOLS_PY) -c 'import aiosmtpd' 2>/dev/null; then \
 		echo "Creating the test tools' Python environment in $(TOOLS_VENV)"; \
 		python3 -m venv $(TOOLS_VENV) && $(TOOLS_VENV)/bin/pip install -q 'aiosmtpd==1.4.6'; fi
+	@if ! $(TOOLS_PY) -c 'import moto.server' 2>/dev/null; then \
+		echo "Installing moto (an S3 stand-in for the document store tests)"; \
+		$(TOOLS_VENV)/bin/pip install -q 'moto[server]==5.2.5'; fi
 
 node-modules:
 	@if [ ! -x node_modules/.bin/wasm-opt ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \

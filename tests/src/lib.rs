@@ -174,6 +174,11 @@ impl TestApp {
         format!("{}{}", self.address, path)
     }
 
+    /// The app's data directory (its key files and local object store).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
     /// GET a path.
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client

@@ -11,10 +11,16 @@
 //!   server under wrk, beside the database alone running the same list query, and the plan
 //!   of every list query.
 //!
-//! `bench deals` runs only the last; `bench quick` all but it.
+//! - documents: a 40 MiB upload and download through the release server, on the local store
+//!   and on S3 (moto), with MiB/s and the server's peak RSS (`documents.rs`).
+//!
+//! `bench deals` runs only the deals; `bench documents` only the documents; `bench quick`
+//! all but the deals.
 
 #[path = "bench/deals.rs"]
 mod deals;
+#[path = "bench/documents.rs"]
+mod documents;
 
 use std::time::{Duration, Instant};
 
@@ -249,10 +255,15 @@ async fn spa_weight() {
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
     let only = std::env::args().nth(1).unwrap_or_default();
+    if only == "documents" {
+        documents::run().await;
+        return;
+    }
     if only != "deals" {
         spa_weight().await;
         bench(Backend::Sqlite).await;
         bench(Backend::Postgres).await;
+        documents::run().await;
     }
     if only != "quick" {
         deals::install_statement_log();

@@ -431,6 +431,7 @@ fn every_operation_of_the_api_has_a_case() {
                 .chain(crate::threads::operations())
                 .chain(crate::requests::operations())
                 .chain(crate::meetings::operations())
+                .chain(crate::documents::operations())
                 .map(|(m, p)| (m, spec_path(&p))),
         )
         .collect();

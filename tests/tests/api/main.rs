@@ -11,6 +11,7 @@ mod bench_seed;
 mod commissions;
 mod contract;
 mod deals;
+mod documents;
 mod foundation;
 mod invitations;
 mod jobs;

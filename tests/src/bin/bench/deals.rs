@@ -53,7 +53,7 @@ fn cache_dir() -> PathBuf {
 }
 
 /// The release `portcullis` binary: `PORTCULLIS_BIN`, or the one beside this bench.
-fn server_binary() -> PathBuf {
+pub fn server_binary() -> PathBuf {
     let bin = std::env::var("PORTCULLIS_BIN")
         .ok()
         .filter(|b| !b.trim().is_empty())
