@@ -231,14 +231,16 @@ pub async fn create_post(
     } else {
         let found = store::deal_documents(&mut tx, deal_id, &attachments).await?;
         for (i, doc) in attachments.iter().enumerate() {
-            let fits = found.iter().find(|(id, _)| id == doc).is_some_and(|(_, a)| {
-                // An internal note may carry anything of the deal; a post only what its
-                // readers may open (and what the caller may read).
-                Audience::parse(a).is_some_and(|a| {
-                    scope.reads(a)
-                        && (input.internal || a == audience || a == Audience::Both)
-                })
-            });
+            let fits = found
+                .iter()
+                .find(|(id, _)| id == doc)
+                .is_some_and(|(_, a)| {
+                    // An internal note may carry anything of the deal; a post only what its
+                    // readers may open (and what the caller may read).
+                    Audience::parse(a).is_some_and(|a| {
+                        scope.reads(a) && (input.internal || a == audience || a == Audience::Both)
+                    })
+                });
             if !fits {
                 errors.push(FieldError::new(
                     format!("attachment_ids[{i}]"),

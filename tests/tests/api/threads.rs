@@ -1055,7 +1055,13 @@ async fn every_collaboration_operation_answers_every_role_and_object(app: TestAp
 }
 
 /// Uploads `text` to a deal as a document for `audience` (the caller's side when `None`).
-async fn upload(app: &TestApp, token: &str, deal: &str, audience: Option<&str>, text: &str) -> String {
+async fn upload(
+    app: &TestApp,
+    token: &str,
+    deal: &str,
+    audience: Option<&str>,
+    text: &str,
+) -> String {
     let mut url = format!("/api/v1/deals/{deal}/documents?name=note.txt&category=other");
     if let Some(a) = audience {
         url.push_str(&format!("&audience={a}"));
@@ -1081,7 +1087,12 @@ async fn a_post_carries_only_documents_its_readers_may_open(app: TestApp) {
     let internal = upload(&app, &rep, &deal, Some("internal"), "for us").await;
     let partners = upload(&app, &rep, &deal, Some("partner"), "for the partner").await;
     let posts = format!("/api/v1/deals/{deal}/threads/customer/posts");
-    let before = count(&app, "SELECT COUNT(*) FROM thread_posts WHERE deal_id = $1", &deal).await;
+    let before = count(
+        &app,
+        "SELECT COUNT(*) FROM thread_posts WHERE deal_id = $1",
+        &deal,
+    )
+    .await;
     for (bad, why) in [
         (internal.as_str(), "an internal document"),
         (partners.as_str(), "the partner's document"),
@@ -1107,7 +1118,12 @@ async fn a_post_carries_only_documents_its_readers_may_open(app: TestApp) {
         assert!(fields[0].starts_with("attachment_ids["), "{why}: {problem}");
     }
     assert_eq!(
-        count(&app, "SELECT COUNT(*) FROM thread_posts WHERE deal_id = $1", &deal).await,
+        count(
+            &app,
+            "SELECT COUNT(*) FROM thread_posts WHERE deal_id = $1",
+            &deal
+        )
+        .await,
         before,
         "refused posts write nothing"
     );
@@ -1152,7 +1168,10 @@ async fn a_post_carries_only_documents_its_readers_may_open(app: TestApp) {
     let seen = json_of(send(&app, Method::GET, Some(&customer), &posts, None).await).await;
     let text = seen.to_string();
     assert!(text.contains(&shared) && text.contains(&own), "{text}");
-    assert!(!text.contains(&internal) && !text.contains("Our floor"), "{text}");
+    assert!(
+        !text.contains(&internal) && !text.contains("Our floor"),
+        "{text}"
+    );
     // A document made internal later drops out of the customer's posts.
     json_of(
         send(
