@@ -708,3 +708,46 @@ impl Drop for SmtpServer {
         let _ = self.child.wait();
     }
 }
+
+/// The demo data's people (`portcullis seed-demo`), one per role and a few more.
+pub mod demo {
+    use portcullis_shared::Role;
+
+    pub const ADMIN: &str = "admin@portcullis.example";
+    pub const MANAGER: &str = "manager@portcullis.example";
+    pub const CHANNEL: &str = "channel@portcullis.example";
+    pub const REP: &str = "rep@portcullis.example";
+    /// Globex's customer user.
+    pub const CUSTOMER: &str = "customer@globex.example";
+    /// Initech's customer user: another account.
+    pub const OTHER_CUSTOMER: &str = "customer@initech.example";
+    /// Northwind's partner user (Northwind co-sells the Globex rollout).
+    pub const PARTNER: &str = "partner@northwind.example";
+    pub const PARTNER_ADMIN: &str = "partner-admin@northwind.example";
+    /// Contoso's partner user: another partner organisation.
+    pub const OTHER_PARTNER: &str = "partner@contoso.example";
+
+    /// The demo user who plays each role.
+    pub fn caller(role: Role) -> &'static str {
+        match role {
+            Role::Admin => ADMIN,
+            Role::Manager => MANAGER,
+            Role::ChannelManager => CHANNEL,
+            Role::SalesRep => REP,
+            Role::CustomerUser => CUSTOMER,
+            Role::PartnerUser => PARTNER,
+            Role::PartnerAdmin => PARTNER_ADMIN,
+        }
+    }
+}
+
+impl TestApp {
+    /// The id of a demo deal, by its external id (`demo-globex-rollout`, …).
+    pub async fn demo_deal(&self, external_id: &str) -> String {
+        sqlx::query_scalar("SELECT id FROM deals WHERE external_id = $1")
+            .bind(external_id)
+            .fetch_one(&self.db.pool)
+            .await
+            .expect("the demo deal")
+    }
+}

@@ -4,6 +4,7 @@
 
 use portcullis::storage::{access_requests, jobs, users};
 use portcullis_shared::Role;
+use portcullis_tests::demo::caller;
 use portcullis_tests::{TestApp, on_both_backends};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -327,19 +328,6 @@ fn cases() -> Vec<Case> {
         case(Method::POST, "/api/v1/auth/logout-all", Anyone, 204, none),
         case(Method::POST, "/api/v1/auth/logout", Anyone, 204, none),
     ]
-}
-
-/// The demo user who plays each role.
-fn caller(role: Role) -> &'static str {
-    match role {
-        Role::Admin => "admin@portcullis.example",
-        Role::Manager => "manager@portcullis.example",
-        Role::ChannelManager => "channel@portcullis.example",
-        Role::SalesRep => "rep@portcullis.example",
-        Role::CustomerUser => "customer@globex.example",
-        Role::PartnerUser => "partner@northwind.example",
-        Role::PartnerAdmin => "partner-admin@northwind.example",
-    }
 }
 
 fn fill(template: &str, ids: &Ids, missing: bool) -> String {

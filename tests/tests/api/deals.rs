@@ -2,31 +2,10 @@
 //! never receive, paging, locked fields, concurrent edits and the stage rules.
 
 use portcullis_shared::Role;
+use portcullis_tests::demo::caller;
 use portcullis_tests::{TestApp, assert_problem, on_both_backends};
 use reqwest::Method;
 use serde_json::{Value, json};
-
-/// The demo user who plays each role.
-fn caller(role: Role) -> &'static str {
-    match role {
-        Role::Admin => "admin@portcullis.example",
-        Role::Manager => "manager@portcullis.example",
-        Role::ChannelManager => "channel@portcullis.example",
-        Role::SalesRep => "rep@portcullis.example",
-        Role::CustomerUser => "customer@globex.example",
-        Role::PartnerUser => "partner@northwind.example",
-        Role::PartnerAdmin => "partner-admin@northwind.example",
-    }
-}
-
-/// A demo deal's id.
-async fn deal_id(app: &TestApp, external_id: &str) -> String {
-    sqlx::query_scalar("SELECT id FROM deals WHERE external_id = $1")
-        .bind(external_id)
-        .fetch_one(&app.db.pool)
-        .await
-        .expect("the demo deal")
-}
 
 async fn send(
     app: &TestApp,
@@ -380,10 +359,11 @@ async fn every_deal_endpoint_answers_every_role_and_object(app: TestApp) {
                 let deal = match (who, object) {
                     (_, Object::Missing) => ghost.to_owned(),
                     (Some(role), Object::Foreign) => {
-                        deal_id(&app, own_and_foreign(role).1.expect("a foreign deal")).await
+                        app.demo_deal(own_and_foreign(role).1.expect("a foreign deal"))
+                            .await
                     }
-                    (Some(role), _) => deal_id(&app, own_and_foreign(role).0).await,
-                    (None, _) => deal_id(&app, "demo-globex-rollout").await,
+                    (Some(role), _) => app.demo_deal(own_and_foreign(role).0).await,
+                    (None, _) => app.demo_deal("demo-globex-rollout").await,
                 };
                 // Each deletion of a stage gets its own stage.
                 let stage_to_delete = if c.path.contains("{stage_to_delete}") {
@@ -423,7 +403,7 @@ async fn every_deal_endpoint_answers_every_role_and_object(app: TestApp) {
                 let body = (c.body)(&format!("{name}-{object:?}"))
                     .map(|b| serde_json::from_str::<Value>(&fill(&b.to_string())).expect("json"));
                 let if_match = if c.method == Method::PATCH && names_deal {
-                    Some(etag(&app, &admin, &deal_id(&app, "demo-globex-rollout").await).await)
+                    Some(etag(&app, &admin, &app.demo_deal("demo-globex-rollout").await).await)
                 } else {
                     None
                 };
@@ -474,7 +454,7 @@ const MARKER: &str = "ZZQX-INTERNAL-7741";
 async fn nothing_internal_reaches_customers_or_partners(app: TestApp) {
     app.seed_demo().await;
     let admin = app.session_for(caller(Role::Admin)).await.token;
-    let id = deal_id(&app, "demo-globex-rollout").await;
+    let id = app.demo_deal("demo-globex-rollout").await;
     let globex = app.account_id("Globex Corporation").await;
     // An internal note, an internal tag, a team member and an internal event (a contact
     // added) carry the marker.
@@ -654,7 +634,7 @@ async fn customers_see_amounts_only_when_allowed_and_shared(app: TestApp) {
     .await;
     assert_eq!(res.status(), 200);
     assert_problem(app.get_as(&gloria, "/api/v1/deals").await, 403, "forbidden").await;
-    let id = deal_id(&app, "demo-globex-rollout").await;
+    let id = app.demo_deal("demo-globex-rollout").await;
     assert_problem(
         app.get_as(&gloria, &format!("/api/v1/deals/{id}")).await,
         403,
@@ -667,7 +647,7 @@ async fn a_rep_shares_a_deal_and_invites_its_contacts_in_one_change(app: TestApp
     app.seed_demo().await;
     let rep = app.session_for(caller(Role::SalesRep)).await.token;
     let ian = app.login_demo("customer@initech.example").await.token;
-    let id = deal_id(&app, "demo-initech-security").await;
+    let id = app.demo_deal("demo-initech-security").await;
     assert_problem(
         app.get_as(&ian, &format!("/api/v1/deals/{id}")).await,
         404,
@@ -727,7 +707,7 @@ async fn locked_fields_etags_and_stage_rules(app: TestApp) {
     app.seed_demo().await;
     let rep = app.session_for(caller(Role::SalesRep)).await.token;
     let admin = app.session_for(caller(Role::Admin)).await.token;
-    let id = deal_id(&app, "demo-globex-rollout").await;
+    let id = app.demo_deal("demo-globex-rollout").await;
     let path = format!("/api/v1/deals/{id}");
     // No If-Match: 428; a stale one: 412.
     let res = send(
@@ -1083,7 +1063,7 @@ async fn staff_filters_views_and_regions(app: TestApp) {
     // The next request already uses the limit.
     let limited = json_of(app.get_as(&channel, "/api/v1/deals").await).await;
     assert_eq!(count(&limited), 4);
-    let globex_deal = deal_id(&app, "demo-globex-rollout").await;
+    let globex_deal = app.demo_deal("demo-globex-rollout").await;
     assert_problem(
         app.get_as(&channel, &format!("/api/v1/deals/{globex_deal}"))
             .await,

@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use portcullis_shared::Role;
+use portcullis_tests::demo::{ADMIN, CUSTOMER, OTHER_CUSTOMER, PARTNER, REP, caller};
 use portcullis_tests::{Node, TestApp, assert_problem, free_port, on_both_backends};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -16,33 +17,6 @@ use sha2::{Digest, Sha256};
 const MARKER: &str = "QZDOC-PLANTED-5521";
 /// A unique marker planted in partner-only documents: customers never see it.
 const PARTNER_MARKER: &str = "QZDOC-PARTNER-8830";
-
-const ADMIN: &str = "admin@portcullis.example";
-const REP: &str = "rep@portcullis.example";
-const CUSTOMER: &str = "customer@globex.example";
-const OTHER_CUSTOMER: &str = "customer@initech.example";
-const PARTNER: &str = "partner@northwind.example";
-
-/// The demo user who plays each role.
-fn caller(role: Role) -> &'static str {
-    match role {
-        Role::Admin => ADMIN,
-        Role::Manager => "manager@portcullis.example",
-        Role::ChannelManager => "channel@portcullis.example",
-        Role::SalesRep => REP,
-        Role::CustomerUser => CUSTOMER,
-        Role::PartnerUser => PARTNER,
-        Role::PartnerAdmin => "partner-admin@northwind.example",
-    }
-}
-
-async fn deal_id(app: &TestApp, external_id: &str) -> String {
-    sqlx::query_scalar("SELECT id FROM deals WHERE external_id = $1")
-        .bind(external_id)
-        .fetch_one(&app.db.pool)
-        .await
-        .expect("the demo deal")
-}
 
 /// Lets a partner user into the co-sell workspace ("Access co-sell workspace" is off by
 /// default).
@@ -195,7 +169,7 @@ async fn uploads_version_and_download_round_trip(app: TestApp) {
     app.seed_demo().await;
     let admin = app.session_for(ADMIN).await.token;
     let customer = app.session_for(CUSTOMER).await.token;
-    let deal = deal_id(&app, "demo-globex-rollout").await;
+    let deal = app.demo_deal("demo-globex-rollout").await;
     let first = canary_text(150_000);
     let doc = created(
         upload(
@@ -351,7 +325,7 @@ async fn contracts_comments_and_revision_requests(app: TestApp) {
     app.seed_demo().await;
     let admin = app.session_for(ADMIN).await.token;
     let customer = app.session_for(CUSTOMER).await.token;
-    let deal = deal_id(&app, "demo-globex-rollout").await;
+    let deal = app.demo_deal("demo-globex-rollout").await;
     let contract = created(
         upload(
             &app,
@@ -532,7 +506,7 @@ async fn bad_uploads_are_refused_naming_every_field_and_store_nothing(app: TestA
     app.seed_demo().await;
     let admin = app.session_for(ADMIN).await.token;
     let customer = app.session_for(CUSTOMER).await.token;
-    let deal = deal_id(&app, "demo-globex-rollout").await;
+    let deal = app.demo_deal("demo-globex-rollout").await;
     let res = upload(
         &app,
         &admin,
@@ -592,7 +566,7 @@ async fn bad_uploads_are_refused_naming_every_field_and_store_nothing(app: TestA
 async fn an_upload_over_the_limit_is_413_and_leaves_nothing(app: TestApp) {
     app.seed_demo().await;
     let admin = app.session_for(ADMIN).await.token;
-    let deal = deal_id(&app, "demo-globex-rollout").await;
+    let deal = app.demo_deal("demo-globex-rollout").await;
     let rows_before = count(&app, "SELECT COUNT(*) FROM document_versions").await;
     let big = vec![b'a'; 60 * 1024 * 1024];
     let started = std::time::Instant::now();
@@ -627,7 +601,7 @@ async fn an_upload_over_the_limit_is_413_and_leaves_nothing(app: TestApp) {
 async fn stored_bytes_hold_no_plaintext_and_tampering_fails_the_download(app: TestApp) {
     app.seed_demo().await;
     let admin = app.session_for(ADMIN).await.token;
-    let deal = deal_id(&app, "demo-globex-rollout").await;
+    let deal = app.demo_deal("demo-globex-rollout").await;
     let text = canary_text(4 * 64 * 1024 + 1000);
     let doc = created(upload(&app, &admin, &deal, "name=canary.txt", text.clone()).await).await;
     let id = doc["id"].as_str().expect("id").to_owned();
@@ -817,8 +791,8 @@ enum Object {
 async fn every_document_endpoint_answers_every_role_and_object(app: TestApp) {
     app.seed_demo().await;
     let admin = app.session_for(ADMIN).await.token;
-    let globex_deal = deal_id(&app, "demo-globex-rollout").await;
-    let initech_deal = deal_id(&app, "demo-initech-migration").await;
+    let globex_deal = app.demo_deal("demo-globex-rollout").await;
+    let initech_deal = app.demo_deal("demo-initech-migration").await;
     let mut checked = 0;
     let mut failures = Vec::new();
     for role in [
@@ -917,7 +891,7 @@ async fn each_side_reads_only_its_audiences_and_nothing_internal_leaks(app: Test
     let customer = app.session_for(CUSTOMER).await.token;
     let other = app.session_for(OTHER_CUSTOMER).await.token;
     let partner = app.session_for(PARTNER).await.token;
-    let deal = deal_id(&app, "demo-globex-rollout").await;
+    let deal = app.demo_deal("demo-globex-rollout").await;
     let mut ids = std::collections::HashMap::new();
     for audience in ["internal", "customer", "partner", "both"] {
         let marker = match audience {
@@ -1134,7 +1108,7 @@ async fn rotation_keeps_every_file_readable(
     new_key: &str,
 ) {
     let admin = app.session_for(ADMIN).await.token;
-    let deal = deal_id(app, "demo-globex-rollout").await;
+    let deal = app.demo_deal("demo-globex-rollout").await;
     let existing = count(app, "SELECT COUNT(*) FROM document_versions").await;
     let mut files = Vec::new();
     let put = async |n: usize| {
@@ -1230,7 +1204,7 @@ async fn a_generated_key_file_is_private_and_rotates_in_place(app: TestApp) {
             & 0o777
     };
     assert_eq!(mode, 0o600);
-    let deal = deal_id(&app, "demo-globex-rollout").await;
+    let deal = app.demo_deal("demo-globex-rollout").await;
     let body = canary_text(10_000);
     let doc = created(upload(&app, &admin, &deal, "name=k.txt", body.clone()).await).await;
     let old = std::fs::read_to_string(&key_file).expect("key");
@@ -1337,7 +1311,7 @@ async fn documents_live_encrypted_on_s3_and_rotate_there(backend: portcullis_tes
     let writer = Node::start(&app.database_url, &env).await;
     // A file over the 5 MiB part size goes up in several parts.
     let admin = app.session_for(ADMIN).await.token;
-    let deal = deal_id(&app, "demo-globex-rollout").await;
+    let deal = app.demo_deal("demo-globex-rollout").await;
     let big = canary_text(6 * 1024 * 1024 + 77);
     let doc = created(
         upload_to(

@@ -5,28 +5,10 @@
 
 use chrono::{Datelike, Duration, NaiveDate, Utc, Weekday};
 use portcullis_shared::Role;
+use portcullis_tests::demo::{ADMIN, CUSTOMER, OTHER_CUSTOMER, PARTNER, REP, caller};
 use portcullis_tests::{TestApp, assert_problem, on_both_backends};
 use reqwest::Method;
 use serde_json::{Value, json};
-
-const ADMIN: &str = "admin@portcullis.example";
-const REP: &str = "rep@portcullis.example";
-const CUSTOMER: &str = "customer@globex.example";
-const OTHER_CUSTOMER: &str = "customer@initech.example";
-const PARTNER: &str = "partner@northwind.example";
-
-/// The demo user who plays each role.
-fn caller(role: Role) -> &'static str {
-    match role {
-        Role::Admin => ADMIN,
-        Role::Manager => "manager@portcullis.example",
-        Role::ChannelManager => "channel@portcullis.example",
-        Role::SalesRep => REP,
-        Role::CustomerUser => CUSTOMER,
-        Role::PartnerUser => PARTNER,
-        Role::PartnerAdmin => "partner-admin@northwind.example",
-    }
-}
 
 async fn send(
     app: &TestApp,
@@ -52,14 +34,6 @@ async fn ok_json(res: reqwest::Response) -> Value {
 
 async fn token(app: &TestApp, email: &str) -> String {
     app.session_for(email).await.token
-}
-
-async fn deal_id(app: &TestApp, external_id: &str) -> String {
-    sqlx::query_scalar("SELECT id FROM deals WHERE external_id = $1")
-        .bind(external_id)
-        .fetch_one(&app.db.pool)
-        .await
-        .expect("the demo deal")
 }
 
 /// Sets a permission for an account, as an administrator.
@@ -159,7 +133,7 @@ async fn world(app: &TestApp) -> World {
         rep,
         customer: token(app, CUSTOMER).await,
         partner: token(app, PARTNER).await,
-        deal: deal_id(app, "demo-globex-rollout").await,
+        deal: app.demo_deal("demo-globex-rollout").await,
     }
 }
 
@@ -926,7 +900,7 @@ async fn who_may_schedule_and_what_others_get(app: TestApp) {
     let list = ok_json(app.get_as(&initech, "/api/v1/meetings").await).await;
     assert_eq!(list["items"].as_array().map(Vec::len), Some(0));
     // A customer's unshared deal is as unknown as another account's.
-    let unshared = deal_id(&app, "demo-globex-analytics").await;
+    let unshared = app.demo_deal("demo-globex-analytics").await;
     assert_problem(
         app.get_as(&w.customer, &format!("/api/v1/deals/{unshared}/slots"))
             .await,

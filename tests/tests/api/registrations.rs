@@ -5,28 +5,15 @@
 
 use portcullis::app::Operator;
 use portcullis_shared::Role;
+use portcullis_tests::demo::caller;
 use portcullis_tests::{TestApp, assert_problem, on_both_backends};
 use reqwest::Method;
 use serde_json::{Value, json};
 
 const NORTHWIND: &str = "partner@northwind.example";
-const NORTHWIND_ADMIN: &str = "partner-admin@northwind.example";
 const CONTOSO: &str = "partner@contoso.example";
 const CHANNEL: &str = "channel@portcullis.example";
 const ADMIN: &str = "admin@portcullis.example";
-
-/// The demo user who plays each role.
-fn caller(role: Role) -> &'static str {
-    match role {
-        Role::Admin => ADMIN,
-        Role::Manager => "manager@portcullis.example",
-        Role::ChannelManager => CHANNEL,
-        Role::SalesRep => "rep@portcullis.example",
-        Role::CustomerUser => "customer@globex.example",
-        Role::PartnerUser => NORTHWIND,
-        Role::PartnerAdmin => NORTHWIND_ADMIN,
-    }
-}
 
 fn prospect(company: &str, website: &str) -> Value {
     json!({

@@ -7,9 +7,10 @@ use portcullis_tests::{TestApp, assert_problem, on_both_backends};
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use portcullis_tests::demo::{ADMIN, CUSTOMER, OTHER_CUSTOMER, PARTNER, REP};
+
 use crate::threads::{
-    ADMIN, CUSTOMER, Case, OTHER_CUSTOMER, PARTNER, REP, count, deal_id, internal, json_of, none,
-    operations_of, partner, seeded, send, token,
+    Case, count, internal, json_of, none, operations_of, partner, seeded, send, token,
 };
 
 const HOUR: i64 = 3_600_000_000;
@@ -113,7 +114,7 @@ pub fn operations() -> Vec<(String, String)> {
 
 async fn a_request_becomes_the_owners_task_due_within_its_sla(app: TestApp) {
     seeded(&app).await;
-    let deal = deal_id(&app, "demo-globex-rollout").await;
+    let deal = app.demo_deal("demo-globex-rollout").await;
     let rep_id = app.user_id(REP).await;
     let (admin, rep, customer, partner, other) = (
         token(&app, ADMIN).await,
@@ -363,7 +364,7 @@ async fn a_request_becomes_the_owners_task_due_within_its_sla(app: TestApp) {
 
 async fn overdue_tasks_escalate_once_to_the_managers(app: TestApp) {
     seeded(&app).await;
-    let deal = deal_id(&app, "demo-globex-rollout").await;
+    let deal = app.demo_deal("demo-globex-rollout").await;
     let rep_id = app.user_id(REP).await;
     let manager_id = app.user_id("manager@portcullis.example").await;
     let (rep, customer) = (token(&app, REP).await, token(&app, CUSTOMER).await);
@@ -520,7 +521,7 @@ async fn overdue_tasks_escalate_once_to_the_managers(app: TestApp) {
 
 async fn without_an_active_deal_owner_the_account_owner_gets_the_task(app: TestApp) {
     seeded(&app).await;
-    let deal = deal_id(&app, "demo-globex-rollout").await;
+    let deal = app.demo_deal("demo-globex-rollout").await;
     let rep_id = app.user_id(REP).await;
     let manager_id = app.user_id("manager@portcullis.example").await;
     let globex = app.account_id("Globex Corporation").await;

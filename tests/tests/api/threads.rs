@@ -3,38 +3,12 @@
 //! tasks, and the authorization matrix of every collaboration operation (requests included).
 
 use portcullis_shared::Role;
+use portcullis_tests::demo::{
+    ADMIN, CUSTOMER, OTHER_CUSTOMER, PARTNER, PARTNER_ADMIN, REP, caller,
+};
 use portcullis_tests::{TestApp, on_both_backends};
 use reqwest::Method;
 use serde_json::{Value, json};
-
-pub const ADMIN: &str = "admin@portcullis.example";
-pub const REP: &str = "rep@portcullis.example";
-pub const CUSTOMER: &str = "customer@globex.example";
-pub const OTHER_CUSTOMER: &str = "customer@initech.example";
-pub const PARTNER: &str = "partner@northwind.example";
-pub const PARTNER_ADMIN: &str = "partner-admin@northwind.example";
-
-/// The demo user who plays each role.
-pub fn caller(role: Role) -> &'static str {
-    match role {
-        Role::Admin => ADMIN,
-        Role::Manager => "manager@portcullis.example",
-        Role::ChannelManager => "channel@portcullis.example",
-        Role::SalesRep => REP,
-        Role::CustomerUser => CUSTOMER,
-        Role::PartnerUser => PARTNER,
-        Role::PartnerAdmin => PARTNER_ADMIN,
-    }
-}
-
-/// A demo deal's id.
-pub async fn deal_id(app: &TestApp, external_id: &str) -> String {
-    sqlx::query_scalar("SELECT id FROM deals WHERE external_id = $1")
-        .bind(external_id)
-        .fetch_one(&app.db.pool)
-        .await
-        .expect("the demo deal")
-}
 
 /// The demo data, with Northwind (which co-sells the Globex rollout) given the co-selling
 /// workspace.
@@ -102,7 +76,7 @@ fn thread<'a>(list: &'a Value, audience: &str) -> &'a Value {
 
 async fn customers_and_the_company_talk_in_the_customer_thread(app: TestApp) {
     seeded(&app).await;
-    let deal = deal_id(&app, "demo-globex-rollout").await;
+    let deal = app.demo_deal("demo-globex-rollout").await;
     let rep_id = app.user_id(REP).await;
     let customer_id = app.user_id(CUSTOMER).await;
     let (rep, customer, partner) = (
@@ -362,7 +336,7 @@ async fn customers_and_the_company_talk_in_the_customer_thread(app: TestApp) {
 
 async fn another_accounts_customer_reaches_nothing_of_the_deal(app: TestApp) {
     seeded(&app).await;
-    let deal = deal_id(&app, "demo-globex-rollout").await;
+    let deal = app.demo_deal("demo-globex-rollout").await;
     let other = token(&app, OTHER_CUSTOMER).await;
     for path in [
         format!("/api/v1/deals/{deal}/threads"),
@@ -391,7 +365,7 @@ async fn another_accounts_customer_reaches_nothing_of_the_deal(app: TestApp) {
 
 async fn the_co_selling_workspace_is_shared_with_the_partner_only(app: TestApp) {
     seeded(&app).await;
-    let deal = deal_id(&app, "demo-globex-rollout").await;
+    let deal = app.demo_deal("demo-globex-rollout").await;
     let partner_id = app.user_id(PARTNER).await;
     let (rep, customer, partner, partner_admin) = (
         token(&app, REP).await,
@@ -585,7 +559,7 @@ async fn the_co_selling_workspace_is_shared_with_the_partner_only(app: TestApp) 
     assert_eq!(json_of(res).await["status"], "done");
 
     // A deal Northwind does not co-sell has no workspace.
-    let unlinked = deal_id(&app, "demo-globex-support").await;
+    let unlinked = app.demo_deal("demo-globex-support").await;
     let admin = token(&app, ADMIN).await;
     assert_eq!(
         app.get_as(&admin, &format!("/api/v1/deals/{unlinked}/workspace"))
@@ -605,7 +579,7 @@ async fn the_co_selling_workspace_is_shared_with_the_partner_only(app: TestApp) 
 /// partner marker, no partner response an internal or a customer one.
 async fn no_response_carries_another_audiences_marker(app: TestApp) {
     seeded(&app).await;
-    let deal = deal_id(&app, "demo-globex-rollout").await;
+    let deal = app.demo_deal("demo-globex-rollout").await;
     let (rep, customer, partner) = (
         token(&app, REP).await,
         token(&app, CUSTOMER).await,
@@ -778,7 +752,7 @@ async fn collaboration_rows(app: &TestApp) -> Vec<i64> {
 
 async fn a_post_or_request_whose_audit_entry_fails_leaves_nothing(app: TestApp) {
     seeded(&app).await;
-    let deal = deal_id(&app, "demo-globex-rollout").await;
+    let deal = app.demo_deal("demo-globex-rollout").await;
     let rep_id = app.user_id(REP).await;
     let customer = token(&app, CUSTOMER).await;
     for (action, path, body) in [
@@ -943,7 +917,7 @@ fn foreign(role: Role) -> Option<&'static str> {
 
 async fn every_collaboration_operation_answers_every_role_and_object(app: TestApp) {
     seeded(&app).await;
-    let deal = deal_id(&app, "demo-globex-rollout").await;
+    let deal = app.demo_deal("demo-globex-rollout").await;
     let owner = app.user_id(REP).await;
     let partner_user = app.user_id(PARTNER).await;
     let portal = app.portal_id("acme").await;
@@ -998,7 +972,7 @@ async fn every_collaboration_operation_answers_every_role_and_object(app: TestAp
                 };
                 let the_deal = match (object, who) {
                     ("missing", _) => ghost.to_owned(),
-                    ("foreign", Some(role)) => deal_id(&app, foreign(role).expect("foreign")).await,
+                    ("foreign", Some(role)) => app.demo_deal(foreign(role).expect("foreign")).await,
                     _ => deal.clone(),
                 };
                 let other = |real: &str| {
@@ -1082,7 +1056,7 @@ async fn a_post_carries_only_documents_its_readers_may_open(app: TestApp) {
     seeded(&app).await;
     let rep = token(&app, REP).await;
     let customer = token(&app, CUSTOMER).await;
-    let deal = deal_id(&app, "demo-globex-rollout").await;
+    let deal = app.demo_deal("demo-globex-rollout").await;
     let shared = upload(&app, &rep, &deal, Some("customer"), "for the customer").await;
     let internal = upload(&app, &rep, &deal, Some("internal"), "for us").await;
     let partners = upload(&app, &rep, &deal, Some("partner"), "for the partner").await;
