@@ -239,6 +239,9 @@ fn Details(id: String, side: Side, reload: RwSignal<u32>) -> impl IntoView {
             {move || Suspend::new(async move { doc.await.map(|d| {
                 let stored = StoredValue::new(d.clone());
                 view! {
+                    {(side == Side::Company).then(|| view! {
+                        <ShareWith id=d.id.to_string() audience=d.audience notice=notice refresh=refresh reload=reload/>
+                    })}
                     {(side == Side::Company && d.category == DocumentCategory::Contract).then(|| view! {
                         <Signing id=d.id.to_string() status=d.signing_status notice=notice refresh=refresh/>
                     })}
@@ -294,6 +297,48 @@ fn Details(id: String, side: Side, reload: RwSignal<u32>) -> impl IntoView {
                 </form>
             })}
         </div>
+    }
+}
+
+/// Who besides the company sees a document, for staff.
+#[component]
+fn ShareWith(
+    id: String,
+    audience: Audience,
+    notice: Notice,
+    refresh: RwSignal<u32>,
+    reload: RwSignal<u32>,
+) -> impl IntoView {
+    let id = StoredValue::new(id);
+    let on_change = move |ev: leptos::ev::Event| {
+        let Some(a) = Audience::parse(&event_target_value(&ev)) else {
+            return;
+        };
+        let call = api::collab::patch_document(
+            &id.get_value(),
+            &DocumentPatch {
+                audience: Some(a),
+                ..Default::default()
+            },
+        );
+        spawn_local(async move {
+            match call.await {
+                Ok(_) => {
+                    notice.set(Some(Ok(format!("Now shared with: {}.", audience_label(a)))));
+                    refresh.update(|n| *n += 1);
+                    reload.update(|n| *n += 1);
+                }
+                Err(e) => failed(notice, e),
+            }
+        });
+    };
+    view! {
+        <label for=format!("share-{}", id.get_value())>"Shared with"</label>
+        <select id=format!("share-{}", id.get_value()) on:change=on_change>
+            {AUDIENCES.iter().map(|a| view! {
+                <option value=a.as_str() selected=*a == audience>{audience_label(*a)}</option>
+            }).collect_view()}
+        </select>
     }
 }
 

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use portcullis_shared::collab::Side;
+use portcullis_shared::collab::{Audience, Side};
 use portcullis_shared::meetings::{Meeting, MeetingInput, MeetingReschedule, MeetingStatus, Slot};
 
 use crate::api;
@@ -97,9 +97,10 @@ fn Booking(
     reload: RwSignal<u32>,
     notice: Notice,
 ) -> impl IntoView {
-    let _ = side;
     let deal = StoredValue::new(deal);
     let tz = StoredValue::new(tz);
+    // Staff choose who the meeting is with; customers and partners book for their own side.
+    let audience = RwSignal::new(Audience::Customer);
     let from = RwSignal::new(today());
     let duration = RwSignal::new(30u32);
     let subject = RwSignal::new(String::new());
@@ -157,7 +158,7 @@ fn Booking(
                         duration_minutes: duration.get_untracked() as i64,
                         subject: subject.get_untracked(),
                         notes: None,
-                        audience: None,
+                        audience: (side == Side::Company).then(|| audience.get_untracked()),
                     },
                 );
                 spawn_local(async move { done(call.await, "Booked") });
@@ -226,6 +227,19 @@ fn Booking(
                 }
             } })}
             </Transition>
+            {move || (moving.get().is_none() && side == Side::Company).then(|| view! {
+                <label for="meeting-audience">"With"</label>
+                <select id="meeting-audience" on:change=move |ev| if let Some(a) = Audience::parse(&event_target_value(&ev)) { audience.set(a) }>
+                    {super::AUDIENCES.iter().map(|a| view! {
+                        <option value=a.as_str() selected=*a == audience.get_untracked()>{match a {
+                            Audience::Internal => "Our team only",
+                            Audience::Customer => "The customer",
+                            Audience::Partner => "The co-selling partner",
+                            Audience::Both => "The customer and the partner",
+                        }}</option>
+                    }).collect_view()}
+                </select>
+            })}
             {move || moving.get().is_none().then(|| view! {
                 <label for="meeting-subject">"Subject"</label>
                 <input id="meeting-subject" required prop:value=move || subject.get() on:input=move |ev| subject.set(event_target_value(&ev))/>
