@@ -202,19 +202,21 @@ fn Booking(
                     if !days.iter().any(|(d, _)| *d == day.get_untracked()) {
                         day.set(first);
                     }
-                    let days = StoredValue::new(days);
+                    // Plain data in the closures: a reload disposes this view while its last
+                    // closures may still run.
+                    let options: Vec<(String, usize)> = days.iter().map(|(d, v)| (d.clone(), v.len())).collect();
                     view! {
                         <fieldset class="slots">
                             <legend>{format!("Free times with {hosts}")}</legend>
                             <label for="slot-day">"Day"</label>
                             <select id="slot-day" on:change=move |ev| day.set(event_target_value(&ev))>
-                                {days.get_value().into_iter().map(|(d, v)| {
+                                {options.into_iter().map(|(d, n)| {
                                     let selected = d == day.get_untracked();
-                                    view! { <option value=d.clone() selected=selected>{format!("{} ({} free)", crate::pages::deals::day(&d), v.len())}</option> }
+                                    view! { <option value=d.clone() selected=selected>{format!("{} ({n} free)", crate::pages::deals::day(&d))}</option> }
                                 }).collect_view()}
                             </select>
                             <div class="slot-times" role="radiogroup" aria-label="Start time">
-                            {move || days.get_value().into_iter().find(|(d, _)| *d == day.get()).map(|(_, slots)| slots.into_iter().map(|s| {
+                            {move || days.iter().find(|(d, _)| *d == day.get()).map(|(_, slots)| slots.clone().into_iter().map(|s| {
                                 let s2 = s.clone();
                                 let start = s.start.clone();
                                 view! { <label class="slot"><input type="radio" name="slot" value=s.start.clone()

@@ -10,8 +10,10 @@ pub mod thread;
 pub mod workspace;
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use portcullis_shared::collab::{Audience, Side};
 use portcullis_shared::deals::{Deal, PartnerRole, Person};
+use portcullis_shared::threads::ThreadSummary;
 use portcullis_shared::{Permission, Role};
 
 use crate::api;
@@ -135,15 +137,24 @@ pub fn Collaboration(deal: Deal) -> impl IntoView {
         }
     }
     let people = StoredValue::new(people);
-    let threads = LocalResource::new(move || api::collab::threads(&deal_id.get_value()));
+    // Unread counts arrive on their own, outside the page's loading boundary (a resource
+    // read here would make the deal page render again, and its title lose focus).
+    let threads = RwSignal::new(Vec::<ThreadSummary>::new());
+    let call = api::collab::threads(&deal_id.get_value());
+    spawn_local(async move {
+        if let Ok(list) = call.await {
+            let _ = threads.try_set(list);
+        }
+    });
     let unread = move |a: Audience| {
         threads
             .get()
-            .and_then(Result::ok)
-            .and_then(|l| l.into_iter().find(|t| t.audience == a))
+            .into_iter()
+            .find(|t| t.audience == a)
             .map(|t| t.unread)
             .filter(|n| *n > 0)
     };
+
     view! {
         <section class="card collab" aria-labelledby="collab-title">
             <h2 id="collab-title">{if side == Side::Company { "Working with the customer and partners" } else { "Working together" }}</h2>

@@ -70,6 +70,9 @@ pub fn Thread(deal: String, audience: Audience, side: Side, people: Vec<Person>)
     load(None);
     let file_id = format!("thread-{}-file", audience.as_str());
     let file_input = file_id.clone();
+    // The post is made after an attachment's upload answers, outside this component's
+    // setup: the call is built under its owner, where the session is.
+    let owner = StoredValue::new(Owner::current());
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         busy.set(true);
@@ -105,7 +108,11 @@ pub fn Thread(deal: String, audience: Audience, side: Side, people: Vec<Person>)
                     }
                 }
             }
-            let call = api::collab::post(&deal_id, audience, text, internal_note, attachments);
+            let make = || api::collab::post(&deal_id, audience, text, internal_note, attachments);
+            let call = match owner.get_value() {
+                Some(o) => o.with(make),
+                None => make(),
+            };
             match call.await {
                 Ok(p) => {
                     body.set(String::new());

@@ -4,6 +4,9 @@
 // the rep's task list, and books a meeting in the rep's published hours; the co-selling
 // partner works in the workspace (strategy notes, joint tasks) and never sees the customer's
 // thread.
+//
+// This file runs after deals.spec.ts (files run in name order on one worker): that spec checks
+// the demo customer's first view since their seeded last visit, which a sign-in here moves.
 import { test, expect, APIRequestContext } from '@playwright/test';
 import { as, consoleSignIn, noAxeViolations, portalSignIn, shoot, watchErrors } from './support';
 
