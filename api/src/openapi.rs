@@ -16,7 +16,7 @@ use crate::routes;
         license(name = "AGPL-3.0-or-later"),
     ),
     modifiers(&BearerAuth),
-    components(schemas(portcullis_shared::Problem, portcullis_shared::ErrorCode, portcullis_shared::FieldError, portcullis_shared::deals::DealView, portcullis_shared::deals::DealSort)),
+    components(schemas(portcullis_shared::Problem, portcullis_shared::ErrorCode, portcullis_shared::FieldError, portcullis_shared::deals::DealView, portcullis_shared::deals::DealSort, portcullis_shared::partners::TaskView)),
     tags(
         (name = "operations", description = "Health, readiness and metrics"),
         (name = "portals", description = "Customer and partner portals"),
