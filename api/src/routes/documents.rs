@@ -125,6 +125,7 @@ pub async fn upload_document(
 #[utoipa::path(tag = "documents", security(("bearer" = [])), params(DocumentsQuery), responses(
     (status = 200, body = DocumentList),
     (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json", description = "The deal named by `deal` is not one the caller may see"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/documents")]
@@ -217,7 +218,7 @@ pub async fn upload_document_version(
 /// download fails rather than completes.
 #[utoipa::path(tag = "documents", security(("bearer" = [])), params(("id" = String, Path)), responses(
     (status = 200, description = "The file, typed by its content", content(
-        (crate::openapi::Binary = "application/octet-stream"),
+        (crate::openapi::Binary = "*/*"),
     )),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -236,7 +237,7 @@ pub async fn download_document(
 /// Downloads one version of a document (see the current version's download).
 #[utoipa::path(tag = "documents", security(("bearer" = [])), params(("id" = String, Path), ("version" = i64, Path)), responses(
     (status = 200, description = "The file, typed by its content", content(
-        (crate::openapi::Binary = "application/octet-stream"),
+        (crate::openapi::Binary = "*/*"),
     )),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
